@@ -1,0 +1,26 @@
+# The two commands a newcomer needs (see README.md):
+#   make demo   install jixiao, lint the shipped templates and build every blank form into dist/
+#   make test   install what the tests need (LibreOffice, PostgreSQL, Python test deps) and run them
+PYTHON ?= python3
+
+.PHONY: demo test install install-test system-deps lint bench
+
+install:
+	$(PYTHON) -m pip install -q -e .
+
+install-test:
+	$(PYTHON) -m pip install -q -e '.[test]'
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+demo: install
+	jixiao lint templates/
+	jixiao build templates/ --out dist/ --force
+
+test: system-deps install-test
+	$(PYTHON) -m ruff check generator tests bench
+	$(PYTHON) -m pytest
+
+bench: install
+	$(PYTHON) -m bench
