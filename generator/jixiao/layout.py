@@ -1,0 +1,790 @@
+"""The layout: a template turned into cells, names, merges and formulas.
+
+The writer renders a :class:`Layout` to .xlsx; the reader uses the same layout to find
+every input and computed cell by its defined name, and :func:`evaluate` recomputes every
+computed cell with the Python references. Neither side guesses cell addresses.
+
+>>> from jixiao.templates import load_template
+>>> layout = build_layout(load_template("guizhou-zhengti"))
+>>> layout.cell("zt_fund_total_rate").address
+'J9'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from . import model
+from .rules.library import Rule, library
+from .templates import LoadedTemplate
+
+Role = Literal["label", "input", "computed", "constant"]
+ValueType = Literal["text", "money", "number", "weight", "score", "rate", "date", "choice", "flag",
+                    "longtext"]
+
+#: Text a department reads for each per-row flag (the row's own 校验 message).
+ROW_FLAGS: list[tuple[str, str, str, str]] = [
+    # (rule id, message shown in the row, panel label, panel message)
+    ("ROW_WEIGHT_MISSING", "未设分值", "三级指标分值", "项三级指标未设分值或分值为 0"),
+    ("ROW_TARGET_NOT_NUMBER", "指标值应为数字", "定量指标值", "项定量指标的年度指标值不是数字"),
+    ("ROW_SCORE_OVER_WEIGHT", "得分超过分值", "得分不超过分值", "项得分超过分值"),
+    ("ROW_QUAL_OUT_OF_BAND", "定性得分不在档次区间", "定性得分档次", "项定性指标得分不在所选档次区间内（或未选档次）"),
+    ("ROW_REASON_MISSING", "需填写偏差原因", "偏差原因", "项指标需填写偏差原因分析"),
+    ("ROW_DECLARED_DIFFERS", "自评得分与计算得分不一致", "自评与计算得分", "项自评得分与计算得分不一致且未说明原因"),
+]
+
+
+@dataclass
+class Cell:
+    """One cell of the form. ``name`` is its defined name (inputs and computed cells)."""
+
+    sheet: str
+    row: int
+    col: int
+    role: Role = "label"
+    value: Any = None
+    style: str = "label"
+    name: str | None = None
+    value_type: ValueType = "text"
+    rule: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    args: dict[str, str | list[str]] = field(default_factory=dict)
+    validation: dict[str, Any] | None = None
+    choices: list[str] | None = None
+    max_length: int | None = None
+    prompt: str | None = None
+    label: str = ""  # what the cell is, in Chinese, for findings ("年度资金总额 全年预算数")
+
+    @property
+    def address(self) -> str:
+        return xl_rowcol_to_cell(self.row, self.col)
+
+    @property
+    def abs_address(self) -> str:
+        return xl_rowcol_to_cell(self.row, self.col, row_abs=True, col_abs=True)
+
+
+@dataclass
+class ConditionalMark:
+    """Mark ``target`` (a cell name) red while ``flag`` (a cell name) is 1 / not ✓."""
+
+    target: str
+    flag: str
+    when: Literal["flag", "not_ok"] = "flag"
+
+
+@dataclass
+class SheetLayout:
+    id: str
+    name: str
+    cells: list[Cell] = field(default_factory=list)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    col_widths: dict[int, float] = field(default_factory=dict)
+    row_heights: dict[int, float] = field(default_factory=dict)
+    hidden_cols: list[int] = field(default_factory=list)
+    marks: list[ConditionalMark] = field(default_factory=list)
+    print_rows: tuple[int, int] = (0, 0)
+    print_cols: tuple[int, int] = (0, 0)
+    repeat_rows: tuple[int, int] | None = None
+    print: model.PrintSettings = field(default_factory=model.PrintSettings)
+    panel: list[str] = field(default_factory=list)  # names of the panel's check cells
+
+
+@dataclass
+class Layout:
+    """Every sheet's cells, with an index by defined name and the evaluation order."""
+
+    template_id: str
+    template_version: int
+    title: str
+    sheets: list[SheetLayout]
+    style: model.Style
+    password: str | None
+    prefill: dict[str, Any]
+    by_name: dict[str, Cell] = field(default_factory=dict)
+    computed_order: list[str] = field(default_factory=list)
+
+    def cell(self, name: str) -> Cell:
+        return self.by_name[name]
+
+    def sheet(self, name_or_id: str) -> SheetLayout:
+        for s in self.sheets:
+            if name_or_id in (s.id, s.name):
+                return s
+        raise KeyError(name_or_id)
+
+    def inputs(self) -> Iterator[Cell]:
+        return (c for s in self.sheets for c in s.cells if c.role == "input")
+
+    def computed(self) -> Iterator[Cell]:
+        return (self.by_name[n] for n in self.computed_order)
+
+    def ref(self, name: str, from_sheet: str) -> str:
+        """An A1 reference to the named cell, sheet-qualified when on another sheet."""
+        c = self.by_name[name]
+        if c.sheet == from_sheet:
+            return c.address
+        quoted = c.sheet.replace("'", "''")
+        return f"'{quoted}'!{c.abs_address}"
+
+    def formula(self, cell: Cell) -> str:
+        """The cell's Excel formula, rendered from its rule and arguments."""
+        rule = library()[cell.rule]  # type: ignore[index]
+        refs: dict[str, Any] = {}
+        for arg, target in cell.args.items():
+            if isinstance(target, list):
+                refs[arg] = self._ranges(target, cell.sheet)
+            else:
+                refs[arg] = self.ref(target, cell.sheet)
+        return rule.excel(refs, cell.params)
+
+    def _ranges(self, names: list[str], from_sheet: str) -> list[str]:
+        """References for a list of cells, consecutive cells of a column joined as ranges."""
+        if not names:
+            return ['""']
+        cells = [self.by_name[n] for n in names]
+        out: list[str] = []
+        start = prev = cells[0]
+        for c in [*cells[1:], None]:
+            if c is not None and c.sheet == prev.sheet and c.col == prev.col and c.row == prev.row + 1:
+                prev = c
+                continue
+            first, last = self.ref(start.name, from_sheet), prev.address  # type: ignore[arg-type]
+            out.append(first if start is prev else f"{first}:{last if start.sheet == from_sheet else prev.abs_address}")
+            if c is not None:
+                start = prev = c
+        return out
+
+    def fingerprint(self) -> str:
+        """A hash of the structure (where every named cell is and what it computes).
+
+        Values typed into inputs do not change it; a moved cell or a changed rule does.
+        """
+        h = hashlib.sha256()
+        for s in self.sheets:
+            h.update(f"sheet:{s.id}:{s.name}\n".encode())
+            for c in s.cells:
+                if c.name:
+                    rec = [c.name, c.address, c.role, c.rule, c.params, c.args]
+                    h.update(json.dumps(rec, ensure_ascii=False, sort_keys=True, default=str).encode())
+                    h.update(b"\n")
+        return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------- evaluation
+
+
+def evaluate(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
+    """Compute every computed cell from input and constant values, by the Python references.
+
+    ``values`` maps defined names of inputs (and constants) to cell values (numbers as
+    float, text as str, blank as None). Returns a dict of all cell values: the inputs
+    given plus every computed cell.
+    """
+    rules = library()
+    env: dict[str, Any] = {}
+    for c in layout.by_name.values():
+        if c.role in ("input", "constant"):
+            env[c.name] = values.get(c.name, c.value if c.role == "constant" else None)  # type: ignore[index]
+    for name in layout.computed_order:
+        c = layout.by_name[name]
+        rule = rules[c.rule]  # type: ignore[index]
+        args = {
+            arg: [env.get(n) for n in target] if isinstance(target, list) else env.get(target)
+            for arg, target in c.args.items()
+        }
+        env[name] = rule.compute(args, c.params)
+    return env
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def _text_height(text: str, width_chars: float, line_height: float = 14.5) -> float:
+    """Row height in points that fits ``text`` (CJK glyphs are two width units)."""
+    if not text:
+        return line_height
+    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    lines = max(1, math.ceil(units / max(width_chars * 1.0, 1)))
+    return min(409, lines * line_height + 4)
+
+
+class _SheetBuilder:
+    def __init__(self, lb: _LayoutBuilder, sid: str, name: str) -> None:
+        self.lb = lb
+        self.s = SheetLayout(id=sid, name=name)
+        self.row = 0
+
+    def put(self, row: int, col: int, value: Any = None, *, style: str = "label", to: tuple[int, int] | None = None,
+            role: Role = "label", key: str | None = None, **kw: Any) -> Cell:
+        name = f"{self.s.id}_{key}" if key else None
+        cell = Cell(sheet=self.s.name, row=row, col=col, role=role, value=value, style=style, name=name, **kw)
+        self.s.cells.append(cell)
+        if to is not None and to != (row, col):
+            self.s.merges.append((row, col, to[0], to[1]))
+            # Cells covered by a merge still need borders: register them as blank labels.
+            for r in range(row, to[0] + 1):
+                for cc in range(col, to[1] + 1):
+                    if (r, cc) != (row, col):
+                        self.s.cells.append(Cell(sheet=self.s.name, row=r, col=cc, style=style, role="label",
+                                                 value=None))
+        if name:
+            if name in self.lb.layout.by_name:
+                raise ValueError(f"duplicate cell name {name}")
+            self.lb.layout.by_name[name] = cell
+            if role == "computed":
+                self.lb.layout.computed_order.append(name)
+        return cell
+
+    def computed(self, row: int, col: int, key: str, rule: str, args: dict[str, Any], params: dict[str, Any] | None = None,
+                 *, style: str, value_type: ValueType = "number", to: tuple[int, int] | None = None, label: str = "") -> Cell:
+        full_args = {k: [self._full(x) for x in v] if isinstance(v, list) else self._full(v)
+                     for k, v in args.items()}
+        rule_obj: Rule = library()[rule]
+        return self.put(row, col, None, style=style, to=to, role="computed", key=key, rule=rule,
+                        params=rule_obj.params(params), args=full_args, value_type=value_type, label=label)
+
+    def _full(self, name: str) -> str:
+        """A cell name as given when it exists already (or names another sheet), else local."""
+        if name in self.lb.layout.by_name or name.startswith(self.s.id + "_"):
+            return name
+        return f"{self.s.id}_{name}"
+
+    def input(self, row: int, col: int, key: str, *, value_type: ValueType, style: str, to: tuple[int, int] | None = None,
+              label: str = "", value: Any = None, locked_value: bool = False, **kw: Any) -> Cell:
+        prefilled = self.lb.prefill.get(f"{self.s.id}_{key}", value)
+        role: Role = "constant" if locked_value else "input"
+        if locked_value:
+            style = style.replace("input", "fixed")
+        return self.put(row, col, prefilled, style=style, to=to, role=role, key=key, value_type=value_type,
+                        label=label, **kw)
+
+
+class _LayoutBuilder:
+    def __init__(self, lt: LoadedTemplate, prefill: dict[str, Any]) -> None:
+        t = lt.template
+        self.lt = lt
+        self.t = t
+        self.prefill = prefill
+        self.layout = Layout(template_id=t.id, template_version=t.version, title=lt.render_text(t.name),
+                             sheets=[], style=t.style, password=t.password, prefill=prefill)
+
+    def build(self) -> Layout:
+        sheet_totals: dict[str, list[str]] = {}
+        for spec in self.t.sheets:
+            for n in range(1, spec.count + 1 if isinstance(spec, model.SelfEvaluationSheet) else 2):
+                many = isinstance(spec, model.SelfEvaluationSheet) and spec.count > 1
+                sid = f"{spec.id}{n}" if many else spec.id
+                name = self.lt.render_text(spec.name, n=n)
+                if many and "{{" not in spec.name:
+                    name = f"{name}{n}"
+                sb = _SheetBuilder(self, sid, name[:31])
+                if isinstance(spec, model.SelfEvaluationSheet):
+                    total = _build_self_evaluation(sb, spec, self)
+                    sheet_totals.setdefault(spec.id, []).append(total)
+                elif isinstance(spec, model.BasicDataSheet):
+                    _build_basic_data(sb, spec, self)
+                else:
+                    _build_checklist(sb, spec, self, sheet_totals)
+                self.layout.sheets.append(sb.s)
+        if self.t.cross_checks:
+            _build_cross_checks(self)
+        return self.layout
+
+
+def build_layout(lt: LoadedTemplate, prefill: dict[str, Any] | None = None) -> Layout:
+    """Lay out every sheet of a template (with pre-filled values by defined name)."""
+    return _LayoutBuilder(lt, prefill or {}).build()
+
+
+# ---------------------------------------------------------------------------- self evaluation
+
+# Columns of the self-evaluation table.
+A, B, C, D, E, F, G, H, I, J, K, L, M = range(13)
+PANEL_LABEL, PANEL_VALUE = 14, 15  # O, P: the self-check panel beside the form
+FLAG0 = 19  # T...: hidden per-row flags
+
+_WIDTHS = {A: 9, B: 9, C: 26, D: 5, E: 9, F: 6, G: 13, H: 13, I: 6, J: 7, K: 7, L: 22, M: 20, 13: 2,
+           PANEL_LABEL: 24, PANEL_VALUE: 40}
+
+
+def _fields_rows(sb: _SheetBuilder, fields: list[model.Field_], year: Any) -> None:
+    """Header or signature fields, two per row: label | input | label | input."""
+    spans = [((A, B), (C, F)), ((G, H), (I, L))]
+    for i in range(0, len(fields), 2):
+        for f, ((l0, l1), (v0, v1)) in zip(fields[i:i + 2], spans, strict=False):
+            sb.put(sb.row, l0, f.label + "：", style="label_right", to=(sb.row, l1))
+            vt: ValueType = "date" if f.type == "date" else "text"
+            sb.input(sb.row, v0, f.key, value_type=vt, style="input_date" if vt == "date" else "input_text",
+                     to=(sb.row, v1), label=f.label, max_length=f.max_length,
+                     validation={"kind": "date", "year": year} if vt == "date" else None)
+        sb.s.row_heights[sb.row] = 20
+        sb.row += 1
+
+
+def _build_self_evaluation(sb: _SheetBuilder, spec: model.SelfEvaluationSheet, lb: _LayoutBuilder) -> str:
+    t = lb.t
+    sc = t.scoring
+    declared = sc.mode == "declared"
+    s = sb.s
+    s.print = spec.print
+    s.col_widths = dict(_WIDTHS)
+    year = t.params.get("year")
+    # Title
+    sb.put(0, A, lb.lt.render_text(spec.title), style="title", to=(0, L))
+    s.row_heights[0] = 30
+    sb.row = 1
+    if spec.subtitle:
+        sb.put(1, A, lb.lt.render_text(spec.subtitle), style="subtitle", to=(1, L))
+        sb.row = 2
+    _fields_rows(sb, spec.header, year)
+
+    # Funds block
+    f = spec.funds
+    top = sb.row
+    sb.put(top, C, "资金来源", style="head", to=(top, D))
+    for col, text in ((E, f.initial_label), (G, f.budget_label), (H, f.actual_label), (I, "分值"), (J, "执行率")):
+        sb.put(top, col, text, style="head", to=(top, F) if col == E else None)
+    if declared:
+        sb.put(top, K, "自评得分", style="head")
+        sb.put(top, L, "计算得分", style="head")
+    else:
+        sb.put(top, K, "得分", style="head", to=(top, L))
+    sb.row += 1
+    group = None
+    money_names: list[str] = []
+    for r in f.rows:
+        if r.group and r.group != group:
+            group = r.group
+            sb.put(sb.row, C, r.group, style="label_left", to=(sb.row, L))
+            sb.row += 1
+        row = sb.row
+        sb.put(row, C, ("其中：" if r.group and not r.scored else "") + r.label, style="label_left", to=(row, D))
+        for col, suffix, lab in ((E, "initial", f.initial_label), (G, "budget", f.budget_label),
+                                 (H, "actual", f.actual_label)):
+            key = f"fund_{r.key}_{suffix}"
+            sb.input(row, col, key, value_type="money", style="input_money", to=(row, F) if col == E else None,
+                     label=f"{r.label} {lab}")
+            money_names.append(f"{s.id}_{key}")
+        if r.scored:
+            sb.input(row, I, "exec_weight", value_type="weight", style="input_weight", value=sc.execution_weight,
+                     locked_value=True, label="预算执行率分值")
+            b, a = f"fund_{r.key}_budget", f"fund_{r.key}_actual"
+            rate_rule = sc.execution_rate
+            sb.computed(row, J, f"fund_{r.key}_rate", rate_rule.rule, {"budget": b, "actual": a},
+                        rate_rule.params, style="rate", value_type="rate", label="执行率")
+            score_key = "exec_score_computed" if declared else "exec_score"
+            sb.computed(row, L if declared else K, score_key, sc.execution_score.rule,
+                        {"budget": b, "actual": a, "weight": "exec_weight"}, sc.execution_score.params,
+                        style="score", to=None if declared else (row, L), label="执行率得分")
+            if declared:
+                sb.input(row, K, "exec_score", value_type="score", style="input_score", label="执行率自评得分",
+                         validation={"kind": "score", "max": "exec_weight"})
+        else:
+            for col in (I, J):
+                sb.put(row, col, "—", style="center")
+            sb.put(row, K, "—", style="center", to=(row, L))
+        sb.row += 1
+    sb.put(top, A, f.label, style="head", to=(sb.row - 1, B))
+
+    # Goals
+    g = spec.goals
+    sb.put(sb.row, A, g.label, style="head", to=(sb.row + 1, B))
+    sb.put(sb.row, C, g.expected_label, style="head", to=(sb.row, G))
+    sb.put(sb.row, H, g.actual_label, style="head", to=(sb.row, L))
+    sb.row += 1
+    sb.input(sb.row, C, "goal_expected", value_type="longtext", style="input_longtext", to=(sb.row, G),
+             label=g.expected_label, max_length=g.max_length)
+    sb.input(sb.row, H, "goal_actual", value_type="longtext", style="input_longtext", to=(sb.row, L),
+             label=g.actual_label, max_length=g.max_length)
+    s.row_heights[sb.row] = 120
+    sb.row += 1
+
+    # Indicator table header (two rows)
+    ind = spec.indicators
+    h0 = sb.row
+    s.repeat_rows = (h0, h0 + 1)
+    heads = {A: "一级指标", B: "二级指标", C: "三级指标", G: ind.actual_label, H: "定性档次", I: "分值",
+             J: "自评得分" if declared else "定性得分", K: "计算得分" if declared else "得分", L: ind.reason_label,
+             M: "本行校验"}
+    for col, text in heads.items():
+        sb.put(h0, col, text, style="head" if col != M else "check_head", to=(h0 + 1, col))
+    sb.put(h0, D, ind.target_label, style="head", to=(h0, F))
+    for col, text in ((D, "方向"), (E, "指标值"), (F, "单位")):
+        sb.put(h0 + 1, col, text, style="head")
+    s.row_heights[h0] = 28
+    sb.row = h0 + 2
+
+    score_col = J if declared else K
+    all_weights: list[str] = []
+    subtotal_names: list[str] = []
+    flag_names: dict[str, list[str]] = {rid: [] for rid, *_ in ROW_FLAGS}
+    weight_checks: list[tuple[str, list[str], float]] = []
+    n = 0
+    for i1, l1 in enumerate(ind.level1):
+        first = sb.row
+        l1_weights: list[str] = []
+        l1_scores: list[str] = []
+        for i2, l2 in enumerate(l1.level2):
+            l2_first = sb.row
+            rows = [*l2.indicators, *([None] * l2.rows)]
+            if not rows:
+                rows = [None]
+            for decl in rows:
+                n += 1
+                r = sb.row
+                key = f"ind{n}"
+                locked = decl is not None
+                sb.input(r, C, f"{key}_name", value_type="text", style="input_text", label="三级指标",
+                         value=decl.name if decl else None, locked_value=locked, max_length=200)
+                sb.input(r, D, f"{key}_direction", value_type="choice", style="input_choice", label="方向",
+                         value=decl.direction if decl else None, locked_value=locked, choices=["≥", "≤", "=", "定性"])
+                target = decl.target if decl else None
+                sb.input(r, E, f"{key}_target", value_type="number", style="input_number", label=ind.target_label,
+                         value=target, locked_value=locked, validation={"kind": "target", "direction": f"{key}_direction"})
+                sb.input(r, F, f"{key}_unit", value_type="text", style="input_text", label="单位",
+                         value=decl.unit if decl else None, locked_value=locked, max_length=20)
+                sb.input(r, G, f"{key}_actual", value_type="number", style="input_number", label=ind.actual_label,
+                         validation={"kind": "target", "direction": f"{key}_direction"})
+                sb.input(r, H, f"{key}_tier", value_type="choice", style="input_choice", label="定性档次",
+                         choices=[x.label for x in sc.tiers])
+                sb.input(r, I, f"{key}_weight", value_type="weight", style="input_weight", label="分值",
+                         value=decl.weight if decl else None, locked_value=locked)
+                sb.input(r, J, f"{key}_declared", value_type="score", style="input_score",
+                         label="自评得分" if declared else "定性得分", validation={"kind": "score", "max": f"{key}_weight"})
+                sb.computed(r, K, f"{key}_score", "INDICATOR_SCORE",
+                            {"direction": f"{key}_direction", "target": f"{key}_target", "actual": f"{key}_actual",
+                             "weight": f"{key}_weight", "declared": f"{key}_declared"},
+                            {"positive": sc.positive, "negative": sc.negative, "equal": sc.equal,
+                             "digits": sc.digits, "mode": sc.rounding}, style="score", label="计算得分" if declared else "得分")
+                sb.input(r, L, f"{key}_reason", value_type="longtext", style="input_text", label=ind.reason_label,
+                         max_length=2000)
+                final = f"{key}_declared" if declared else f"{key}_score"
+                flag_args = {
+                    "ROW_WEIGHT_MISSING": {"name": f"{key}_name", "weight": f"{key}_weight"},
+                    "ROW_TARGET_NOT_NUMBER": {"direction": f"{key}_direction", "target": f"{key}_target"},
+                    "ROW_SCORE_OVER_WEIGHT": {"score": final, "weight": f"{key}_weight"},
+                    "ROW_QUAL_OUT_OF_BAND": {"direction": f"{key}_direction", "tier": f"{key}_tier",
+                                             "score": final, "weight": f"{key}_weight"},
+                    "ROW_REASON_MISSING": {"score": final, "weight": f"{key}_weight", "reason": f"{key}_reason",
+                                           "direction": f"{key}_direction", "target": f"{key}_target",
+                                           "actual": f"{key}_actual"},
+                    "ROW_DECLARED_DIFFERS": {"declared": f"{key}_declared", "computed": f"{key}_score",
+                                             "reason": f"{key}_reason"},
+                }
+                flag_params = {
+                    "ROW_QUAL_OUT_OF_BAND": {"bands": [[x.label, x.low, x.high] for x in sc.tiers]},
+                    "ROW_REASON_MISSING": {"over_ratio": sc.reason_over_ratio},
+                }
+                active = [rid for rid, *_ in ROW_FLAGS if declared or rid != "ROW_DECLARED_DIFFERS"]
+                row_flags = []
+                for fi, rid in enumerate(active):
+                    fname = sb.computed(r, FLAG0 + fi, f"{key}_chk_{rid[4:].lower()}", rid, flag_args[rid],
+                                        flag_params.get(rid), style="flag", value_type="flag").name
+                    flag_names[rid].append(fname)  # type: ignore[arg-type]
+                    row_flags.append(fname)
+                    target_col = {"ROW_WEIGHT_MISSING": "weight", "ROW_TARGET_NOT_NUMBER": "target",
+                                  "ROW_REASON_MISSING": "reason"}.get(rid, "declared" if rid == "ROW_QUAL_OUT_OF_BAND" else
+                                                                      ("score" if not declared else "declared"))
+                    s.marks.append(ConditionalMark(target=f"{s.id}_{key}_{target_col}", flag=fname))  # type: ignore[arg-type]
+                sb.computed(r, M, f"{key}_check", "ROW_MESSAGE", {"flags": row_flags},
+                            {"messages": [m for rid, m, *_ in ROW_FLAGS if rid in active]}, style="check", value_type="text")
+                l1_weights.append(f"{s.id}_{key}_weight")
+                l1_scores.append(f"{s.id}_{final}")
+                s.row_heights[r] = 30
+                sb.row += 1
+            sb.put(l2_first, B, l2.name, style="head", to=(sb.row - 1, B))
+            del i2
+        # Subtotal row for the first-level indicator.
+        r = sb.row
+        sb.put(r, B, "小计", style="head", to=(r, H))
+        sb.computed(r, I, f"l1_{i1 + 1}_weight", "TOTAL", {"parts": list(l1_weights)}, style="weight_total")
+        sb.computed(r, score_col, f"l1_{i1 + 1}_score", "SUBTOTAL", {"scores": list(l1_scores)}, style="score_total",
+                    label=f"{l1.name}得分")
+        sb.put(r, K if declared else J, None, style="label")
+        sb.put(r, L, None, style="label")
+        sb.row += 1
+        sb.computed(first, A, f"l1_{i1 + 1}_label", "LEVEL1_LABEL", {"weights": list(l1_weights)}, {"name": l1.name},
+                    style="head", value_type="text", to=(sb.row - 1, A))
+        all_weights.extend(l1_weights)
+        subtotal_names.append(f"{s.id}_l1_{i1 + 1}_score")
+        weight_checks.append((l1.name, l1_weights, l1.weight))
+    del i1
+
+    # Total, grade, conclusion
+    r = sb.row
+    sb.put(r, A, "总分", style="head_total", to=(r, H))
+    sb.computed(r, I, "total_weight", "TOTAL", {"parts": [f"{s.id}_exec_weight", *all_weights]}, style="weight_total")
+    sb.computed(r, score_col, "total_score", "TOTAL", {"parts": [f"{s.id}_exec_score", *subtotal_names]},
+                style="score_total", label="总分")
+    sb.put(r, K if declared else J, None, style="label")
+    sb.put(r, L, None, style="label")
+    s.row_heights[r] = 22
+    sb.row += 1
+    r = sb.row
+    sb.put(r, A, spec.conclusion_label, style="head", to=(r, B))
+    grade_params = {"bands": [[gb.min, gb.label] for gb in sc.grades[:-1]], "otherwise": sc.grades[-1].label}
+    sb.computed(r, C, "grade", "GRADE", {"total": "total_score"}, grade_params, style="grade", value_type="text",
+                to=(r, D), label="自评等级")
+    sb.input(r, E, "conclusion", value_type="longtext", style="input_text", to=(r, L), label=spec.conclusion_label,
+             max_length=2000)
+    s.row_heights[r] = 40
+    sb.row += 1
+    _fields_rows(sb, spec.signatures, year)
+    for note in spec.notes:
+        text = lb.lt.render_text(note)
+        sb.put(sb.row, A, text, style="note", to=(sb.row, L))
+        s.row_heights[sb.row] = _text_height(text, sum(_WIDTHS[c] for c in range(A, L + 1)))
+        sb.row += 1
+    s.print_rows = (0, sb.row - 1)
+    s.print_cols = (A, L)
+
+    # Self-check panel beside the form (not printed).
+    pr = 0
+    sb.put(pr, PANEL_LABEL, "校验（填报完成后应全部为 ✓）", style="panel_head", to=(pr, PANEL_VALUE))
+    pr += 1
+    panel: list[tuple[str, str, dict[str, Any], dict[str, Any], str | None]] = [
+        ("分值合计", "CHK_WEIGHTS_TOTAL", {"fixed": "exec_weight", "weights": all_weights},
+         {"total": sc.total_weight}, None),
+        ("预算执行率分值", "CHK_EXEC_WEIGHT", {"weight": "exec_weight"}, {"expected": sc.execution_weight}, None),
+    ]
+    if sc.level1_check != "off":
+        for j, (l1name, weights, expected) in enumerate(weight_checks):
+            panel.append((f"{l1name}分值", "CHK_LEVEL1_WEIGHTS", {"weights": weights},
+                          {"name": l1name, "expected": expected}, f"l1_{j + 1}_label"))
+    for rid, _, panel_label, message in ROW_FLAGS:
+        if flag_names[rid]:
+            panel.append((panel_label, "CHK_ROWS", {"flags": flag_names[rid]}, {"message": message}, None))
+    scored = next(x for x in f.rows if x.scored)
+    for chk in f.sum_checks:
+        for suffix, lab in (("initial", f.initial_label), ("budget", f.budget_label), ("actual", f.actual_label)):
+            panel.append((f"{chk.label}{lab}合计", "CHK_FUNDS_SUM",
+                          {"total": f"fund_{chk.total}_{suffix}", "parts": [f"{s.id}_fund_{p}_{suffix}" for p in chk.parts]},
+                          {"label": lab, "tolerance": 0.01}, f"fund_{chk.total}_{suffix}"))
+    panel.append(("执行率", "CHK_EXEC_OVER_100",
+                  {"budget": f"fund_{scored.key}_budget", "actual": f"fund_{scored.key}_actual"}, {},
+                  f"fund_{scored.key}_actual"))
+    panel.append(("金额非负", "CHK_NOT_NEGATIVE", {"amounts": money_names}, {}, None))
+    for label, rid, args, params, mark_target in panel:
+        sb.put(pr, PANEL_LABEL, label, style="panel_label")
+        key = f"panel_{pr}"
+        chk = sb.computed(pr, PANEL_VALUE, key, rid, args, params, style="panel_value", value_type="text", label=label)
+        s.panel.append(chk.name)  # type: ignore[arg-type]
+        if mark_target:
+            s.marks.append(ConditionalMark(target=f"{s.id}_{mark_target}", flag=chk.name, when="not_ok"))  # type: ignore[arg-type]
+        pr += 1
+    s.hidden_cols = list(range(FLAG0, FLAG0 + len(ROW_FLAGS)))
+    return f"{s.id}_total_score"
+
+
+# ---------------------------------------------------------------------------- basic data
+
+
+def _build_basic_data(sb: _SheetBuilder, spec: model.BasicDataSheet, lb: _LayoutBuilder) -> None:
+    s = sb.s
+    s.print = spec.print
+    s.col_widths = {0: 30, 1: 12, 2: 12, 3: 12, 4: 12, 5: 12, 6: 12, 7: 2, 8: 24, 9: 40}
+    year = lb.t.params.get("year")
+    sb.put(0, 0, lb.lt.render_text(spec.title), style="title", to=(0, 6))
+    s.row_heights[0] = 30
+    r = 1
+    # Staffing: 编制数 | 实际在职人数 | 控制率
+    sb.put(r, 0, spec.staffing_label, style="head", to=(r + 1, 0))
+    for col, text in ((1, "编制数"), (3, f"{year}年实际在职人数" if year else "实际在职人数"), (5, "控制率")):
+        sb.put(r, col, text, style="head", to=(r, col + 1))
+    sb.input(r + 1, 1, "staff_quota", value_type="number", style="input_number", to=(r + 1, 2), label="编制数")
+    sb.input(r + 1, 3, "staff_actual", value_type="number", style="input_number", to=(r + 1, 4), label="实际在职人数")
+    sb.computed(r + 1, 5, "staff_rate", "RATIO", {"numerator": "staff_actual", "denominator": "staff_quota"},
+                style="rate", value_type="rate", to=(r + 1, 6), label="控制率")
+    r += 2
+    cols = [lb.lt.render_text(c) for c in spec.cost_columns]
+    sb.put(r, 0, spec.cost_label, style="head")
+    for j, text in enumerate(cols):
+        sb.put(r, 1 + 2 * j, text, style="head", to=(r, 2 + 2 * j))
+    r += 1
+    money: list[str] = []
+    keys = {row.key for row in spec.cost_rows}
+    del keys
+    pending: list[tuple[int, model.CostRow]] = []
+    for row in spec.cost_rows:
+        sb.put(r, 0, "　" * row.indent + row.label, style="label_left")
+        if row.text_only:
+            sb.put(r, 1, None, style="label", to=(r, 6))
+        else:
+            for j in range(3):
+                key = f"cost_{row.key}_{j + 1}"
+                if row.sum_of:
+                    pending.append((r, row))
+                else:
+                    sb.input(r, 1 + 2 * j, key, value_type="money", style="input_money", to=(r, 2 + 2 * j),
+                             label=f"{row.label} {cols[j]}")
+                    money.append(f"{s.id}_{key}")
+        r += 1
+    # Sums after every part exists (a sum may name rows below it).
+    done: set[str] = set()
+
+    def emit(row: model.CostRow, rr: int) -> None:
+        if row.key in done:
+            return
+        for part in row.sum_of:
+            sub = next(x for x in spec.cost_rows if x.key == part)
+            if sub.sum_of:
+                emit(sub, next(p for p, x in pending if x.key == part))
+        for j in range(3):
+            sb.computed(rr, 1 + 2 * j, f"cost_{row.key}_{j + 1}", "SUM_PARTS",
+                        {"parts": [f"{s.id}_cost_{p}_{j + 1}" for p in row.sum_of]}, style="money_total",
+                        to=(rr, 2 + 2 * j), label=f"{row.label} {cols[j]}")
+        done.add(row.key)
+
+    for rr, row in pending:
+        emit(row, rr)
+    if spec.buildings:
+        heads = ["批复规模(m²)", "实际规模(m²)", "规模控制率", "预算投资(万元)", "实际投资(万元)", "投资概算控制率"]
+        sb.put(r, 0, f"楼堂馆所控制情况（{year}年完工项目）" if year else "楼堂馆所控制情况", style="head", to=(r + 1, 0))
+        for j, text in enumerate(heads):
+            sb.put(r, 1 + j, text, style="head")
+        for j, key in enumerate(("bld_area_approved", "bld_area_actual")):
+            sb.input(r + 1, 1 + j, key, value_type="number", style="input_number", label=heads[j])
+        sb.computed(r + 1, 3, "bld_area_rate", "RATIO", {"numerator": "bld_area_actual", "denominator": "bld_area_approved"},
+                    style="rate", value_type="rate", label="规模控制率")
+        for j, key in enumerate(("bld_invest_budget", "bld_invest_actual")):
+            sb.input(r + 1, 4 + j, key, value_type="money", style="input_money", label=heads[3 + j])
+            money.append(f"{s.id}_{key}")
+        sb.computed(r + 1, 6, "bld_invest_rate", "RATIO",
+                    {"numerator": "bld_invest_actual", "denominator": "bld_invest_budget"},
+                    style="rate", value_type="rate", label="投资概算控制率")
+        s.row_heights[r] = 30
+        r += 2
+    sb.put(r, 0, spec.measures_label, style="head")
+    sb.input(r, 1, "measures", value_type="longtext", style="input_longtext", to=(r, 6), label=spec.measures_label,
+             max_length=2000)
+    s.row_heights[r] = 60
+    r += 1
+    sb.row = r
+    _fields_rows_narrow(sb, spec.signatures, year)
+    for note in spec.notes:
+        text = lb.lt.render_text(note)
+        sb.put(sb.row, 0, text, style="note", to=(sb.row, 6))
+        s.row_heights[sb.row] = _text_height(text, 90)
+        sb.row += 1
+    s.print_rows = (0, sb.row - 1)
+    s.print_cols = (0, 6)
+    sb.put(0, 8, "校验（填报完成后应全部为 ✓）", style="panel_head", to=(0, 9))
+    sb.put(1, 8, "金额非负", style="panel_label")
+    chk = sb.computed(1, 9, "panel_1", "CHK_NOT_NEGATIVE", {"amounts": money}, style="panel_value", value_type="text",
+                      label="金额非负")
+    s.panel.append(chk.name)  # type: ignore[arg-type]
+
+
+def _fields_rows_narrow(sb: _SheetBuilder, fields: list[model.Field_], year: Any) -> None:
+    for f in fields:
+        sb.put(sb.row, 0, f.label + "：", style="label_right")
+        vt: ValueType = "date" if f.type == "date" else "text"
+        sb.input(sb.row, 1, f.key, value_type=vt, style="input_date" if vt == "date" else "input_text",
+                 to=(sb.row, 3), label=f.label, max_length=f.max_length,
+                 validation={"kind": "date", "year": year} if vt == "date" else None)
+        sb.row += 1
+
+
+# ---------------------------------------------------------------------------- checklist
+
+
+def _build_checklist(sb: _SheetBuilder, spec: model.ChecklistSheet, lb: _LayoutBuilder,
+                     sheet_totals: dict[str, list[str]]) -> None:
+    s = sb.s
+    s.print = spec.print
+    s.col_widths = {0: 24, 1: 7, 2: 50, 3: 10, 4: 10, 5: 12, 6: 2, 7: 20, 8: 36}
+    year = lb.t.params.get("year")
+    sb.put(0, 0, lb.lt.render_text(spec.title), style="title", to=(0, 5))
+    s.row_heights[0] = 30
+    sb.row = 1
+    _fields_rows_narrow(sb, spec.header, year)
+    r = sb.row
+    for j, text in enumerate(("考核内容", "分值", "计分标准", "自评分数", "评定分数", "备注")):
+        sb.put(r, j, text, style="head")
+    s.repeat_rows = (r, r)
+    r += 1
+    self_scores: list[str] = []
+    review_scores: list[str] = []
+    over_flags: list[str] = []
+    for si, sec in enumerate(spec.sections):
+        sec_row = r
+        sb.put(r, 0, sec.name, style="label_left_bold")
+        sb.put(r, 1, sum(i.weight for i in sec.items), style="center_bold")
+        r += 1
+        sec_self: list[str] = []
+        sec_review: list[str] = []
+        for item in sec.items:
+            sb.put(r, 0, item.name, style="label_left")
+            sb.input(r, 1, f"{item.key}_weight", value_type="weight", style="input_weight", value=item.weight,
+                     locked_value=True, label=f"{item.name} 分值")
+            sb.put(r, 2, item.standard, style="label_wrap")
+            if item.computed == "project_average" and spec.project_sheet in sheet_totals:
+                sb.computed(r, 3, f"{item.key}_self", "AVERAGE_TIMES",
+                            {"values": list(sheet_totals[spec.project_sheet])},
+                            {"factor": spec.project_factor, "digits": 2}, style="score", label=f"{item.name} 自评分数")
+            else:
+                sb.input(r, 3, f"{item.key}_self", value_type="score", style="input_score", label=f"{item.name} 自评分数",
+                         validation={"kind": "score", "max": f"{item.key}_weight"})
+            sb.input(r, 4, f"{item.key}_review", value_type="score", style="input_score", label=f"{item.name} 评定分数",
+                     validation={"kind": "score", "max": f"{item.key}_weight"})
+            sb.input(r, 5, f"{item.key}_note", value_type="text", style="input_text", label=f"{item.name} 备注",
+                     max_length=200)
+            flag = sb.computed(r, 7, f"{item.key}_chk_over", "ROW_SCORE_OVER_WEIGHT",
+                               {"score": f"{item.key}_self", "weight": f"{item.key}_weight"}, style="check",
+                               value_type="flag")
+            over_flags.append(flag.name)  # type: ignore[arg-type]
+            s.marks.append(ConditionalMark(target=f"{s.id}_{item.key}_self", flag=flag.name))  # type: ignore[arg-type]
+            s.row_heights[r] = _text_height(item.standard, 50)
+            sec_self.append(f"{s.id}_{item.key}_self")
+            sec_review.append(f"{s.id}_{item.key}_review")
+            r += 1
+        sb.computed(sec_row, 3, f"sec{si + 1}_self", "SUBTOTAL", {"scores": sec_self}, style="score_total")
+        sb.computed(sec_row, 4, f"sec{si + 1}_review", "SUBTOTAL", {"scores": sec_review}, style="score_total")
+        self_scores.append(f"{s.id}_sec{si + 1}_self")
+        review_scores.append(f"{s.id}_sec{si + 1}_review")
+    sb.put(r, 0, "合    计", style="head_total")
+    sb.put(r, 1, sum(i.weight for sec in spec.sections for i in sec.items), style="center_bold")
+    sb.put(r, 2, None, style="label")
+    sb.computed(r, 3, "total_self", "TOTAL", {"parts": self_scores}, style="score_total", label="自评分数合计")
+    sb.computed(r, 4, "total_review", "TOTAL", {"parts": review_scores}, style="score_total", label="评定分数合计")
+    sb.put(r, 5, None, style="label")
+    r += 1
+    sb.row = r
+    for note in spec.notes:
+        text = lb.lt.render_text(note)
+        sb.put(sb.row, 0, text, style="note", to=(sb.row, 5))
+        s.row_heights[sb.row] = _text_height(text, 100)
+        sb.row += 1
+    _fields_rows_narrow(sb, spec.signatures, year)
+    s.print_rows = (0, sb.row - 1)
+    s.print_cols = (0, 5)
+    sb.put(0, 7, "校验（填报完成后应全部为 ✓）", style="panel_head", to=(0, 8))
+    sb.put(1, 7, "得分超过分值", style="panel_label")
+    chk = sb.computed(1, 8, "panel_1", "CHK_ROWS", {"flags": over_flags}, {"message": "项自评分数超过分值"},
+                      style="panel_value", value_type="text", label="自评分数")
+    s.panel.append(chk.name)  # type: ignore[arg-type]
+
+
+def _build_cross_checks(lb: _LayoutBuilder) -> None:
+    """Funds that must agree across sheets, on a panel line of the first sheet."""
+    first = lb.layout.sheets[0]
+    sb = _SheetBuilder(lb, first.id, first.name)
+    sb.s = first
+    panel_cells = [lb.layout.by_name[n] for n in first.panel]
+    col = panel_cells[0].col if panel_cells else 15
+    row = max((c.row for c in panel_cells), default=0) + 1
+    for i, chk in enumerate(lb.t.cross_checks):
+        sb.put(row, col - 1, chk.label, style="panel_label")
+        cell = sb.computed(row, col, f"cross_{i + 1}", "CHK_FUNDS_SUM", {"total": chk.total, "parts": list(chk.parts)},
+                           {"label": chk.label, "tolerance": 0.01}, style="panel_value", value_type="text",
+                           label=chk.label)
+        first.panel.append(cell.name)  # type: ignore[arg-type]
+        row += 1

@@ -1,0 +1,169 @@
+"""Loading form variants: YAML -> ``extends`` merged -> validated :class:`Template`.
+
+``extends: other-id`` names another variant in the same folder (``other-id.yaml``); the
+child's mappings are merged key by key over the parent's, and any other value (a list,
+a string) replaces the parent's whole. Text rendered for display (titles) goes through
+jinja2 with the variant's ``params`` (year, region, department ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pydantic import ValidationError
+
+from .model import Template
+from .paths import templates_dir
+from .yamlload import Located, Mark, YamlError, load
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a template file, as lint prints it."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col} {self.code} {self.message}"
+
+
+class TemplateError(ValueError):
+    """A template that cannot be used, with every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """Merge ``override`` over ``base``: mappings key by key, anything else replaced.
+
+    >>> deep_merge({"a": {"x": 1, "y": 2}, "b": [1]}, {"a": {"y": 3}, "b": [2]})
+    {'a': {'x': 1, 'y': 3}, 'b': [2]}
+    """
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = deep_merge(base[key], value) if key in base else value
+        return merged
+    return override
+
+
+def find_template(name: str | Path, folder: Path | None = None) -> Path:
+    """A template by path, or by id among the shipped variants (or in ``folder``)."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return path
+    folder = folder or templates_dir()
+    candidate = folder / f"{name}.yaml"
+    if candidate.exists():
+        return candidate
+    known = sorted(p.stem for p in folder.glob("*.yaml"))
+    raise FileNotFoundError(f"template {name!r} not found; known: {', '.join(known)}")
+
+
+@dataclass
+class LoadedTemplate:
+    """A validated template with the source documents it came from."""
+
+    template: Template
+    path: Path
+    chain: list[Located]  # the file itself first, then the variants it extends
+
+    def render_text(self, text: str, **extra: Any) -> str:
+        """Render display text with the template's params (and ``extra``) through jinja2.
+
+        >>> t = load_template("guizhou-zhengti")
+        >>> t.render_text("（{{ year }}年度）")
+        '（2023年度）'
+        """
+        if "{" not in text:
+            return text
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+        return env.from_string(text).render({**self.template.params, **extra})
+
+
+def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Located]]:
+    located = load(path)
+    data = located.data
+    if not isinstance(data, dict):
+        raise TemplateError([Problem(str(path), 1, 1, "T004", "模板必须是映射 (template must be a mapping)")])
+    parent_id = data.get("extends")
+    if parent_id is None:
+        return data, [located]
+    if not isinstance(parent_id, str):
+        m = located.mark(("extends",))
+        raise TemplateError([Problem(str(path), m.line, m.col, "T005",
+                                     "extends 必须是模板 id (extends must be a template id)")])
+    parent_path = path.parent / f"{parent_id}.yaml"
+    if parent_path.resolve() in [p.resolve() for p in seen] or parent_path.resolve() == path.resolve():
+        m = located.mark(("extends",))
+        cycle = " -> ".join(p.stem for p in [*seen, path, parent_path])
+        raise TemplateError([Problem(str(path), m.line, m.col, "T006",
+                                     f"extends 形成循环 {cycle} (extends cycle)")])
+    if not parent_path.exists():
+        m = located.mark(("extends",))
+        known = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        raise TemplateError([Problem(str(path), m.line, m.col, "T007",
+                                     f"extends 的模板 {parent_id!r} 不存在 (unknown parent; known: {', '.join(known)})")])
+    parent_data, chain = _resolve(parent_path, [*seen, path])
+    merged = deep_merge({k: v for k, v in parent_data.items() if k != "extends"}, data)
+    return merged, [located, *chain]
+
+
+def _locate(chain: list[Located], loc: tuple[Any, ...], *, key: bool = False) -> tuple[str, Mark]:
+    """The file and position that best explain a problem at ``loc``.
+
+    ``key=True`` points at the key (an unknown or missing key), otherwise at the value.
+    """
+    for doc in chain:  # the child first: the value most likely came from it
+        p = tuple(loc)
+        while p:
+            if key and p in doc.key_marks:
+                return doc.source, doc.key_marks[p]
+            if p in doc.marks:
+                return doc.source, doc.marks[p]
+            p = p[:-1]
+    return chain[0].source, Mark(1, 1)
+
+
+def validation_problems(exc: ValidationError, chain: list[Located]) -> list[Problem]:
+    """Translate pydantic errors into ``file:line:col`` problems."""
+    from .lint import describe_validation_error  # lint owns the wording and codes
+
+    problems = []
+    for err in exc.errors():
+        loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in _UNION_TAGS))
+        code, message = describe_validation_error(err, loc)
+        source, mark = _locate(chain, loc, key=code in ("T010", "T011"))
+        problems.append(Problem(source, mark.line, mark.col, code, message))
+    return problems
+
+
+_UNION_TAGS = {"self_evaluation", "basic_data", "checklist"}
+
+
+def load_template(name: str | Path, folder: Path | None = None) -> LoadedTemplate:
+    """Load, merge and validate a template; raise :class:`TemplateError` with every problem.
+
+    >>> load_template("guizhou-zhengti").template.sheets[0].name
+    '部门整体支出绩效自评表'
+    """
+    path = find_template(name, folder)
+    try:
+        data, chain = _resolve(path, [])
+    except YamlError as exc:
+        code, _, message = exc.message.partition(" ")
+        raise TemplateError([Problem(exc.path, exc.mark.line, exc.mark.col, code, message)]) from None
+    try:
+        template = Template.model_validate(data)
+    except ValidationError as exc:
+        raise TemplateError(validation_problems(exc, chain)) from None
+    return LoadedTemplate(template=template, path=path, chain=chain)

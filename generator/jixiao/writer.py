@@ -1,0 +1,284 @@
+"""Render a :class:`~jixiao.layout.Layout` to a native .xlsx workbook with xlsxwriter.
+
+Every computed cell is written as its rule's formula *with its true cached result*
+(computed by the Python reference), so viewers that do not recalculate still show the
+right numbers. Inputs are unlocked, shaded and validated; everything else is locked under
+sheet protection. The output is deterministic: same layout, same bytes.
+
+>>> from jixiao.templates import load_template
+>>> from jixiao.layout import build_layout
+>>> write_workbook(build_layout(load_template("guizhou-zhengti")), "/tmp/gz.xlsx")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from . import __version__
+from .layout import Cell, Layout, SheetLayout, evaluate
+from .rules.numbers import is_number
+
+META_SHEET = "_jixiao"
+_FIXED_DATE = dt.datetime(2000, 1, 1)
+_RED = "#F8CBAD"
+
+
+def _styles(layout: Layout) -> dict[str, dict[str, Any]]:
+    st = layout.style
+    base = {"font_name": st.font, "font_size": st.size, "valign": "vcenter", "border": 1, "text_wrap": True}
+    inp = {**base, "bg_color": st.input_fill, "locked": False}
+    comp = {**base, "bg_color": st.computed_fill}
+    return {
+        "title": {"font_name": st.font, "font_size": st.title_size, "bold": True, "align": "center", "valign": "vcenter"},
+        "subtitle": {"font_name": st.font, "font_size": st.size + 1, "align": "center", "valign": "vcenter"},
+        "label": {**base},
+        "label_left": {**base, "align": "left"},
+        "label_left_bold": {**base, "align": "left", "bold": True},
+        "label_right": {**base, "align": "right", "border": 0},
+        "label_wrap": {**base, "align": "left"},
+        "center": {**base, "align": "center"},
+        "center_bold": {**base, "align": "center", "bold": True},
+        "head": {**base, "align": "center", "bold": True},
+        "head_total": {**base, "align": "center", "bold": True},
+        "note": {"font_name": st.font, "font_size": st.size - 1, "text_wrap": True, "valign": "top", "align": "left"},
+        "input_text": {**inp, "align": "left"},
+        "input_longtext": {**inp, "align": "left", "valign": "top"},
+        "input_date": {**inp, "align": "left", "num_format": "yyyy年m月d日"},
+        "input_money": {**inp, "align": "right", "num_format": "0.00"},
+        "input_number": {**inp, "align": "center"},
+        "input_weight": {**inp, "align": "center", "num_format": "General"},
+        "input_score": {**inp, "align": "center", "num_format": "General"},
+        "input_choice": {**inp, "align": "center"},
+        "fixed_text": {**base, "align": "left"},
+        "fixed_number": {**base, "align": "center"},
+        "fixed_weight": {**base, "align": "center", "num_format": "General"},
+        "fixed_choice": {**base, "align": "center"},
+        "fixed_money": {**base, "align": "right", "num_format": "0.00"},
+        "fixed_score": {**base, "align": "center"},
+        "rate": {**comp, "align": "center", "num_format": "0.00%"},
+        "score": {**comp, "align": "center", "num_format": "General"},
+        "score_total": {**comp, "align": "center", "bold": True, "num_format": "General"},
+        "weight_total": {**comp, "align": "center", "bold": True, "num_format": "General"},
+        "money_total": {**comp, "align": "right", "num_format": "0.00"},
+        "grade": {**comp, "align": "center", "bold": True},
+        "check": {"font_name": st.font, "font_size": st.size - 1, "font_color": "#C00000", "text_wrap": True,
+                  "valign": "vcenter"},
+        "check_head": {**base, "align": "center", "bold": True, "font_color": "#C00000"},
+        "flag": {"font_name": st.font, "font_size": 8, "font_color": "#808080"},
+        "panel_head": {"font_name": st.font, "font_size": st.size + 1, "bold": True, "bg_color": "#DDEBF7", "border": 1},
+        "panel_label": {"font_name": st.font, "font_size": st.size, "border": 1, "valign": "vcenter"},
+        "panel_value": {"font_name": st.font, "font_size": st.size, "border": 1, "text_wrap": True,
+                        "font_color": "#C00000", "valign": "vcenter"},
+    }
+
+
+def _rate_format(cell: Cell) -> str:
+    digits = int(cell.params.get("digits", 4))
+    return "0%" if digits <= 2 else "0." + "0" * (digits - 2) + "%"
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook, layout: Layout) -> None:
+        self.wb = wb
+        self.specs = _styles(layout)
+        self.cache: dict[tuple[str, str | None], Format] = {}
+        self.red = wb.add_format({"bg_color": _RED, "font_color": "#9C0006"})
+
+    def get(self, style: str, num_format: str | None = None) -> Format:
+        key = (style, num_format)
+        if key not in self.cache:
+            spec = dict(self.specs[style])
+            if num_format:
+                spec["num_format"] = num_format
+            self.cache[key] = self.wb.add_format(spec)
+        return self.cache[key]
+
+
+def _validation(cell: Cell, layout: Layout) -> dict[str, Any] | None:
+    """Excel data validation for an input, with a Chinese prompt and error message."""
+    v = cell.validation or {}
+    kind = v.get("kind")
+    label = cell.label or "此单元格"
+    if cell.value_type == "money":
+        return {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": label[:32],
+                "input_message": "填写金额（万元），保留两位小数，不要输入单位。", "error_title": "金额无效",
+                "error_message": "金额必须是不小于 0 的数字（单位：万元），不要输入“万元”等文字。"}
+    if cell.value_type == "choice" and cell.choices:
+        return {"validate": "list", "source": cell.choices, "input_title": label[:32],
+                "input_message": "请从下拉列表中选择。", "error_title": "请选择列表中的值",
+                "error_message": "只能选择：" + "、".join(cell.choices)}
+    if cell.value_type == "weight":
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, "input_title": "分值",
+                "input_message": "填写该指标的分值（大于 0）。", "error_title": "分值无效",
+                "error_message": "分值必须是 0 到 100 之间的数字。"}
+    if kind == "score":
+        maximum = "=" + layout.cell(_full(cell, v["max"])).abs_address
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": maximum,
+                "input_title": label[:32], "input_message": "填写得分：不小于 0，不超过该指标分值；定性指标须在所选档次区间内。",
+                "error_title": "得分无效", "error_message": "得分必须是 0 到该指标分值之间的数字。"}
+    if kind == "target":
+        direction = layout.cell(_full(cell, v["direction"])).address
+        return {"validate": "custom", "value": f'=OR({direction}="定性",{direction}="",ISNUMBER({cell.address}))',
+                "input_title": label[:32],
+                "input_message": "定量指标（≥ ≤ =）只填数字，单位填在“单位”列；定性指标可填文字。百分比请输入如 95%。",
+                "error_title": "应为数字", "error_message": "定量指标的数值只能填数字，单位请填在“单位”列。"}
+    if kind == "date":
+        year = v.get("year")
+        if isinstance(year, int):
+            return {"validate": "date", "criteria": "between", "minimum": dt.date(year, 1, 1),
+                    "maximum": dt.date(year + 1, 12, 31), "input_title": label[:32],
+                    "input_message": "填写日期，如 2024-02-08。", "error_title": "日期无效",
+                    "error_message": f"请填写 {year} 年 1 月 1 日至 {year + 1} 年 12 月 31 日之间的日期。"}
+        return {"validate": "date", "criteria": ">", "value": dt.date(2000, 1, 1), "input_message": "填写日期"}
+    if cell.max_length:
+        return {"validate": "length", "criteria": "<=", "value": cell.max_length, "input_title": label[:32],
+                "input_message": f"文字，不超过 {cell.max_length} 字。", "error_title": "文字过长",
+                "error_message": f"不能超过 {cell.max_length} 个字。"}
+    return None
+
+
+def _full(cell: Cell, name: str) -> str:
+    prefix = cell.name.split("_", 1)[0] if cell.name else ""
+    return name if name.startswith(prefix + "_") else f"{prefix}_{name}"
+
+
+def _write_value(ws: Worksheet, cell: Cell, fmt: Format) -> None:
+    v = cell.value
+    if v is None or v == "":
+        ws.write_blank(cell.row, cell.col, None, fmt)
+    elif isinstance(v, bool):
+        ws.write_boolean(cell.row, cell.col, v, fmt)
+    elif is_number(v):
+        ws.write_number(cell.row, cell.col, v, fmt)
+    elif isinstance(v, dt.date | dt.datetime):
+        d = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+        ws.write_datetime(cell.row, cell.col, d, fmt)
+    else:
+        # User-supplied text is always a string, never a formula (=HYPERLINK(...) stays text).
+        ws.write_string(cell.row, cell.col, str(v), fmt)
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout: Layout, fm: _Formats,
+                 values: dict[str, Any]) -> None:
+    for col, width in s.col_widths.items():
+        ws.set_column(col, col, width, None, {"hidden": col in s.hidden_cols})
+    for row, height in s.row_heights.items():
+        ws.set_row(row, height)
+    merged_at = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in s.merges}
+    for cell in s.cells:
+        num_format = _rate_format(cell) if cell.style == "rate" else None
+        fmt = fm.get(cell.style, num_format)
+        if cell.role == "computed":
+            formula = layout.formula(cell)
+            cached = values.get(cell.name)  # type: ignore[arg-type]
+            ws.write_formula(cell.row, cell.col, formula, fmt, "" if cached is None else cached)
+        elif (cell.row, cell.col) in merged_at:
+            r1, c1 = merged_at[(cell.row, cell.col)]
+            ws.merge_range(cell.row, cell.col, r1, c1, None, fmt)
+            _write_value(ws, cell, fmt)
+        else:
+            _write_value(ws, cell, fmt)
+        if cell.role == "computed" and (cell.row, cell.col) in merged_at:
+            r1, c1 = merged_at[(cell.row, cell.col)]
+            for r in range(cell.row, r1 + 1):
+                for c in range(cell.col, c1 + 1):
+                    if (r, c) != (cell.row, cell.col):
+                        ws.write_blank(r, c, None, fmt)
+            ws.merge_range(cell.row, cell.col, r1, c1, None, fmt)
+            ws.write_formula(cell.row, cell.col, layout.formula(cell), fmt,
+                             "" if values.get(cell.name) is None else values.get(cell.name))  # type: ignore[arg-type]
+        if cell.role == "input":
+            rule = _validation(cell, layout)
+            if rule:
+                ws.data_validation(cell.row, cell.col, cell.row, cell.col, rule)
+        if cell.name:
+            wb.define_name(cell.name, f"='{s.name}'!{cell.abs_address}")
+    for mark in s.marks:
+        target = layout.cell(mark.target)
+        flag = layout.cell(mark.flag)
+        ref = layout.ref(flag.name, s.name).replace(flag.address, flag.abs_address) if flag.sheet == s.name else layout.ref(flag.name, s.name)  # type: ignore[arg-type]
+        criteria = f"={ref}=1" if mark.when == "flag" else f'=AND({ref}<>"✓",{ref}<>"")'
+        ws.conditional_format(target.row, target.col, target.row, target.col,
+                              {"type": "formula", "criteria": criteria, "format": fm.red})
+    p = s.print
+    ws.set_paper(9 if p.paper == "A4" else 8)
+    if p.orientation == "landscape":
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(p.fit_width, 0)
+    m = p.margins_cm / 2.54
+    ws.set_margins(left=m, right=m, top=m, bottom=m + 0.2)
+    ws.center_horizontally()
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.print_area(s.print_rows[0], s.print_cols[0], s.print_rows[1], s.print_cols[1])
+    if s.repeat_rows:
+        ws.repeat_rows(*s.repeat_rows)
+    ws.protect(layout.password or "", {"format_rows": True, "format_columns": True, "select_locked_cells": True,
+                                       "select_unlocked_cells": True})
+
+
+def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str) -> None:
+    ws = wb.add_worksheet(META_SHEET)
+    rows = [("template_id", layout.template_id), ("template_version", layout.template_version),
+            ("fingerprint", fingerprint), ("jixiao_version", __version__),
+            ("prefill", json.dumps(layout.prefill, ensure_ascii=False, sort_keys=True, default=str))]
+    for i, (k, v) in enumerate(rows):
+        ws.write_string(i, 0, k)
+        if isinstance(v, int):
+            ws.write_number(i, 1, v)
+        else:
+            text = str(v)
+            for j in range(0, max(len(text), 1), 30000):  # a cell holds 32,767 characters
+                ws.write_string(i, 1 + j // 30000, text[j:j + 30000])
+    ws.protect(layout.password or "")
+    ws.very_hidden()
+
+
+def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict[str, Any] | None = None) -> Path:
+    """Write the workbook atomically (a temp file renamed into place); return its path.
+
+    ``values`` are input values by defined name (default: the layout's pre-filled ones).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    inputs = {**{c.name: c.value for c in layout.inputs() if c.value is not None}, **(values or {})}
+    computed = evaluate(layout, inputs)
+    fingerprint = layout.fingerprint()
+    fd, tmp = tempfile.mkstemp(prefix=".jixiao-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # xlsxwriter only warns on many mistakes
+            wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
+                                           "strings_to_numbers": False})
+            wb.set_properties({"title": layout.title, "created": _FIXED_DATE, "author": "jixiao",
+                               "comments": f"jixiao {layout.template_id} v{layout.template_version}"})
+            wb.set_custom_property("jixiao.template_id", layout.template_id)
+            wb.set_custom_property("jixiao.template_version", layout.template_version)
+            wb.set_custom_property("jixiao.fingerprint", fingerprint)
+            fm = _Formats(wb, layout)
+            for s in layout.sheets:
+                # Inputs carry the caller's values; computed cells their reference results.
+                for c in s.cells:
+                    if c.role == "input" and c.name in inputs:
+                        c.value = inputs[c.name]
+                ws = wb.add_worksheet(s.name)
+                _write_sheet(wb, ws, s, layout, fm, computed)
+            _write_meta(wb, layout, fingerprint)
+            wb.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
