@@ -1,0 +1,163 @@
+"""The ``jixiao`` command line. Each command calls the Python API of the same name.
+
+    jixiao lint TEMPLATE...            check templates; file:line:col CODE message
+    jixiao build TEMPLATE... --out DIR build blank (or pre-filled) workbooks
+    jixiao read WORKBOOK [--json]      extract the record of a filled workbook
+    jixiao verify RETURN... [--json]   verify returns; exit 0 clean, 1 errors, 2 unreadable
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .build import OutputExists, build_template, template_paths
+from .lint import lint_paths
+from .reader import NotAForm, Record, open_return
+from .templates import TemplateError, load_template
+from .verify import Verification, verify_file
+from .xlsxpkg import UnreadableWorkbook
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="jixiao (绩效): budget performance self-evaluation forms — build, read, verify.")
+err = Console(stderr=True)
+out = Console()
+
+
+@app.command()
+def lint(paths: Annotated[list[Path], typer.Argument(help="Template files or folders.")]) -> None:
+    """Check templates and print every problem as `file:line:col CODE message`.
+
+    Exit 0 when clean, 1 when problems were found, 2 when a path does not exist.
+    """
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for p in missing:
+            err.print(f"{p}: 文件不存在 (no such file or folder)")
+        raise typer.Exit(2)
+    problems = lint_paths(paths)
+    for p in problems:
+        print(p)
+    if problems:
+        err.print(f"{len(problems)} problem(s)")
+        raise typer.Exit(1)
+    n = len(template_paths(paths))
+    err.print(f"{n} template(s) clean")
+
+
+@app.command()
+def build(
+    templates: Annotated[list[Path], typer.Argument(help="Template files, ids or folders.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("dist"),
+    data: Annotated[Path | None, typer.Option("--data", help="A record (.json) to pre-fill.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Build the workbook of each template into the output folder."""
+    prefill = None
+    if data is not None:
+        try:
+            prefill = Record.from_dict(json.loads(data.read_text(encoding="utf-8"))).values
+        except (OSError, ValueError, KeyError) as exc:
+            err.print(f"{data}: 无法读取记录文件 (cannot read record): {exc}")
+            raise typer.Exit(2) from None
+    paths = []
+    for t in templates:
+        paths.extend(template_paths([t]) if t.exists() else [t])
+    failed = 0
+    for t in paths:
+        try:
+            lt = load_template(t)
+            path = build_template(lt, out_dir, force=force, prefill=prefill)
+        except TemplateError as exc:
+            failed += 1
+            for p in exc.problems:
+                err.print(str(p))
+            continue
+        except (OutputExists, FileNotFoundError) as exc:
+            failed += 1
+            err.print(f"{t}: {exc}")
+            continue
+        out.print(f"built {path}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def read(
+    workbook: Path,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+) -> None:
+    """Extract the record (every input by its defined name) from a filled workbook."""
+    try:
+        ret = open_return(workbook)
+    except (UnreadableWorkbook, NotAForm) as exc:
+        err.print(f"{workbook}: {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(ret.record.to_json())
+        return
+    table = Table("name", "cell", "value", title=f"{workbook} ({ret.record.template_id} v{ret.record.template_version})")
+    for cell in ret.layout.inputs():
+        if cell.name in ret.record.values:
+            table.add_row(cell.name, f"{cell.sheet}!{cell.address}", str(ret.record.values[cell.name]))
+    out.print(table)
+
+
+def _returns(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith((".", "~$"))))
+        else:
+            files.append(p)
+    return files
+
+
+@app.command()
+def verify(
+    returns: Annotated[list[Path], typer.Argument(help="Returned workbooks or folders.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+) -> None:
+    """Verify returns: recompute every value, check every rule, detect tampering.
+
+    Exit 0 when every return is clean, 1 when any has an error, 2 when a file could not be read.
+    """
+    results: list[Verification] = []
+    for path in _returns(returns):
+        if not path.exists():
+            err.print(f"{path}: 文件不存在 (no such file)")
+            results.append(Verification(path, [], unreadable=True))
+            continue
+        results.append(verify_file(path))
+    if as_json:
+        print(json.dumps([{"path": str(r.path), "template_id": r.template_id, "status": r.status,
+                           "errors": r.errors, "warnings": r.warnings,
+                           "findings": [f.to_dict() for f in r.findings]} for r in results],
+                         ensure_ascii=False, indent=2, default=str))
+    else:
+        for r in results:
+            table = Table("code", "severity", "sheet", "cell", "message", title=f"{r.path} — {r.status}")
+            for f in r.findings:
+                table.add_row(f.code, f.severity, f.sheet, f.cell, f.message_zh)
+            out.print(table)
+        out.print(f"{len(results)} return(s): {sum(not r.errors and not r.unreadable for r in results)} clean, "
+                  f"{sum(bool(r.errors) and not r.unreadable for r in results)} with errors, "
+                  f"{sum(r.unreadable for r in results)} unreadable")
+    if any(r.unreadable for r in results):
+        raise typer.Exit(2)
+    if any(r.errors for r in results):
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app(prog_name="jixiao")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Reading a workbook back: identify its template, rebuild its layout, extract the record.
+
+The record is every input by its defined name, typed (numbers as float, text as str,
+dates as ISO strings, blanks omitted). It is what ``jixiao read`` prints and what
+``jixiao build --data record.json`` pre-fills, so build -> read -> build round-trips.
+
+>>> ret = open_return("dist/guizhou-zhengti.xlsx")  # doctest: +SKIP
+>>> ret.record.values["zt_fund_total_budget"]       # doctest: +SKIP
+459.61
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .coerce import coerce_number
+from .findings import Finding
+from .layout import Cell, Layout, build_layout
+from .paths import templates_dir
+from .templates import LoadedTemplate, TemplateError, load_template
+from .writer import META_SHEET
+from .xlsxpkg import Package, SheetData, UnreadableWorkbook, read_package
+
+NUMERIC = ("money", "number", "weight", "score")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class NotAForm(Exception):
+    """A readable workbook that jixiao cannot read as one of its forms."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str, path: Path) -> None:
+        super().__init__(f"{path}: {code} {message_zh} ({message_en})")
+        self.code, self.message_zh, self.message_en, self.path = code, message_zh, message_en, path
+
+
+@dataclass
+class Record:
+    """A filled form's inputs by defined name, with its template identity."""
+
+    template_id: str
+    template_version: int
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"template_id": self.template_id, "template_version": self.template_version,
+                           "values": self.values}, ensure_ascii=False, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        return cls(data["template_id"], int(data["template_version"]), dict(data.get("values") or {}))
+
+
+@dataclass
+class Return:
+    """A workbook read against its template's layout."""
+
+    path: Path
+    package: Package
+    template: LoadedTemplate
+    layout: Layout
+    record: Record
+    fingerprint: str | None
+    findings: list[Finding]  # from reading itself: coercions, text in number cells
+
+    def sheet(self, cell: Cell) -> SheetData | None:
+        return next((s for s in self.package.sheets if s.name == cell.sheet), None)
+
+
+def _meta(pkg: Package) -> dict[str, Any]:
+    """Identity from custom properties, falling back to the hidden metadata sheet."""
+    meta: dict[str, Any] = {}
+    props = pkg.custom_properties
+    for key in ("template_id", "template_version", "fingerprint"):
+        prop = props.get(f"jixiao.{key}")
+        if prop is not None:
+            meta[key] = prop.value
+    sheet = next((s for s in pkg.sheets if s.name == META_SHEET), None)
+    if sheet is not None:
+        for row in range(1, 20):
+            key = sheet.value(f"A{row}")
+            if not isinstance(key, str):
+                continue
+            parts = []
+            col = 2
+            while True:
+                v = sheet.value(f"{_col(col)}{row}")
+                if v is None:
+                    break
+                parts.append(v)
+                col += 1
+            if parts:
+                meta.setdefault(key, parts[0] if len(parts) == 1 and not isinstance(parts[0], str)
+                                else "".join(str(p) for p in parts))
+    return meta
+
+
+def _col(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def find_version(template_id: str, version: int) -> LoadedTemplate:
+    """The shipped template with this id and version (older versions live in templates/archive/)."""
+    folder = templates_dir()
+    candidates = [folder / f"{template_id}.yaml", folder / "archive" / f"{template_id}@{version}.yaml"]
+    for path in candidates:
+        if path.exists():
+            lt = load_template(path)
+            if lt.template.version == version:
+                return lt
+    raise LookupError(version)
+
+
+def _excel_date(value: Any) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 2958466:
+        return (_EXCEL_EPOCH + dt.timedelta(days=int(value))).isoformat()
+    return None
+
+
+def extract(layout: Layout, pkg: Package) -> tuple[dict[str, Any], list[Finding]]:
+    """Every input's value, coerced by its type, with a finding for each interpretation."""
+    values: dict[str, Any] = {}
+    findings: list[Finding] = []
+    sheets = {s.name: s for s in pkg.sheets}
+    for cell in layout.inputs():
+        sheet = sheets.get(cell.sheet)
+        if sheet is None:
+            continue
+        raw = sheet.value(cell.address)
+        if cell.value_type in NUMERIC:
+            c = coerce_number(raw)
+            if c.note:
+                findings.append(Finding(
+                    "V201" if c.ok else "V202", "warning" if c.ok else "error",
+                    f"{cell.label}（{cell.address}）：{c.note}" + ("" if c.ok else "，请填写数字"),
+                    f"{cell.label} ({cell.address}): typed {raw!r}" + (" read as a number" if c.ok else
+                                                                      " is not a number"),
+                    cell.sheet, cell.address, cell.name or "", {"typed": raw, "read": c.value}))
+            value = c.value
+        elif cell.value_type == "date":
+            value = _excel_date(raw) or (raw.strip() if isinstance(raw, str) and raw.strip() else None)
+        else:
+            if isinstance(raw, float) and raw.is_integer():
+                raw = int(raw)
+            value = None if raw is None or (isinstance(raw, str) and not raw.strip()) else (
+                raw if isinstance(raw, str) else str(raw) if cell.value_type != "number" else raw)
+        if cell.value_type == "number" and isinstance(value, str):
+            # Targets and actuals take text for qualitative rows; a number typed as text counts.
+            c = coerce_number(value)
+            value = c.value if c.ok and c.value is not None else value
+        if value is not None:
+            values[cell.name] = value  # type: ignore[index]
+    return values, findings
+
+
+def open_return(path: str | Path) -> Return:
+    """Read a workbook made by jixiao. Raises UnreadableWorkbook or NotAForm."""
+    path = Path(path)
+    pkg = read_package(path)
+    meta = _meta(pkg)
+    tid = meta.get("template_id")
+    if not tid:
+        raise NotAForm("V001", "此文件不是 jixiao 生成的表格（缺少模板标识），请使用财政局下发的表格填报",
+                       "not a jixiao form: no template identity", path)
+    try:
+        version = int(float(meta.get("template_version", 0)))
+    except (TypeError, ValueError):
+        version = 0
+    try:
+        lt = find_version(str(tid), version)
+    except (LookupError, FileNotFoundError, TemplateError):
+        raise NotAForm("V002", f"表格模板 {tid} 第 {version} 版不在本系统中，请向财政局索取现行版本的表格重新填报",
+                       f"unknown template {tid} version {version}", path) from None
+    prefill: dict[str, Any] = {}
+    raw_prefill = meta.get("prefill")
+    if isinstance(raw_prefill, str) and raw_prefill.strip():
+        try:
+            prefill = json.loads(raw_prefill)
+        except json.JSONDecodeError:
+            prefill = {}
+    layout = build_layout(lt, prefill)
+    values, findings = extract(layout, pkg)
+    record = Record(lt.template.id, lt.template.version, values)
+    fp = meta.get("fingerprint")
+    return Return(path, pkg, lt, layout, record, str(fp) if fp else None, findings)
+
+
+__all__ = ["NotAForm", "Record", "Return", "UnreadableWorkbook", "open_return", "extract"]

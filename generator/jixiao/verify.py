@@ -1,0 +1,267 @@
+"""Verifying a return: structure and tampering, saved values against recomputation, rules.
+
+>>> report = verify_file("return.xlsx")      # doctest: +SKIP
+>>> [f.code for f in report.findings]        # doctest: +SKIP
+['ROW_SCORE_OVER_WEIGHT', 'V107']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .findings import Finding, count
+from .layout import ROW_FLAGS, Cell, Layout, evaluate
+from .reader import NotAForm, Return, open_return
+from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
+from .xlsxpkg import SheetData, UnreadableWorkbook, make_ref, split_ref
+
+_FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
+_FLAG_EN = {
+    "ROW_WEIGHT_MISSING": "third-level indicator without a weight (or weight 0)",
+    "ROW_TARGET_NOT_NUMBER": "quantitative target is not a number",
+    "ROW_SCORE_OVER_WEIGHT": "score exceeds its weight",
+    "ROW_QUAL_OUT_OF_BAND": "qualitative score outside its tier's band (or no tier chosen)",
+    "ROW_REASON_MISSING": "deviation reason missing",
+    "ROW_DECLARED_DIFFERS": "declared score differs from the computed score without a reason",
+}
+#: Panel checks whose failure is a warning (needs an explanation) rather than an error.
+_WARNING_CHECKS = {"CHK_EXEC_OVER_100"}
+
+
+@dataclass
+class Verification:
+    """The outcome for one return."""
+
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+    template_id: str = ""
+    template_version: int = 0
+    record: dict[str, Any] = field(default_factory=dict)
+    computed: dict[str, Any] = field(default_factory=dict)
+    unreadable: bool = False
+
+    @property
+    def errors(self) -> int:
+        return count(self.findings, "error")
+
+    @property
+    def warnings(self) -> int:
+        return count(self.findings, "warning")
+
+    @property
+    def status(self) -> str:
+        if self.unreadable:
+            return "无法读取"
+        return "待修改" if self.errors else "已通过"
+
+
+def _normal_formula(text: str | None) -> str:
+    """Formula text as an engine may rewrite it: no '=', spaces, case, quotes, TRUE()."""
+    if not text:
+        return ""
+    out, pos = [], 0
+    for m in re.finditer(r'"(?:[^"]|"")*"', text):
+        out.append(text[pos:m.start()].upper().replace(" ", ""))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(text[pos:].upper().replace(" ", ""))
+    s = "".join(out).lstrip("=")
+    s = s.replace("TRUE()", "TRUE").replace("FALSE()", "FALSE").replace("_XLFN.", "")
+    return re.sub(r"'([^'!]+)'!", r"\1!", s)
+
+
+def _label(cell: Cell, row_name: str = "") -> str:
+    where = f"第 {cell.row + 1} 行" + (f"「{row_name}」" if row_name else "")
+    return where
+
+
+def _structure(ret: Return, out: list[Finding]) -> None:
+    layout = ret.layout
+    sheets = {s.name: s for s in ret.package.sheets}
+    if ret.fingerprint and ret.fingerprint != layout.fingerprint():
+        out.append(Finding("V003", "error", "表格结构与模板不一致（可能被修改过结构），请使用下发的原表格重新填报",
+                           f"structure fingerprint {ret.fingerprint} != template's {layout.fingerprint()}"))
+    if ret.package.has_macros:
+        out.append(Finding("V109", "warning", "文件含有宏（未运行），请另存为不含宏的 .xlsx",
+                           "the file contains macros (not run)"))
+    if ret.package.external_links:
+        out.append(Finding("V110", "warning", "文件引用了其他工作簿（未读取），请删除外部链接后重新保存",
+                           f"external links: {', '.join(ret.package.external_links)}"))
+    for s in layout.sheets:
+        sheet = sheets.get(s.name)
+        if sheet is None:
+            out.append(Finding("V101", "error", f"缺少工作表「{s.name}」（被删除或改名），请使用下发的原表格",
+                               f"sheet {s.name!r} missing or renamed", s.name))
+            continue
+        if not sheet.protection.sheet:
+            out.append(Finding("V102", "error", f"工作表「{s.name}」的保护被取消，计算公式可能被改动，请使用下发的原表格",
+                               f"sheet protection removed on {s.name!r}", s.name))
+        validated = _validated_cells(sheet)
+        shifted = 0
+        for cell in s.cells:
+            got = sheet.cells.get(cell.address)
+            if cell.role == "computed":
+                formula = got.formula if got is not None else None
+                if not formula:
+                    out.append(Finding("V103", "error", f"{cell.label or cell.address}（{cell.address}）的计算公式被替换为固定值",
+                                       f"formula at {cell.address} replaced by a constant", s.name, cell.address,
+                                       cell.name or "", {"value": got.value if got is not None else None}))
+                elif _normal_formula(formula) != _normal_formula(layout.formula(cell)):
+                    out.append(Finding("V104", "error", f"{cell.label or cell.address}（{cell.address}）的计算公式被修改",
+                                       f"formula at {cell.address} changed", s.name, cell.address, cell.name or "",
+                                       {"formula": formula}))
+            elif cell.role in ("label", "constant") and isinstance(cell.value, str | int | float) and cell.value != "":
+                value = got.value if got is not None else None
+                if not same_at_digits(value, cell.value) and str(value) != str(cell.value):
+                    shifted += 1
+                    if shifted <= 3:
+                        out.append(Finding("V105", "error",
+                                           f"锁定单元格 {cell.address} 应为“{cell.value}”，现为“{value if value is not None else ''}”"
+                                           "（可能插入或删除了行），请使用下发的原表格",
+                                           f"locked cell {cell.address} changed (rows inserted or deleted?)",
+                                           s.name, cell.address, cell.name or "", {"expected": cell.value, "found": value}))
+            elif cell.role == "input" and cell.validation is not None or cell.role == "input" and cell.value_type in (
+                    "money", "choice", "weight", "score"):
+                if cell.address not in validated:
+                    out.append(Finding("V106", "warning", f"{cell.label}（{cell.address}）的数据有效性被删除",
+                                       f"data validation removed at {cell.address}", s.name, cell.address, cell.name or ""))
+
+
+def _validated_cells(sheet: SheetData) -> set[str]:
+    """Every cell covered by a data validation (``sqref`` is space-separated ranges)."""
+    cells: set[str] = set()
+    for v in sheet.validations:
+        for part in v.sqref.split():
+            first, _, last = part.replace("$", "").partition(":")
+            r0, c0 = split_ref(first)
+            r1, c1 = split_ref(last or first)
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    cells.add(make_ref(r, c))
+    return cells
+
+
+def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
+    layout = ret.layout
+    sheets = {s.name: s for s in ret.package.sheets}
+    cells = [c for c in layout.computed()]
+    saved = []
+    for c in cells:
+        sheet = sheets.get(c.sheet)
+        got = sheet.cells.get(c.address) if sheet else None
+        if got is not None and got.formula:
+            saved.append((c, got.value))
+    if saved and all(v is None for _, v in saved):
+        out.append(Finding("V108", "note", "文件未经电子表格软件计算保存，已按填报内容重新计算核对",
+                           "no saved values (never recalculated): verified from inputs"))
+        return
+    mismatches = 0
+    for c, value in saved:
+        expected = computed.get(c.name)  # type: ignore[arg-type]
+        if c.value_type == "flag":
+            continue  # row flags are reported through their own findings
+        digits = 9 if c.value_type != "rate" else 6
+        if not same_at_digits(_blank(value), _blank(expected), digits):
+            mismatches += 1
+            if mismatches <= 10:
+                out.append(Finding("V107", "error",
+                                   f"{c.label or c.address}（{c.address}）显示“{_show(value)}”，按填报内容计算应为“{_show(expected)}”"
+                                   "（数值未重新计算或被改动）",
+                                   f"saved value at {c.address} {value!r} != recomputed {expected!r} (stale or tampered)",
+                                   c.sheet, c.address, c.name or "", {"saved": value, "recomputed": expected}))
+
+
+def _blank(v: Any) -> Any:
+    return None if is_blank(v) else v
+
+
+def _show(v: Any) -> str:
+    if v is None or v == "":
+        return "空"
+    return excel_general(v) if is_number(v) else str(v)
+
+
+def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
+    layout = ret.layout
+    sc = ret.template.template.scoring
+    for s in layout.sheets:
+        for cell in s.cells:
+            if cell.role != "computed" or cell.value_type != "flag" or computed.get(cell.name) != 1:  # type: ignore[arg-type]
+                continue
+            row_msg, _ = _FLAG_TEXT.get(cell.rule or "", (cell.rule, ""))
+            en = _FLAG_EN.get(cell.rule or "", cell.rule or "")
+            prefix = cell.name.rsplit("_chk_", 1)[0]  # type: ignore[union-attr]
+            name = computed.get(prefix + "_name") or ""
+            target = _flag_target(layout, cell, prefix)
+            out.append(Finding(cell.rule or "", "error",
+                               f"{_label(cell, str(name))}：{row_msg}", f"row {cell.row + 1} {name}: {en}",
+                               cell.sheet, target.address, target.name or "",
+                               {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}))
+        for pname in s.panel:
+            cell = layout.cell(pname)
+            value = computed.get(pname)
+            if value in (None, "", "✓"):
+                continue
+            severity = "warning" if cell.rule in _WARNING_CHECKS or str(value).startswith("提示") else "error"
+            if cell.rule == "CHK_LEVEL1_WEIGHTS" and sc.level1_check == "warning":
+                severity = "warning"
+            if cell.rule == "CHK_ROWS":
+                continue  # each offending row is its own finding
+            out.append(Finding(cell.rule or "", severity, f"{cell.label}：{value}", f"{cell.label}: {cell.rule} failed",
+                               cell.sheet, cell.address, pname, {"message": value}))
+
+
+def _flag_target(layout: Layout, flag: Cell, prefix: str) -> Cell:
+    col = {"ROW_WEIGHT_MISSING": "weight", "ROW_TARGET_NOT_NUMBER": "target", "ROW_REASON_MISSING": "reason",
+           "ROW_QUAL_OUT_OF_BAND": "declared", "ROW_DECLARED_DIFFERS": "declared"}.get(flag.rule or "", "score")
+    return layout.by_name.get(f"{prefix}_{col}", flag)
+
+
+def _fields(ret: Return, out: list[Finding]) -> None:
+    year = ret.template.template.params.get("year")
+    for cell in ret.layout.inputs():
+        if cell.validation and cell.validation.get("kind") == "date":
+            value = ret.record.values.get(cell.name)  # type: ignore[arg-type]
+            if value is None:
+                out.append(Finding("V301", "warning", f"{cell.label}未填写", f"{cell.label} is empty",
+                                   cell.sheet, cell.address, cell.name or ""))
+            elif isinstance(year, int):
+                try:
+                    d = dt.date.fromisoformat(str(value))
+                except ValueError:
+                    continue
+                if not (dt.date(year, 1, 1) <= d <= dt.date(year + 1, 12, 31)):
+                    out.append(Finding("V302", "warning", f"{cell.label} {d.isoformat()} 不在 {year} 年度填报期内",
+                                       f"{cell.label} {d} outside the reporting period", cell.sheet, cell.address,
+                                       cell.name or "", {"date": d.isoformat()}))
+        elif cell.label in ("联系人", "联系电话", "填表人", "填报人") and cell.name not in ret.record.values:
+            out.append(Finding("V301", "warning", f"{cell.label}未填写", f"{cell.label} is empty",
+                               cell.sheet, cell.address, cell.name or ""))
+
+
+def verify_return(ret: Return) -> Verification:
+    """Verify an opened return: every finding, plus the recomputed values."""
+    computed = evaluate(ret.layout, ret.record.values)
+    findings: list[Finding] = list(ret.findings)
+    _structure(ret, findings)
+    _saved_values(ret, computed, findings)
+    _rules(ret, computed, findings)
+    _fields(ret, findings)
+    return Verification(ret.path, findings, ret.template.template.id, ret.template.template.version,
+                        dict(ret.record.values), computed)
+
+
+def verify_file(path: str | Path) -> Verification:
+    """Verify one file; unreadable files give a single finding instead of an exception."""
+    path = Path(path)
+    try:
+        ret = open_return(path)
+    except UnreadableWorkbook as exc:
+        return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
+    except NotAForm as exc:
+        return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
+    return verify_return(ret)
