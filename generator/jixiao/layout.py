@@ -387,6 +387,12 @@ def _build_self_evaluation(sb: _SheetBuilder, spec: model.SelfEvaluationSheet, l
             if declared:
                 sb.input(row, K, "exec_score", value_type="score", style="input_score", label="执行率自评得分",
                          validation={"kind": "score", "max": "exec_weight"})
+                sb.input(row, M, "exec_reason", value_type="longtext", style="input_text",
+                         label="执行率得分差异说明", max_length=2000)
+                flag = sb.computed(row, FLAG0, "exec_chk_declared_differs", "ROW_DECLARED_DIFFERS",
+                                   {"declared": "exec_score", "computed": score_key, "reason": "exec_reason"},
+                                   style="flag", value_type="flag", label="执行率自评得分")
+                s.marks.append(ConditionalMark(target=f"{s.id}_exec_score", flag=flag.name))  # type: ignore[arg-type]
         else:
             for col in (I, J):
                 sb.put(row, col, "—", style="center")

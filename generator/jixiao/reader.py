@@ -25,7 +25,9 @@ from .templates import LoadedTemplate, TemplateError, load_template
 from .writer import META_SHEET
 from .xlsxpkg import Package, SheetData, UnreadableWorkbook, read_package
 
-NUMERIC = ("money", "number", "weight", "score")
+NUMERIC = ("money", "weight", "score")  # strict: text there is an error
+#: Targets and actuals hold numbers for quantitative rows and text for qualitative ones.
+LENIENT = ("number",)
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -134,8 +136,10 @@ def extract(layout: Layout, pkg: Package) -> tuple[dict[str, Any], list[Finding]
         if sheet is None:
             continue
         raw = sheet.value(cell.address)
-        if cell.value_type in NUMERIC:
+        if cell.value_type in NUMERIC or cell.value_type in LENIENT and isinstance(raw, str):
             c = coerce_number(raw)
+            if cell.value_type in LENIENT and not c.ok:
+                c = type(c)(raw.strip() or None)  # qualitative text: kept as typed, no finding
             if c.note:
                 findings.append(Finding(
                     "V201" if c.ok else "V202", "warning" if c.ok else "error",
@@ -147,14 +151,14 @@ def extract(layout: Layout, pkg: Package) -> tuple[dict[str, Any], list[Finding]
         elif cell.value_type == "date":
             value = _excel_date(raw) or (raw.strip() if isinstance(raw, str) and raw.strip() else None)
         else:
-            if isinstance(raw, float) and raw.is_integer():
+            if isinstance(raw, float) and raw.is_integer() and cell.value_type != "number":
                 raw = int(raw)
-            value = None if raw is None or (isinstance(raw, str) and not raw.strip()) else (
-                raw if isinstance(raw, str) else str(raw) if cell.value_type != "number" else raw)
-        if cell.value_type == "number" and isinstance(value, str):
-            # Targets and actuals take text for qualitative rows; a number typed as text counts.
-            c = coerce_number(value)
-            value = c.value if c.ok and c.value is not None else value
+            if raw is None or isinstance(raw, str) and not raw.strip():
+                value = None
+            elif cell.value_type == "number" or isinstance(raw, str):
+                value = raw
+            else:
+                value = str(raw)
         if value is not None:
             values[cell.name] = value  # type: ignore[index]
     return values, findings

@@ -195,7 +195,7 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             row_msg, _ = _FLAG_TEXT.get(cell.rule or "", (cell.rule, ""))
             en = _FLAG_EN.get(cell.rule or "", cell.rule or "")
             prefix = cell.name.rsplit("_chk_", 1)[0]  # type: ignore[union-attr]
-            name = computed.get(prefix + "_name") or ""
+            name = computed.get(prefix + "_name") or (cell.label if prefix.endswith("exec") else "")
             target = _flag_target(layout, cell, prefix)
             out.append(Finding(cell.rule or "", "error",
                                f"{_label(cell, str(name))}：{row_msg}", f"row {cell.row + 1} {name}: {en}",
@@ -216,6 +216,8 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
 
 
 def _flag_target(layout: Layout, flag: Cell, prefix: str) -> Cell:
+    if prefix.endswith("_exec"):
+        return layout.by_name.get(f"{prefix}_score", flag)
     col = {"ROW_WEIGHT_MISSING": "weight", "ROW_TARGET_NOT_NUMBER": "target", "ROW_REASON_MISSING": "reason",
            "ROW_QUAL_OUT_OF_BAND": "declared", "ROW_DECLARED_DIFFERS": "declared"}.get(flag.rule or "", "score")
     return layout.by_name.get(f"{prefix}_{col}", flag)
