@@ -19,7 +19,7 @@ demo: install
 	jixiao build templates/ --out dist/ --force
 
 test: system-deps install-test
-	$(PYTHON) -m ruff check generator tests bench
+	$(PYTHON) -m ruff check generator tests
 	$(PYTHON) -m pytest
 
 bench: install

@@ -124,11 +124,13 @@ def _structure(ret: Return, out: list[Finding]) -> None:
                                            "（可能插入或删除了行），请使用下发的原表格",
                                            f"locked cell {cell.address} changed (rows inserted or deleted?)",
                                            s.name, cell.address, cell.name or "", {"expected": cell.value, "found": value}))
-            elif cell.role == "input" and cell.validation is not None or cell.role == "input" and cell.value_type in (
-                    "money", "choice", "weight", "score"):
-                if cell.address not in validated:
-                    out.append(Finding("V106", "warning", f"{cell.label}（{cell.address}）的数据有效性被删除",
-                                       f"data validation removed at {cell.address}", s.name, cell.address, cell.name or ""))
+            elif cell.role == "input" and _needs_validation(cell) and cell.address not in validated:
+                out.append(Finding("V106", "warning", f"{cell.label}（{cell.address}）的数据有效性被删除",
+                                   f"data validation removed at {cell.address}", s.name, cell.address, cell.name or ""))
+
+
+def _needs_validation(cell: Cell) -> bool:
+    return cell.validation is not None or cell.value_type in ("money", "choice", "weight", "score")
 
 
 def _validated_cells(sheet: SheetData) -> set[str]:
