@@ -7,7 +7,7 @@ computed cell with the Python references. Neither side guesses cell addresses.
 >>> from jixiao.templates import load_template
 >>> layout = build_layout(load_template("guizhou-zhengti"))
 >>> layout.cell("zt_fund_total_rate").address
-'J9'
+'J6'
 """
 
 from __future__ import annotations
@@ -278,7 +278,12 @@ class _LayoutBuilder:
 
     def build(self) -> Layout:
         sheet_totals: dict[str, list[str]] = {}
-        for spec in self.t.sheets:
+        # A checklist averages other sheets' totals: lay it out after them, keep its place.
+        order = sorted(range(len(self.t.sheets)), key=lambda i: isinstance(self.t.sheets[i], model.ChecklistSheet))
+        placed: dict[int, list[SheetLayout]] = {}
+        for index in order:
+            spec = self.t.sheets[index]
+            placed[index] = []
             for n in range(1, spec.count + 1 if isinstance(spec, model.SelfEvaluationSheet) else 2):
                 many = isinstance(spec, model.SelfEvaluationSheet) and spec.count > 1
                 sid = f"{spec.id}{n}" if many else spec.id
@@ -293,7 +298,8 @@ class _LayoutBuilder:
                     _build_basic_data(sb, spec, self)
                 else:
                     _build_checklist(sb, spec, self, sheet_totals)
-                self.layout.sheets.append(sb.s)
+                placed[index].append(sb.s)
+        self.layout.sheets = [s for i in range(len(self.t.sheets)) for s in placed[i]]
         if self.t.cross_checks:
             _build_cross_checks(self)
         return self.layout
@@ -311,7 +317,7 @@ A, B, C, D, E, F, G, H, I, J, K, L, M = range(13)
 PANEL_LABEL, PANEL_VALUE = 14, 15  # O, P: the self-check panel beside the form
 FLAG0 = 19  # T...: hidden per-row flags
 
-_WIDTHS = {A: 9, B: 9, C: 26, D: 5, E: 9, F: 6, G: 13, H: 13, I: 6, J: 7, K: 7, L: 22, M: 20, 13: 2,
+_WIDTHS = {A: 11, B: 11, C: 26, D: 5, E: 9, F: 6, G: 13, H: 13, I: 6, J: 7, K: 7, L: 22, M: 20, 13: 2,
            PANEL_LABEL: 24, PANEL_VALUE: 40}
 
 
@@ -517,7 +523,7 @@ def _build_self_evaluation(sb: _SheetBuilder, spec: model.SelfEvaluationSheet, l
         sb.put(r, K if declared else J, None, style="label")
         sb.put(r, L, None, style="label")
         sb.row += 1
-        sb.computed(first, A, f"l1_{i1 + 1}_label", "LEVEL1_LABEL", {"weights": list(l1_weights)}, {"name": l1.name},
+        sb.computed(first, A, f"l1_{i1 + 1}_label", "LEVEL1_LABEL", {"weights": list(l1_weights)}, {"name": l1.name, "nominal": l1.weight},
                     style="head", value_type="text", to=(sb.row - 1, A))
         all_weights.extend(l1_weights)
         subtotal_names.append(f"{s.id}_l1_{i1 + 1}_score")
@@ -571,6 +577,8 @@ def _build_self_evaluation(sb: _SheetBuilder, spec: model.SelfEvaluationSheet, l
     scored = next(x for x in f.rows if x.scored)
     for chk in f.sum_checks:
         for suffix, lab in (("initial", f.initial_label), ("budget", f.budget_label), ("actual", f.actual_label)):
+            if suffix not in chk.columns:
+                continue
             panel.append((f"{chk.label}{lab}合计", "CHK_FUNDS_SUM",
                           {"total": f"fund_{chk.total}_{suffix}", "parts": [f"{s.id}_fund_{p}_{suffix}" for p in chk.parts]},
                           {"label": lab, "tolerance": 0.01}, f"fund_{chk.total}_{suffix}"))

@@ -162,6 +162,9 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
                                 f"定性档次 {label!r} 重复 (duplicate tier)"))
 
     sheet_ids = {s.id for s in t.sheets}
+    # Repeated sheets (count > 1) are laid out as xm1, xm2 ...: names may use those ids.
+    sheet_ids |= {f"{s.id}{n}" for s in t.sheets if getattr(s, "count", 1) > 1
+                  for n in range(1, s.count + 1)}
     for si, sheet in enumerate(t.sheets):
         base = ("sheets", si)
         for text_key in ("title", "subtitle", "name"):

@@ -108,6 +108,7 @@ class SumCheck(Strict):
     label: str = "资金"
     total: Key
     parts: list[Key]
+    columns: list[Literal["initial", "budget", "actual"]] = ["initial", "budget", "actual"]
 
 
 class Funds(Strict):

@@ -215,7 +215,8 @@ def total(a: dict[str, Any], p: dict[str, Any]) -> float | None:
 
 @reference("LEVEL1_LABEL")
 def level1_label(a: dict[str, Any], p: dict[str, Any]) -> str:
-    return f"{p['name']}({excel_general(_sum(a['weights']))}分)"
+    weight = _sum(a["weights"]) if _count(a["weights"]) else p["nominal"]
+    return f"{p['name']}({excel_general(weight)}分)"
 
 
 @reference("AVERAGE_TIMES")
