@@ -8,8 +8,8 @@ import hashlib
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 import pytest
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from jixiao.build import OutputExists, build_template, template_paths
