@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+from pg import PostgresServer, pg_available, unavailable_reason
+
 REQUIRE_REAL_ENGINES = os.environ.get("JIXIAO_REQUIRE_REAL_ENGINES") == "1" or bool(
     os.environ.get("CI")
 )
@@ -23,3 +25,23 @@ def require(available: bool, what: str) -> None:
     if REQUIRE_REAL_ENGINES:
         pytest.fail(f"{what} is required in CI but missing", pytrace=False)
     pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server on 127.0.0.1 for the whole session (tests/pg.py)."""
+    require(pg_available(), f"PostgreSQL server ({unavailable_reason()})")
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A URL of a fresh, empty database of each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    return server.create_database()

@@ -27,7 +27,6 @@ from sqlalchemy.engine import make_url
 
 import jixiao.archive
 import jixiao.archive.store
-from conftest import require
 from jixiao.archive import (
     Archive,
     ArchiveSchemaError,
@@ -37,34 +36,12 @@ from jixiao.archive import (
     head_revision,
 )
 from jixiao.archive.store import Base
-from pg import PostgresServer, pg_available, unavailable_reason
 
 YEAR = 2024
 SPAWN = multiprocessing.get_context("spawn")
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresServer]:
-    require(pg_available(), f"PostgreSQL server ({unavailable_reason()})")
-    server = PostgresServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """A URL of a fresh, empty database of each backend."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.sqlite'}"
-    server: PostgresServer = request.getfixturevalue("pg_server")
-    return server.create_database()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+
 from conftest import require
 from jixiao.engine import libreoffice as lo
 from jixiao.engine.libreoffice import (

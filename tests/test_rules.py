@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from jixiao.rules.excel import ALLOWED_FUNCTIONS, disallowed_functions
 from jixiao.rules.library import library
 from jixiao.rules.numbers import excel_general, excel_round, excel_rounddown

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from forms import add_part, build_filled, cell_xml, rewrite_part, seed_000_values
 from jixiao.cli import app
 from jixiao.reader import open_return
 from jixiao.rules.numbers import excel_round
 from jixiao.verify import verify_file
-from typer.testing import CliRunner
 
 SHEET1 = "xl/worksheets/sheet1.xml"
 

@@ -4,6 +4,9 @@
     jixiao build TEMPLATE... --out DIR build blank (or pre-filled) workbooks
     jixiao read WORKBOOK [--json]      extract the record of a filled workbook
     jixiao verify RETURN... [--json]   verify returns; exit 0 clean, 1 errors, 2 unreadable
+    jixiao collect RETURN... [--db]    verify and archive returns (versions, never overwrites)
+    jixiao status --year Y [--db]      未交 / 待修改 / 已通过 per department
+    jixiao export --year Y [--db]      latest returns as CSV or JSON
 """
 
 from __future__ import annotations
@@ -153,6 +156,76 @@ def verify(
         raise typer.Exit(2)
     if any(r.errors for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def collect(
+    returns: Annotated[list[Path], typer.Argument(help="Returned workbooks or folders.")],
+    db: Annotated[str | None, typer.Option("--db", help="Archive URL (default sqlite:///jixiao.sqlite).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Reporting year (default: the template's).")] = None,
+) -> None:
+    """Verify returns and store them in the archive (a resubmission is a new version)."""
+    from .archive import Archive
+    from .collect import collect_files
+
+    files = _returns(returns)
+    with Archive(db) as archive:
+        results = collect_files(files, archive, year=year)
+    table = Table("file", "department", "version", "status", "errors", "warnings")
+    for r in results:
+        s = r.stored
+        table.add_row(str(r.path), s.department_code if s else "", str(s.version) if s else "",
+                      r.verification.status if s else "未归档（无法读取）", str(r.verification.errors),
+                      str(r.verification.warnings))
+    out.print(table)
+    if any(r.stored is None for r in results):
+        raise typer.Exit(2)
+
+
+@app.command()
+def status(
+    year: Annotated[int, typer.Option("--year", help="Reporting year.")],
+    db: Annotated[str | None, typer.Option("--db", help="Archive URL.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Who has returned, who has not, who must resubmit (未交 / 待修改 / 已通过)."""
+    from .archive import Archive
+
+    with Archive(db) as archive:
+        rows = archive.status(year)
+    if as_json:
+        print(json.dumps([{"department_code": r.department_code, "department_name": r.department_name,
+                           "status": r.status, "version": r.version, "errors": r.error_count,
+                           "warnings": r.warning_count} for r in rows], ensure_ascii=False, indent=2))
+        return
+    table = Table("code", "name", "status", "version", "errors", "warnings", title=f"{year} 收表情况")
+    for r in rows:
+        table.add_row(r.department_code, r.department_name, r.status, str(r.version or ""),
+                      str(r.error_count), str(r.warning_count))
+    out.print(table)
+
+
+@app.command()
+def export(
+    year: Annotated[int, typer.Option("--year", help="Reporting year.")],
+    db: Annotated[str | None, typer.Option("--db", help="Archive URL.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+) -> None:
+    """Export the latest return of every department (flat rows) as CSV or JSON."""
+    import csv
+
+    from .archive import Archive
+
+    with Archive(db) as archive:
+        rows = archive.export_rows(year)
+    if fmt == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    columns = sorted({k for row in rows for k in row})
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
 
 
 def main() -> None:  # pragma: no cover - console entry

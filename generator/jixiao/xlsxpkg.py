@@ -95,8 +95,15 @@ MAX_ROW = 1_048_576
 MAX_COL = 16_384
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTION_MARKERS = tuple(
-    name.encode("utf-16-le") for name in ("EncryptionInfo", "EncryptedPackage")
+#: OLE directory entry names looked for: encryption streams (a workbook with a password
+#: to open), legacy spreadsheet streams (BIFF8 / BIFF5), legacy Word and PowerPoint.
+_CFB_NAMES = (
+    "EncryptionInfo",
+    "EncryptedPackage",
+    "Workbook",
+    "Book",
+    "WordDocument",
+    "PowerPoint Document",
 )
 _ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 
@@ -838,23 +845,37 @@ def _datetime(text: str) -> datetime | str:
 # --------------------------------------------------------------------------- classification
 
 
-def _scan_cfb(fh: IO[bytes], limit: int) -> bool:
-    """True when an OLE/CFB file names an ``EncryptionInfo``/``EncryptedPackage`` stream
-    (directory entry names are UTF-16LE), scanning at most ``limit`` bytes."""
+def _scan_cfb(fh: IO[bytes], limit: int) -> set[str]:
+    """Names of interest among the directory entries of an OLE/CFB file.
+
+    Directory entries are 128 bytes, aligned on 128 in the file, and start with the
+    NUL-terminated UTF-16LE name: a name counts only there, so the same text inside a
+    stream's content is not mistaken for an entry. Scans at most ``limit`` bytes and
+    stops early once an encryption stream is found."""
+    markers = {name: name.encode("utf-16-le") + b"\0\0" for name in _CFB_NAMES}
+    keep = max(len(m) for m in markers.values())
+    found: set[str] = set()
     fh.seek(0)
-    keep = max(len(m) for m in _ENCRYPTION_MARKERS)
     tail = b""
-    read = 0
-    while read < limit:
-        chunk = fh.read(min(MiB, limit - read))
+    offset = 0  # file offset of window[0]
+    while offset + len(tail) < limit:
+        chunk = fh.read(min(MiB, limit - offset - len(tail)))
         if not chunk:
             break
-        read += len(chunk)
         window = tail + chunk
-        if any(m in window for m in _ENCRYPTION_MARKERS):
-            return True
-        tail = window[-keep:]
-    return False
+        for name, marker in markers.items():
+            pos = window.find(marker)
+            while pos >= 0:
+                if (offset + pos) % 128 == 0:
+                    found.add(name)
+                    break
+                pos = window.find(marker, pos + 1)
+        if found & {"EncryptionInfo", "EncryptedPackage"}:
+            break
+        cut = max(len(window) - keep, 0)
+        offset += cut
+        tail = window[cut:]
+    return found
 
 
 def _sniff(head: bytes) -> tuple[str, str]:
@@ -1081,8 +1102,7 @@ class _Reader:
         if name is None:
             return defaults, overrides
 
-        def start(tag: str, a: dict[str, str]) -> None:
-            ln = tag
+        def start(ln: str, a: dict[str, str]) -> None:
             if ln == "Default":
                 defaults[a.get("Extension", "").lower()] = a.get("ContentType", "")
             elif ln == "Override":
@@ -1122,17 +1142,15 @@ class _Reader:
         vt: str | None = None
         buf: list[str] | None = None
 
-        def start(tag: str, a: dict[str, str]) -> None:
+        def start(ln: str, a: dict[str, str]) -> None:
             nonlocal prop, vt, buf
-            ln = tag
             if ln == "property":
                 prop, vt, buf = a.get("name"), None, None
             elif prop is not None and vt is None:
                 vt, buf = ln, []
 
-        def end(tag: str) -> None:
+        def end(ln: str) -> None:
             nonlocal prop, vt, buf
-            ln = tag
             if ln == "property":
                 if prop is not None and vt is not None and prop not in out:
                     text = "".join(buf or ())
@@ -1157,10 +1175,9 @@ class _Reader:
         buf: list[str] | None = None
         depth = 0
 
-        def start(tag: str, a: dict[str, str]) -> None:
+        def start(ln: str, a: dict[str, str]) -> None:
             nonlocal dn_attrs, buf, depth
             depth += 1
-            ln = tag
             if depth == 1:
                 info["root"] = ln
             elif ln == "sheet":
@@ -1264,9 +1281,8 @@ class _Reader:
         xf: dict[str, str] | None = None
         prot: dict[str, str] | None = None
 
-        def start(tag: str, a: dict[str, str]) -> None:
+        def start(ln: str, a: dict[str, str]) -> None:
             nonlocal section, xf, prot
-            ln = tag
             if ln in ("cellXfs", "cellStyleXfs", "numFmts", "dxfs"):
                 section = ln
             elif ln == "xf" and section == "cellXfs":
@@ -1276,9 +1292,8 @@ class _Reader:
             elif ln == "numFmt" and section == "numFmts":
                 num_fmts[_int(a.get("numFmtId"), "numFmtId")] = a.get("formatCode", "")
 
-        def end(tag: str) -> None:
+        def end(ln: str) -> None:
             nonlocal section, xf, prot
-            ln = tag
             if ln == "xf" and xf is not None:
                 fmt_id = _int(xf.get("numFmtId", "0"), "numFmtId")
                 xf_id = xf.get("xfId")
@@ -1793,8 +1808,18 @@ def _read(path: Path, budget: _Budget) -> Package:
         if not head:
             raise _Refuse("R002")
         if head.startswith(CFB_MAGIC):
-            if _scan_cfb(fh, max(CFB_SCAN_LIMIT, budget.max_bytes)):
+            names = _scan_cfb(fh, max(CFB_SCAN_LIMIT, budget.max_bytes))
+            if names & {"EncryptionInfo", "EncryptedPackage"}:
                 raise _Refuse("R005")
+            if names & {"WordDocument", "PowerPoint Document"} and not names & {
+                "Workbook",
+                "Book",
+            }:
+                raise _Refuse(
+                    "R003",
+                    kind_zh="旧版 Word 或 PowerPoint 文档（.doc/.ppt）",
+                    kind_en="a legacy Word or PowerPoint document",
+                )
             raise _Refuse("R006")
         if not head.startswith(b"PK"):
             zh, en = _sniff(head)
