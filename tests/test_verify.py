@@ -250,3 +250,26 @@ def test_cli_read_json(seed000):
     result = CliRunner().invoke(app, ["read", str(seed000[0]), "--json"])
     assert result.exit_code == 0
     assert json.loads(result.output)["values"]["zt_contact"] == "赵俊"
+
+
+def test_cli_report_and_annotate(seed000, tmp_path):
+    import hashlib
+
+    import openpyxl
+
+    src = seed000[0]
+    before = hashlib.sha256(src.read_bytes()).hexdigest()
+    copies = [tmp_path / f"r{i}.xlsx" for i in range(5)]
+    for c in copies:
+        c.write_bytes(src.read_bytes())
+    result = CliRunner().invoke(app, ["verify", *map(str, copies), "--report", str(tmp_path / "f.xlsx"),
+                                      "--annotate", str(tmp_path / "back"), "--jobs", "2"])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit), result.output
+    ws = openpyxl.load_workbook(tmp_path / "f.xlsx")["核查结果"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert ws.auto_filter.ref and len(rows) == 5 * len(verify_file(src).findings)
+    assert {r[2] for r in rows} >= {"CHK_FUNDS_SUM"}
+    annotated = openpyxl.load_workbook(tmp_path / "back" / "r0.xlsx")
+    finding = next(f for f in verify_file(src).findings if f.code == "CHK_FUNDS_SUM")
+    assert "CHK_FUNDS_SUM" in annotated[finding.sheet][finding.cell].comment.text
+    assert hashlib.sha256(src.read_bytes()).hexdigest() == before

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -122,22 +123,47 @@ def _returns(paths: list[Path]) -> list[Path]:
     return files
 
 
+def verify_many(files: list[Path], *, jobs: int | None = None) -> list[Verification]:
+    """Verify files on all cores with a progress bar; results in the order given."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rich.progress import Progress
+
+    results: list[Verification | None] = [None] * len(files)
+    existing = [(i, p) for i, p in enumerate(files) if p.exists()]
+    for i, p in enumerate(files):
+        if not p.exists():
+            err.print(f"{p}: 文件不存在 (no such file)")
+            results[i] = Verification(p, [], unreadable=True)
+    workers = jobs or os.cpu_count() or 1
+    with Progress(console=err, transient=True, disable=len(existing) < 2) as progress:
+        task = progress.add_task("核查 verifying", total=len(existing))
+        if workers == 1 or len(existing) < 4:
+            for i, p in existing:
+                results[i] = verify_file(p)
+                progress.advance(task)
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for (i, _), result in zip(existing, pool.map(verify_file, [p for _, p in existing],
+                                                              chunksize=4), strict=True):
+                    results[i] = result
+                    progress.advance(task)
+    return [r for r in results if r is not None]
+
+
 @app.command()
 def verify(
     returns: Annotated[list[Path], typer.Argument(help="Returned workbooks or folders.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Write findings to this .xlsx.")] = None,
+    annotate: Annotated[Path | None, typer.Option("--annotate", help="Write commented copies here.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores).")] = None,
 ) -> None:
     """Verify returns: recompute every value, check every rule, detect tampering.
 
     Exit 0 when every return is clean, 1 when any has an error, 2 when a file could not be read.
     """
-    results: list[Verification] = []
-    for path in _returns(returns):
-        if not path.exists():
-            err.print(f"{path}: 文件不存在 (no such file)")
-            results.append(Verification(path, [], unreadable=True))
-            continue
-        results.append(verify_file(path))
+    results = verify_many(_returns(returns), jobs=jobs)
     if as_json:
         print(json.dumps([{"path": str(r.path), "template_id": r.template_id, "status": r.status,
                            "errors": r.errors, "warnings": r.warnings,
@@ -152,6 +178,16 @@ def verify(
         out.print(f"{len(results)} return(s): {sum(not r.errors and not r.unreadable for r in results)} clean, "
                   f"{sum(bool(r.errors) and not r.unreadable for r in results)} with errors, "
                   f"{sum(r.unreadable for r in results)} unreadable")
+    if report is not None:
+        from .reports import write_findings_report
+
+        write_findings_report(results, report)
+        err.print(f"findings written to {report}")
+    if annotate is not None:
+        from .reports import annotate_copies
+
+        copies = annotate_copies(results, annotate)
+        err.print(f"{len(copies)} annotated copies in {annotate}")
     if any(r.unreadable for r in results):
         raise typer.Exit(2)
     if any(r.errors for r in results):

@@ -1,0 +1,87 @@
+"""Outputs of verification for people: a findings workbook and annotated copies of returns.
+
+>>> write_findings_report(results, "findings.xlsx")   # doctest: +SKIP
+>>> annotate_copies(results, "send-back/")             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import openpyxl
+import xlsxwriter
+from openpyxl.comments import Comment
+
+from .verify import Verification
+
+COLUMNS = ["文件", "状态", "代码", "级别", "工作表", "单元格", "名称", "说明", "description"]
+_SEVERITY_ZH = {"error": "错误", "warning": "警告", "note": "提示"}
+
+
+def write_findings_report(results: Sequence[Verification], path: str | Path) -> Path:
+    """One filterable row per finding (and one row for a clean return), written atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False})
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
+        body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
+        ws = wb.add_worksheet("核查结果")
+        for col, (name, width) in enumerate(zip(COLUMNS, (28, 8, 22, 6, 20, 8, 24, 60, 50), strict=True)):
+            ws.write_string(0, col, name, head)
+            ws.set_column(col, col, width)
+        row = 1
+        for r in results:
+            items = r.findings or []
+            if not items:
+                ws.write_row(row, 0, [str(r.path), r.status, "", "", "", "", "", "无问题", "clean"], body)
+                row += 1
+            for f in items:
+                values = [str(r.path), r.status, f.code, _SEVERITY_ZH.get(f.severity, f.severity), f.sheet, f.cell,
+                          f.name, f.message_zh, f.message_en]
+                for col, v in enumerate(values):
+                    ws.write_string(row, col, v, body)
+                row += 1
+        ws.autofilter(0, 0, max(row - 1, 1), len(COLUMNS) - 1)
+        ws.freeze_panes(1, 0)
+        wb.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def annotate_copies(results: Sequence[Verification], out_dir: str | Path) -> list[Path]:
+    """A copy of each readable return with a comment on every offending cell.
+
+    The originals are never touched; a copy is written beside nothing but ``out_dir``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for r in results:
+        if r.unreadable:
+            continue
+        dst = out_dir / r.path.name
+        if dst.resolve() == r.path.resolve():
+            raise ValueError(f"{dst}: annotated copies must not overwrite the return")
+        tmp = out_dir / f".tmp-{r.path.stem}.xlsx"  # openpyxl insists on the extension
+        shutil.copyfile(r.path, tmp)
+        wb = openpyxl.load_workbook(tmp)
+        by_cell: dict[tuple[str, str], list[str]] = {}
+        for f in r.findings:
+            if f.sheet and f.cell and f.sheet in wb.sheetnames:
+                by_cell.setdefault((f.sheet, f.cell), []).append(f"[{f.code}] {f.message_zh}")
+        for (sheet, cell), notes in by_cell.items():
+            wb[sheet][cell].comment = Comment("\n".join(notes), "jixiao", width=320, height=120)
+        wb.save(tmp)
+        os.replace(tmp, dst)
+        written.append(dst)
+    return written

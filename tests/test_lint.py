@@ -1,0 +1,234 @@
+"""``jixiao.lint``: a corpus of broken templates, the shipped templates, the wording.
+
+Every file in ``tests/lint_corpus/`` starts with its expectations, one comment line per
+problem, then a line or two saying what is wrong::
+
+    # expect: T104 20:19
+    # expect: T006 5:10 t006-cycle-b.yaml     (the problem sits in another file)
+    # expect: clean                           (a control: lint must find nothing)
+
+``line:col`` is where a person would look, decided before running lint: the key for a
+problem with a key's name (T002, T003, T010, an unknown rule parameter), the mapping that
+lacks a key (T011: its first key), the value for a problem with a value (T001 syntax,
+T005, T007, T012, T013, T102, T103 values, T104, T105, T107, T110, T111, T112), the list
+for a problem of a whole list (T101, T106, T108), and 1:1 for a problem of the whole file
+(T001 encoding, T004, a missing top-level key).
+
+Where lint disagrees with a person, the expectation stays and the file is listed in
+``KNOWN_BUGS`` (a strict xfail: fixing lint makes the test pass and asks for the entry
+to be removed).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import jixiao.lint
+from jixiao.lint import lint_file, lint_paths
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+CORPUS = TESTS / "lint_corpus"
+
+EXPECT = re.compile(
+    r"# expect: (?:(?P<clean>clean)|(?P<code>T\d{3}) (?P<line>\d+):(?P<col>\d+)(?: (?P<file>\S+))?)"
+)
+
+#: Corpus files where lint does not (yet) report what a person expects; see the report
+#: in each reason. Strict: when lint is fixed the xfail turns into a failure.
+KNOWN_BUGS: dict[str, str] = {
+    "t001-unclosed-bracket.yaml": (
+        "T001 is placed at PyYAML's problem_mark (the token after the unclosed list, next "
+        "line) and the parser's context ('while parsing a flow sequence', context_mark at "
+        "the '[') is dropped from position and message"
+    ),
+    "t011-sheet-kind-missing.yaml": (
+        "a sheet without kind gives pydantic's union_tag_not_found, reported as T012 with "
+        "the whole sheet dumped into the message instead of T011 missing key 'kind'"
+    ),
+    "t013-unknown-kind.yaml": (
+        "T013 points at the sheet mapping (its first key), not at the kind value"
+    ),
+    "t013-kind-not-first.yaml": (
+        "T013 points at the sheet mapping's first key; when kind is not first that is another line"
+    ),
+    "t102-positive-exec-rate.yaml": (
+        "scoring.positive/negative/equal (and execution_rate/execution_score) only check "
+        "the rule kind 'score', not that its args fit the slot; EXEC_RATE passes lint and "
+        "build_layout fails with jinja2 UndefinedError 'budget'"
+    ),
+    "t103-unknown-param.yaml": (
+        "an unknown rule parameter (T103) points at its value, not at the parameter name"
+    ),
+    "t105-checklist-item-key.yaml": (
+        "a duplicate checklist item key points at the sections list, not at the duplicate"
+    ),
+    "t105-duplicate-sheet-id.yaml": (
+        "duplicate sheet ids are reported by Template._unique_sheets as T012 at 1:1 with the "
+        "whole template dumped into the message, not T105 at the second id"
+    ),
+    "t105-header-signature-key.yaml": (
+        "header and signature keys share one cell namespace (zt_<key>) but are checked "
+        "separately; lint is clean and build_layout fails: duplicate cell name zt_contact"
+    ),
+    "t106-inherited-gap.yaml": (
+        "templates._locate walks up the child's paths before trying the parent's exact "
+        "path: the parent's tiers are reported at the child's scoring mapping"
+    ),
+    "t107-sum-check.yaml": (
+        "T107 for a funds sum_check points at the sum check item, not at the unknown name"
+    ),
+    "t110-note-param.yaml": (
+        "notes (and the template name, cost_columns) are rendered by the layout but not by "
+        "lint; lint is clean and build_layout fails with UndefinedError 'region'"
+    ),
+    "t112-unknown-cell.yaml": (
+        "T112 only checks the sheet id before the first '_'; an unknown cell on a known "
+        "sheet passes lint and build_layout fails with KeyError"
+    ),
+    "t112-unknown-sheet.yaml": (
+        "T112 points at the cross check item, not at the unknown cell name"
+    ),
+    "ok-direction-equal-unquoted.yaml": (
+        "a bare `direction: =` (the model's own value) is T001 'could not determine a "
+        "constructor for the tag tag:yaml.org,2002:value': yamlload uses PyYAML's YAML 1.1 "
+        "resolver, which reads = as the special value tag"
+    ),
+    "ok-t112-sheet-id-underscore.yaml": (
+        "false T112: the sheet id zt_a contains '_', lint splits the cell name at the first '_'"
+    ),
+}
+
+
+def expectations(path: Path) -> list[tuple[int, int, str, str]]:
+    """The ``# expect:`` lines of a corpus file as (line, col, code, file name)."""
+    text = path.read_bytes().decode("utf-8", errors="replace")  # one file is GBK on purpose
+    out: list[tuple[int, int, str, str]] = []
+    clean = False
+    for raw in text.splitlines():
+        if not raw.startswith("# expect:"):
+            continue
+        m = EXPECT.fullmatch(raw.rstrip())
+        assert m, f"{path.name}: malformed expectation {raw!r}"
+        if m["clean"]:
+            clean = True
+        else:
+            out.append((int(m["line"]), int(m["col"]), m["code"], m["file"] or path.name))
+    assert clean != bool(out), f"{path.name}: expect either 'clean' or problems, not both/neither"
+    return sorted(out)
+
+
+def reported(path: Path) -> list[tuple[int, int, str, str]]:
+    return sorted((p.line, p.col, p.code, Path(p.path).name) for p in lint_file(path))
+
+
+CORPUS_FILES = sorted(CORPUS.glob("*.yaml"))
+
+
+def _param(path: Path) -> pytest.ParameterSet:
+    marks = []
+    if path.name in KNOWN_BUGS:
+        marks.append(pytest.mark.xfail(reason=KNOWN_BUGS[path.name], strict=True))
+    return pytest.param(path, id=path.name, marks=marks)
+
+
+def test_corpus_is_there() -> None:
+    assert len(CORPUS_FILES) >= 30
+    assert set(KNOWN_BUGS) <= {p.name for p in CORPUS_FILES}
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in CORPUS_FILES])
+def test_corpus_file(path: Path) -> None:
+    """lint reports exactly the expected (line, col, code, file) problems."""
+    first = path.read_bytes().decode("utf-8", errors="replace").splitlines()[0]
+    assert first.startswith("# expect:"), f"{path.name} must start with '# expect:'"
+    assert reported(path) == expectations(path)
+
+
+def _documented_codes() -> set[str]:
+    """The codes listed in the table of jixiao.lint's docstring."""
+    return set(re.findall(r"^(T\d{3})\s", jixiao.lint.__doc__ or "", re.MULTILINE))
+
+
+def test_corpus_covers_every_documented_code() -> None:
+    documented = _documented_codes()
+    assert {"T001", "T013", "T101", "T112"} <= documented
+    expected = {code for p in CORPUS_FILES for _, _, code, _ in expectations(p)}
+    assert documented - expected == set()
+    assert expected - documented == set()
+
+
+def test_shipped_templates_lint_clean() -> None:
+    assert lint_paths([ROOT / "templates"]) == []
+
+
+def test_lint_paths_sorted_and_complete() -> None:
+    """Linting the corpus folder gives every file's problems, sorted by file and line."""
+    problems = lint_paths([CORPUS])
+    keys = [(p.path, p.line, p.col, p.code) for p in problems]
+    assert keys == sorted(keys)
+    assert len(problems) == sum(len(lint_file(p)) for p in CORPUS_FILES)
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# "(english ...)", allowing one level of nested parentheses inside the gloss.
+GLOSS = re.compile(r"\([A-Za-z][^()]*(?:\([^()]*\)[^()]*)*\)")
+
+
+@pytest.mark.parametrize(
+    "path", [pytest.param(p, id=p.name) for p in CORPUS_FILES if expectations(p)]
+)
+def test_messages_are_chinese_with_english_gloss(path: Path) -> None:
+    # Files lint wrongly finds clean (KNOWN_BUGS) have nothing to check here.
+    for p in lint_file(path):
+        assert CJK.search(p.message), f"no Chinese text: {p}"
+        assert GLOSS.search(p.message), f"no English gloss in parentheses: {p}"
+
+
+@pytest.mark.parametrize(
+    ("name", "typo", "suggestion"),
+    [
+        ("t010-level1-level_2.yaml", "level_2", "level2"),
+        ("t010-indicator-wieght.yaml", "wieght", "weight"),
+        ("t010-top-level.yaml", "scorng", "scoring"),
+        ("t010-scoring.yaml", "excution_weight", "execution_weight"),
+        ("t010-sheet.yaml", "subtitel", "subtitle"),
+        ("t010-funds-row.yaml", "gruop", "group"),
+        ("t010-level2.yaml", "rwos", "rows"),
+        ("t010-print.yaml", "orientaton", "orientation"),
+        pytest.param(
+            "t010-basic-data.yaml",
+            "staffing_lable",
+            "staffing_label",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="lint._fields_at resolves every sheet to SelfEvaluationSheet (the first "
+                "union member), so keys of basic_data/checklist sheets get no did-you-mean",
+            ),
+        ),
+    ],
+)
+def test_did_you_mean(name: str, typo: str, suggestion: str) -> None:
+    unknown = [p for p in lint_file(CORPUS / name) if p.code == "T010"]
+    assert len(unknown) == 1
+    message = unknown[0].message
+    assert repr(typo) in message
+    assert f"是否应为 {suggestion!r}" in message
+    assert f"did you mean {suggestion!r}" in message
+
+
+def test_did_you_mean_inline(tmp_path: Path) -> None:
+    """The same two typos written fresh, outside the corpus (no extends, one file)."""
+    text = (CORPUS / "t010-level1-level_2.yaml").read_text(encoding="utf-8")
+    text = text.replace("level_2:", "level2:").replace(
+        "          weight: 50", "          wieght: 50"
+    )
+    path = tmp_path / "typo.yaml"
+    path.write_text(text, encoding="utf-8")
+    problems = {p.code: p for p in lint_file(path)}
+    assert set(problems) == {"T010", "T011"}
+    assert "did you mean 'weight'" in problems["T010"].message
+    assert problems["T011"].message.startswith("缺少必填键 'weight'")
