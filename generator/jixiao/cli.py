@@ -87,6 +87,10 @@ def build(
             failed += 1
             err.print(f"{t}: {exc}")
             continue
+        except Exception as exc:  # noqa: BLE001 - a template lint missed: say so, no traceback
+            failed += 1
+            err.print(f"{t}: 模板无法生成表格，请先运行 jixiao lint (cannot build): {type(exc).__name__}: {exc}")
+            continue
         out.print(f"built {path}")
     if failed:
         raise typer.Exit(1)

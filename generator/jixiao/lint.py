@@ -25,6 +25,7 @@ T108    checklist weights do not make the total
 T110    display text does not render (unknown ``{{ param }}``)
 T111    a checklist names an unknown project sheet
 T112    a cross-sheet check names an unknown cell
+T120    the template passes every check above but still cannot be laid out
 ======  ===============================================================
 """
 
@@ -269,9 +270,27 @@ def lint_file(path: Path) -> list[Problem]:
     except FileNotFoundError as exc:
         return [Problem(str(path), 1, 1, "T007", f"文件不存在 (file not found): {exc}")]
     try:
-        return semantic_problems(lt)
+        problems = semantic_problems(lt)
     except RuleLibraryError as exc:  # a broken library is a developer error; still no traceback
         return [Problem(str(path), 1, 1, "T102", f"规则库错误 (rule library error): {exc}")]
+    if not problems:
+        problems = layout_problems(lt)
+    return problems
+
+
+def layout_problems(lt: LoadedTemplate) -> list[Problem]:
+    """Lay the template out and render every formula: what the checks above miss (a name
+    two fields share, a rule in the wrong slot) surfaces here as T120, never as a crash."""
+    from .layout import build_layout
+
+    try:
+        layout = build_layout(lt)
+        for cell in layout.computed():
+            layout.formula(cell)
+    except Exception as exc:  # noqa: BLE001 - any failure here is a template problem to report
+        return [Problem(str(lt.path), 1, 1, "T120",
+                        f"模板无法生成表格：{type(exc).__name__}: {exc} (template cannot be laid out)")]
+    return []
 
 
 def lint_paths(paths: Iterable[Path]) -> list[Problem]:
