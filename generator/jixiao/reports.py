@@ -6,9 +6,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +13,7 @@ import openpyxl
 import xlsxwriter
 from openpyxl.comments import Comment
 
+from .atomic import atomic_output
 from .verify import Verification
 
 COLUMNS = ["文件", "状态", "代码", "级别", "工作表", "单元格", "名称", "说明", "description"]
@@ -25,11 +23,8 @@ _SEVERITY_ZH = {"error": "错误", "warning": "警告", "note": "提示"}
 def write_findings_report(results: Sequence[Verification], path: str | Path) -> Path:
     """One filterable row per finding (and one row for a clean return), written atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False})
+    with atomic_output(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
         body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
         ws = wb.add_worksheet("核查结果")
@@ -51,10 +46,6 @@ def write_findings_report(results: Sequence[Verification], path: str | Path) -> 
         ws.autofilter(0, 0, max(row - 1, 1), len(COLUMNS) - 1)
         ws.freeze_panes(1, 0)
         wb.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -72,16 +63,14 @@ def annotate_copies(results: Sequence[Verification], out_dir: str | Path) -> lis
         dst = out_dir / r.path.name
         if dst.resolve() == r.path.resolve():
             raise ValueError(f"{dst}: annotated copies must not overwrite the return")
-        tmp = out_dir / f".tmp-{r.path.stem}.xlsx"  # openpyxl insists on the extension
-        shutil.copyfile(r.path, tmp)
-        wb = openpyxl.load_workbook(tmp)
+        wb = openpyxl.load_workbook(r.path)  # read only; the copy is written below
         by_cell: dict[tuple[str, str], list[str]] = {}
         for f in r.findings:
             if f.sheet and f.cell and f.sheet in wb.sheetnames:
                 by_cell.setdefault((f.sheet, f.cell), []).append(f"[{f.code}] {f.message_zh}")
         for (sheet, cell), notes in by_cell.items():
             wb[sheet][cell].comment = Comment("\n".join(notes), "jixiao", width=320, height=120)
-        wb.save(tmp)
-        os.replace(tmp, dst)
+        with atomic_output(dst) as tmp:
+            wb.save(tmp)
         written.append(dst)
     return written

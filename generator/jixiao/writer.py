@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from . import __version__
+from .atomic import atomic_output
 from .layout import Cell, Layout, SheetLayout, evaluate
 from .rules.numbers import is_number
 
@@ -251,34 +251,26 @@ def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict
     ``values`` are input values by defined name (default: the layout's pre-filled ones).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     inputs = {**{c.name: c.value for c in layout.inputs() if c.value is not None}, **(values or {})}
     computed = evaluate(layout, inputs)
     fingerprint = layout.fingerprint()
-    fd, tmp = tempfile.mkstemp(prefix=".jixiao-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # xlsxwriter only warns on many mistakes
-            wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False})
-            wb.set_properties({"title": layout.title, "created": _FIXED_DATE, "author": "jixiao",
-                               "comments": f"jixiao {layout.template_id} v{layout.template_version}"})
-            wb.set_custom_property("jixiao.template_id", layout.template_id)
-            wb.set_custom_property("jixiao.template_version", layout.template_version)
-            wb.set_custom_property("jixiao.fingerprint", fingerprint)
-            fm = _Formats(wb, layout)
-            for s in layout.sheets:
-                # Inputs carry the caller's values; computed cells their reference results.
-                for c in s.cells:
-                    if c.role == "input" and c.name in inputs:
-                        c.value = inputs[c.name]
-                ws = wb.add_worksheet(s.name)
-                _write_sheet(wb, ws, s, layout, fm, computed)
-            _write_meta(wb, layout, fingerprint)
-            wb.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("error")  # xlsxwriter only warns on many mistakes
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                            "strings_to_numbers": False})
+        wb.set_properties({"title": layout.title, "created": _FIXED_DATE, "author": "jixiao",
+                           "comments": f"jixiao {layout.template_id} v{layout.template_version}"})
+        wb.set_custom_property("jixiao.template_id", layout.template_id)
+        wb.set_custom_property("jixiao.template_version", layout.template_version)
+        wb.set_custom_property("jixiao.fingerprint", fingerprint)
+        fm = _Formats(wb, layout)
+        for s in layout.sheets:
+            # Inputs carry the caller's values; computed cells their reference results.
+            for c in s.cells:
+                if c.role == "input" and c.name in inputs:
+                    c.value = inputs[c.name]
+            ws = wb.add_worksheet(s.name)
+            _write_sheet(wb, ws, s, layout, fm, computed)
+        _write_meta(wb, layout, fingerprint)
+        wb.close()
     return path
