@@ -110,6 +110,7 @@ class Layout:
     prefill: dict[str, Any]
     by_name: dict[str, Cell] = field(default_factory=dict)
     computed_order: list[str] = field(default_factory=list)
+    _formulas: dict[str, str] = field(default_factory=dict, repr=False)
 
     def cell(self, name: str) -> Cell:
         return self.by_name[name]
@@ -135,7 +136,13 @@ class Layout:
         return f"'{quoted}'!{c.abs_address}"
 
     def formula(self, cell: Cell) -> str:
-        """The cell's Excel formula, rendered from its rule and arguments."""
+        """The cell's Excel formula, rendered from its rule and arguments (memoized)."""
+        cached = self._formulas.get(cell.name)  # type: ignore[arg-type]
+        if cached is None:
+            cached = self._formulas[cell.name] = self._render(cell)  # type: ignore[index]
+        return cached
+
+    def _render(self, cell: Cell) -> str:
         rule = library()[cell.rule]  # type: ignore[index]
         refs: dict[str, Any] = {}
         for arg, target in cell.args.items():

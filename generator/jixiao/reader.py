@@ -12,6 +12,7 @@ dates as ISO strings, blanks omitted). It is what ``jixiao read`` prints and wha
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,7 +115,7 @@ def find_version(template_id: str, version: int) -> LoadedTemplate:
     candidates = [folder / f"{template_id}.yaml", folder / "archive" / f"{template_id}@{version}.yaml"]
     for path in candidates:
         if path.exists():
-            lt = load_template(path)
+            lt = _cached_template(path, path.stat().st_mtime_ns)
             if lt.template.version == version:
                 return lt
     raise LookupError(version)
@@ -164,6 +165,17 @@ def extract(layout: Layout, pkg: Package) -> tuple[dict[str, Any], list[Finding]
     return values, findings
 
 
+@functools.lru_cache(maxsize=64)
+def _cached_template(path: Path, mtime_ns: int) -> LoadedTemplate:
+    return load_template(path)
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(path: Path, mtime_ns: int, prefill_json: str) -> Layout:
+    """One layout per template file and pre-fill: a batch of returns shares it (read only)."""
+    return build_layout(_cached_template(path, mtime_ns), json.loads(prefill_json))
+
+
 def open_return(path: str | Path) -> Return:
     """Read a workbook made by jixiao. Raises UnreadableWorkbook or NotAForm."""
     path = Path(path)
@@ -189,7 +201,7 @@ def open_return(path: str | Path) -> Return:
             prefill = json.loads(raw_prefill)
         except json.JSONDecodeError:
             prefill = {}
-    layout = build_layout(lt, prefill)
+    layout = _layout(lt.path, lt.path.stat().st_mtime_ns, json.dumps(prefill, sort_keys=True, ensure_ascii=False))
     values, findings = extract(layout, pkg)
     record = Record(lt.template.id, lt.template.version, values)
     fp = meta.get("fingerprint")

@@ -152,8 +152,7 @@ def _full(cell: Cell, name: str) -> str:
     return name if name.startswith(prefix + "_") else f"{prefix}_{name}"
 
 
-def _write_value(ws: Worksheet, cell: Cell, fmt: Format) -> None:
-    v = cell.value
+def _write_value(ws: Worksheet, cell: Cell, fmt: Format, v: Any) -> None:
     if v is None or v == "":
         ws.write_blank(cell.row, cell.col, None, fmt)
     elif isinstance(v, bool):
@@ -169,7 +168,8 @@ def _write_value(ws: Worksheet, cell: Cell, fmt: Format) -> None:
 
 
 def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout: Layout, fm: _Formats,
-                 values: dict[str, Any]) -> None:
+                 values: dict[str, Any], inputs: dict[str, Any]) -> None:
+    """Write one sheet: inputs carry ``inputs`` (by name), computed cells ``values``."""
     for col, width in s.col_widths.items():
         ws.set_column(col, col, width, None, {"hidden": col in s.hidden_cols})
     for row, height in s.row_heights.items():
@@ -185,9 +185,9 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
         elif (cell.row, cell.col) in merged_at:
             r1, c1 = merged_at[(cell.row, cell.col)]
             ws.merge_range(cell.row, cell.col, r1, c1, None, fmt)
-            _write_value(ws, cell, fmt)
+            _write_value(ws, cell, fmt, inputs.get(cell.name, cell.value) if cell.role == "input" else cell.value)
         else:
-            _write_value(ws, cell, fmt)
+            _write_value(ws, cell, fmt, inputs.get(cell.name, cell.value) if cell.role == "input" else cell.value)
         if cell.role == "computed" and (cell.row, cell.col) in merged_at:
             r1, c1 = merged_at[(cell.row, cell.col)]
             for r in range(cell.row, r1 + 1):
@@ -265,12 +265,8 @@ def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict
         wb.set_custom_property("jixiao.fingerprint", fingerprint)
         fm = _Formats(wb, layout)
         for s in layout.sheets:
-            # Inputs carry the caller's values; computed cells their reference results.
-            for c in s.cells:
-                if c.role == "input" and c.name in inputs:
-                    c.value = inputs[c.name]
             ws = wb.add_worksheet(s.name)
-            _write_sheet(wb, ws, s, layout, fm, computed)
+            _write_sheet(wb, ws, s, layout, fm, computed, inputs)
         _write_meta(wb, layout, fingerprint)
         wb.close()
     return path

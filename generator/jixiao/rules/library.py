@@ -107,13 +107,17 @@ def _environment(rules: dict[str, dict[str, Any]]) -> jinja2.Environment:
     env.globals["rnd"] = _rounding
     env.globals["q"] = _excel_string
 
+    compiled: dict[str, jinja2.Template] = {}
+
     def nested(rule_id: str, **kwargs: Any) -> str:
         # A rule used inside another (INDICATOR_SCORE picks the variant's positive rule).
         spec = rules[rule_id]
         params = {**spec.get("params", {}), **{k: v for k, v in kwargs.items()
                                                if k in spec.get("params", {})}}
         ctx = {**params, **{k: v for k, v in kwargs.items() if k not in params}}
-        return env.from_string(spec["excel"]).render(ctx).strip()
+        if rule_id not in compiled:  # compiling is ~100x the cost of rendering
+            compiled[rule_id] = env.from_string(spec["excel"])
+        return compiled[rule_id].render(ctx).strip()
 
     env.globals["rule"] = nested
     return env
