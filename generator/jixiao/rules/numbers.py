@@ -17,7 +17,13 @@ _SIGNIFICANT = 15
 
 
 def _decimal(x: float) -> Decimal:
-    return Decimal(format(x, f".{_SIGNIFICANT}g"))
+    """``x`` at 15 significant digits, ties away from zero on the exact binary value
+    (what the engines show: 1.000030517578125 -> 1.00003051757813)."""
+    exact = Decimal(x)
+    if exact == 0 or not exact.is_finite():
+        return exact
+    exponent = exact.adjusted() - (_SIGNIFICANT - 1)
+    return exact.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
 
 
 def excel_round(x: float, digits: int) -> float:
