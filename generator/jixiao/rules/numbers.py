@@ -8,7 +8,7 @@ to the last displayed digit.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 #: Excel keeps 15 significant digits; rounding through this many digits first removes
@@ -26,6 +26,14 @@ def _decimal(x: float) -> Decimal:
     return exact.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
 
 
+def _quantize(x: float, digits: int, rounding: str) -> float:
+    # Through 15 significant digits first (binary noise off, as the engines do), then
+    # the decimal rounding; a wide context so 1e33 at 2 decimals is no InvalidOperation.
+    with localcontext() as ctx:
+        ctx.prec = 400
+        return float(_decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=rounding))
+
+
 def excel_round(x: float, digits: int) -> float:
     """ROUND(x, digits) as Excel computes it: half away from zero on the decimal value.
 
@@ -34,8 +42,7 @@ def excel_round(x: float, digits: int) -> float:
     >>> excel_round(-0.125, 2)
     -0.13
     """
-    q = Decimal(1).scaleb(-digits)
-    return float(_decimal(x).quantize(q, rounding=ROUND_HALF_UP))
+    return _quantize(x, digits, ROUND_HALF_UP)
 
 
 def excel_rounddown(x: float, digits: int) -> float:
@@ -44,8 +51,7 @@ def excel_rounddown(x: float, digits: int) -> float:
     >>> excel_rounddown(0.929353, 4)
     0.9293
     """
-    q = Decimal(1).scaleb(-digits)
-    return float(_decimal(x).quantize(q, rounding=ROUND_DOWN))
+    return _quantize(x, digits, ROUND_DOWN)
 
 
 def apply_rounding(x: float, digits: int, mode: str) -> float:

@@ -215,7 +215,7 @@ def total(a: dict[str, Any], p: dict[str, Any]) -> float | None:
 
 @reference("LEVEL1_LABEL")
 def level1_label(a: dict[str, Any], p: dict[str, Any]) -> str:
-    weight = _sum(a["weights"]) if _count(a["weights"]) else p["nominal"]
+    weight = excel_round(_sum(a["weights"]), 2) if _count(a["weights"]) else p["nominal"]
     return f"{p['name']}({excel_general(weight)}分)"
 
 
@@ -263,7 +263,7 @@ def chk_weights_total(a: dict[str, Any], p: dict[str, Any]) -> str | None:
     s = _sum(a["weights"]) + (float(a["fixed"]) if is_number(a["fixed"]) else 0.0)
     if excel_round(s - p["total"], 6) == 0:
         return OK
-    return f"分值合计 {excel_general(s)}，应为 {p['total']}"
+    return f"分值合计 {excel_general(excel_round(s, 2))}，应为 {p['total']}"
 
 
 @reference("CHK_EXEC_WEIGHT")
@@ -281,7 +281,7 @@ def chk_level1_weights(a: dict[str, Any], p: dict[str, Any]) -> str | None:
     s = _sum(a["weights"])
     if excel_round(s - p["expected"], 6) == 0:
         return OK
-    return f"{p['name']}三级分值合计 {excel_general(s)}，应为 {p['expected']}"
+    return f"{p['name']}三级分值合计 {excel_general(excel_round(s, 2))}，应为 {p['expected']}"
 
 
 @reference("ROW_WEIGHT_MISSING")
