@@ -18,6 +18,23 @@ REQUIRE_REAL_ENGINES = os.environ.get("JIXIAO_REQUIRE_REAL_ENGINES") == "1" or b
 )
 
 
+#: Lines a test wants in the CI log whatever pytest captures (counts of cells compared).
+_REPORT: list[str] = []
+
+
+def report(line: str) -> None:
+    """Print ``line`` in the terminal summary at the end of the run (and now, with -s)."""
+    _REPORT.append(line)
+    print(line)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _REPORT:
+        terminalreporter.section("real-engine comparisons")
+        for line in _REPORT:
+            terminalreporter.write_line(line)
+
+
 def require(available: bool, what: str) -> None:
     """Skip (locally) or fail (in CI) when a real engine the test needs is missing."""
     if available:

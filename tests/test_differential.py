@@ -56,7 +56,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from xlsxwriter.utility import xl_col_to_name
 
-from conftest import require
+from conftest import report, require
 from engine_util import is_error_value, same_shown, written
 from jixiao.engine.libreoffice import available, recalculate
 from jixiao.rules.library import Rule, library
@@ -579,7 +579,7 @@ def test_every_rule_is_covered_by_enough_examples(outcome: Outcome) -> None:
     summary = (f"differential: {len(outcome.cases)} rules, {examples} examples, "
                f"{outcome.compared} cells compared ({outcome.beyond} rounded results past 12 "
                "significant digits not compared)")
-    print(summary)
+    report(summary)
     assert set(outcome.cases) == set(RULES), summary
     short = {r: len(c) for r, c in outcome.cases.items() if len(c) < MIN_EXAMPLES}
     assert not short, f"{summary}; rules with fewer than {MIN_EXAMPLES} examples: {short}"

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from conftest import require
+from conftest import report, require
 from engine_util import (
     REPO,
     is_error_value,
@@ -196,7 +196,7 @@ def test_libreoffice_agrees_with_python_on_every_computed_cell(engine_run: Engin
                        for ref, cell in sheet.cells.items()
                        if is_error_value(cell.value, cell.data_type)]
     summary = f"LibreOffice compared {len(engine_run.built)} workbooks, {cells} computed cells"
-    print(summary)
+    report(summary)
     assert len(engine_run.built) == 2 * len(TEMPLATES) >= 8, summary
     assert not errors, f"{summary}; error values:\n" + "\n".join(errors[:20])
     assert not mismatches, (f"{summary}; {len(mismatches)} disagree:\n"
