@@ -267,6 +267,10 @@ class _SheetBuilder:
     def input(self, row: int, col: int, key: str, *, value_type: ValueType, style: str, to: tuple[int, int] | None = None,
               label: str = "", value: Any = None, locked_value: bool = False, **kw: Any) -> Cell:
         prefilled = self.lb.prefill.get(f"{self.s.id}_{key}", value)
+        validation = kw.pop("validation", None)
+        if validation:  # cells a validation refers to, by full name like every rule argument
+            validation = {k: self._full(v) if k in ("max", "direction") else v for k, v in validation.items()}
+            kw["validation"] = validation
         role: Role = "constant" if locked_value else "input"
         if locked_value:
             style = style.replace("input", "fixed")
@@ -451,7 +455,7 @@ def _build_self_evaluation(sb: _SheetBuilder, spec: model.SelfEvaluationSheet, l
         first = sb.row
         l1_weights: list[str] = []
         l1_scores: list[str] = []
-        for i2, l2 in enumerate(l1.level2):
+        for l2 in l1.level2:
             l2_first = sb.row
             rows = [*l2.indicators, *([None] * l2.rows)]
             if not rows:
@@ -520,7 +524,6 @@ def _build_self_evaluation(sb: _SheetBuilder, spec: model.SelfEvaluationSheet, l
                 s.row_heights[r] = 30
                 sb.row += 1
             sb.put(l2_first, B, l2.name, style="head", to=(sb.row - 1, B))
-            del i2
         # Subtotal row for the first-level indicator.
         r = sb.row
         sb.put(r, B, "小计", style="head", to=(r, H))
@@ -535,7 +538,6 @@ def _build_self_evaluation(sb: _SheetBuilder, spec: model.SelfEvaluationSheet, l
         all_weights.extend(l1_weights)
         subtotal_names.append(f"{s.id}_l1_{i1 + 1}_score")
         weight_checks.append((l1.name, l1_weights, l1.weight))
-    del i1
 
     # Total, grade, conclusion
     r = sb.row
@@ -631,8 +633,6 @@ def _build_basic_data(sb: _SheetBuilder, spec: model.BasicDataSheet, lb: _Layout
         sb.put(r, 1 + 2 * j, text, style="head", to=(r, 2 + 2 * j))
     r += 1
     money: list[str] = []
-    keys = {row.key for row in spec.cost_rows}
-    del keys
     pending: list[tuple[int, model.CostRow]] = []
     for row in spec.cost_rows:
         sb.put(r, 0, "　" * row.indent + row.label, style="label_left")

@@ -43,8 +43,6 @@ from . import model
 from .rules.library import RuleLibraryError, library
 from .templates import LoadedTemplate, Problem, TemplateError, _locate, load_template
 
-_MODELS_BY_LOC_HINT: dict[str, type[BaseModel]] = {}
-
 
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     """The allowed keys of the model at ``loc`` (for did-you-mean)."""

@@ -24,7 +24,7 @@ from .layout import Cell, Layout, build_layout
 from .paths import templates_dir
 from .templates import LoadedTemplate, TemplateError, load_template
 from .writer import META_SHEET
-from .xlsxpkg import Package, SheetData, UnreadableWorkbook, read_package
+from .xlsxpkg import Package, SheetData, UnreadableWorkbook, column_letters, read_package
 
 NUMERIC = ("money", "weight", "score")  # strict: text there is an error
 #: Targets and actuals hold numbers for quantitative rows and text for qualitative ones.
@@ -90,7 +90,7 @@ def _meta(pkg: Package) -> dict[str, Any]:
             parts = []
             col = 2
             while True:
-                v = sheet.value(f"{_col(col)}{row}")
+                v = sheet.value(f"{column_letters(col)}{row}")
                 if v is None:
                     break
                 parts.append(v)
@@ -99,14 +99,6 @@ def _meta(pkg: Package) -> dict[str, Any]:
                 meta.setdefault(key, parts[0] if len(parts) == 1 and not isinstance(parts[0], str)
                                 else "".join(str(p) for p in parts))
     return meta
-
-
-def _col(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def find_version(template_id: str, version: int) -> LoadedTemplate:

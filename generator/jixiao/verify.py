@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding, count
-from .layout import ROW_FLAGS, Cell, Layout, evaluate
+from .layout import ROW_FLAGS, Cell, evaluate
 from .reader import NotAForm, Return, open_return
 from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
 from .xlsxpkg import SheetData, UnreadableWorkbook, make_ref, split_ref
@@ -191,6 +191,8 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
     layout = ret.layout
     sc = ret.template.template.scoring
     for s in layout.sheets:
+        # The cell a flag marks red in the form is the cell its finding names.
+        marked = {m.flag: layout.cell(m.target) for m in s.marks if m.when == "flag"}
         for cell in s.cells:
             if cell.role != "computed" or cell.value_type != "flag" or computed.get(cell.name) != 1:  # type: ignore[arg-type]
                 continue
@@ -198,7 +200,7 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             en = _FLAG_EN.get(cell.rule or "", cell.rule or "")
             prefix = cell.name.rsplit("_chk_", 1)[0]  # type: ignore[union-attr]
             name = computed.get(prefix + "_name") or (cell.label if prefix.endswith("exec") else "")
-            target = _flag_target(layout, cell, prefix)
+            target = marked.get(cell.name, cell)  # type: ignore[arg-type]
             out.append(Finding(cell.rule or "", "error",
                                f"{_label(cell, str(name))}：{row_msg}", f"row {cell.row + 1} {name}: {en}",
                                cell.sheet, target.address, target.name or "",
@@ -215,14 +217,6 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
                 continue  # each offending row is its own finding
             out.append(Finding(cell.rule or "", severity, f"{cell.label}：{value}", f"{cell.label}: {cell.rule} failed",
                                cell.sheet, cell.address, pname, {"message": value}))
-
-
-def _flag_target(layout: Layout, flag: Cell, prefix: str) -> Cell:
-    if prefix.endswith("_exec"):
-        return layout.by_name.get(f"{prefix}_score", flag)
-    col = {"ROW_WEIGHT_MISSING": "weight", "ROW_TARGET_NOT_NUMBER": "target", "ROW_REASON_MISSING": "reason",
-           "ROW_QUAL_OUT_OF_BAND": "declared", "ROW_DECLARED_DIFFERS": "declared"}.get(flag.rule or "", "score")
-    return layout.by_name.get(f"{prefix}_{col}", flag)
 
 
 def _fields(ret: Return, out: list[Finding]) -> None:

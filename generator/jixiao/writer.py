@@ -122,12 +122,12 @@ def _validation(cell: Cell, layout: Layout) -> dict[str, Any] | None:
                 "input_message": "填写该指标的分值（大于 0）。", "error_title": "分值无效",
                 "error_message": "分值必须是 0 到 100 之间的数字。"}
     if kind == "score":
-        maximum = "=" + layout.cell(_full(cell, v["max"])).abs_address
+        maximum = "=" + layout.cell(v["max"]).abs_address
         return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": maximum,
                 "input_title": label[:32], "input_message": "填写得分：不小于 0，不超过该指标分值；定性指标须在所选档次区间内。",
                 "error_title": "得分无效", "error_message": "得分必须是 0 到该指标分值之间的数字。"}
     if kind == "target":
-        direction = layout.cell(_full(cell, v["direction"])).address
+        direction = layout.cell(v["direction"]).address
         return {"validate": "custom", "value": f'=OR({direction}="定性",{direction}="",ISNUMBER({cell.address}))',
                 "input_title": label[:32],
                 "input_message": "定量指标（≥ ≤ =）只填数字，单位填在“单位”列；定性指标可填文字。百分比请输入如 95%。",
@@ -145,11 +145,6 @@ def _validation(cell: Cell, layout: Layout) -> dict[str, Any] | None:
                 "input_message": f"文字，不超过 {cell.max_length} 字。", "error_title": "文字过长",
                 "error_message": f"不能超过 {cell.max_length} 个字。"}
     return None
-
-
-def _full(cell: Cell, name: str) -> str:
-    prefix = cell.name.split("_", 1)[0] if cell.name else ""
-    return name if name.startswith(prefix + "_") else f"{prefix}_{name}"
 
 
 def _write_value(ws: Worksheet, cell: Cell, fmt: Format, v: Any) -> None:
@@ -178,25 +173,14 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
     for cell in s.cells:
         num_format = _rate_format(cell) if cell.style == "rate" else None
         fmt = fm.get(cell.style, num_format)
+        merge = merged_at.get((cell.row, cell.col))
+        if merge is not None:
+            ws.merge_range(cell.row, cell.col, *merge, None, fmt)
         if cell.role == "computed":
-            formula = layout.formula(cell)
             cached = values.get(cell.name)  # type: ignore[arg-type]
-            ws.write_formula(cell.row, cell.col, formula, fmt, "" if cached is None else cached)
-        elif (cell.row, cell.col) in merged_at:
-            r1, c1 = merged_at[(cell.row, cell.col)]
-            ws.merge_range(cell.row, cell.col, r1, c1, None, fmt)
-            _write_value(ws, cell, fmt, inputs.get(cell.name, cell.value) if cell.role == "input" else cell.value)
+            ws.write_formula(cell.row, cell.col, layout.formula(cell), fmt, "" if cached is None else cached)
         else:
             _write_value(ws, cell, fmt, inputs.get(cell.name, cell.value) if cell.role == "input" else cell.value)
-        if cell.role == "computed" and (cell.row, cell.col) in merged_at:
-            r1, c1 = merged_at[(cell.row, cell.col)]
-            for r in range(cell.row, r1 + 1):
-                for c in range(cell.col, c1 + 1):
-                    if (r, c) != (cell.row, cell.col):
-                        ws.write_blank(r, c, None, fmt)
-            ws.merge_range(cell.row, cell.col, r1, c1, None, fmt)
-            ws.write_formula(cell.row, cell.col, layout.formula(cell), fmt,
-                             "" if values.get(cell.name) is None else values.get(cell.name))  # type: ignore[arg-type]
         if cell.role == "input":
             rule = _validation(cell, layout)
             if rule:
@@ -206,7 +190,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
     for mark in s.marks:
         target = layout.cell(mark.target)
         flag = layout.cell(mark.flag)
-        ref = layout.ref(flag.name, s.name).replace(flag.address, flag.abs_address) if flag.sheet == s.name else layout.ref(flag.name, s.name)  # type: ignore[arg-type]
+        ref = flag.abs_address if flag.sheet == s.name else layout.ref(flag.name, s.name)  # type: ignore[arg-type]
         criteria = f"={ref}=1" if mark.when == "flag" else f'=AND({ref}<>"✓",{ref}<>"")'
         ws.conditional_format(target.row, target.col, target.row, target.col,
                               {"type": "formula", "criteria": criteria, "format": fm.red})
