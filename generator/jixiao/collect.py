@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .archive import Archive, StoredReturn, Submission
+from .templates import load_template
 from .verify import Verification, verify_file
 
 #: Record fields that name the department, most specific first.
@@ -37,6 +39,12 @@ def _department(v: Verification) -> tuple[str, str]:
     return code or name or v.path.stem, name or v.path.stem
 
 
+@functools.lru_cache(maxsize=32)
+def _template_year(template_id: str) -> int:
+    """The reporting year a template declares (read once per template, not per return)."""
+    return int(load_template(template_id).template.params.get("year", 0) or 0)
+
+
 def collect_files(paths: Iterable[Path], archive: Archive, *, year: int | None = None) -> list[Collected]:
     """Verify and store each readable return (one transaction each); unreadable ones are
     reported, not stored."""
@@ -47,9 +55,7 @@ def collect_files(paths: Iterable[Path], archive: Archive, *, year: int | None =
             out.append(Collected(path, v, None))
             continue
         code, name = _department(v)
-        from .templates import load_template
-
-        template_year = year or int(load_template(v.template_id).template.params.get("year", 0) or 0)
+        template_year = year or _template_year(v.template_id)
         stored = archive.store(Submission(
             file_bytes=Path(path).read_bytes(), filename=Path(path).name, department_code=code,
             department_name=name, year=template_year, template_id=v.template_id,
