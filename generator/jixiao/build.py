@@ -36,7 +36,12 @@ def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *
 
 
 def template_paths(paths: list[Path]) -> list[Path]:
-    """Expand folders to their ``*.yaml`` files (sorted), keep files as given."""
+    """Expand folders to their ``*.yaml`` files (sorted), keep files as given.
+
+    Only the folder's own files: older versions in ``archive/`` (``<id>@<version>.yaml``,
+    kept to read returns made from them) are not built, so ``dist/`` holds one workbook
+    per id, the current version.
+    """
     out: list[Path] = []
     for p in paths:
         out.extend(sorted(p.glob("*.yaml")) if p.is_dir() else [p])

@@ -292,10 +292,21 @@ def layout_problems(lt: LoadedTemplate) -> list[Problem]:
 
 
 def lint_paths(paths: Iterable[Path]) -> list[Problem]:
-    """Lint files and folders (``*.yaml`` inside a folder), problems sorted by file and line."""
+    """Lint files and folders, problems sorted by file and line.
+
+    A folder means its ``*.yaml`` and its ``archive/*.yaml``: archived versions are not
+    built any more, but returns are still read with them, so they must stay valid.
+    """
     problems: list[Problem] = []
-    for path in paths:
-        files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
-        for f in files:
-            problems.extend(lint_file(f))
+    for f in lint_targets(paths):
+        problems.extend(lint_file(f))
     return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.code))
+
+
+def lint_targets(paths: Iterable[Path]) -> list[Path]:
+    """The files ``lint_paths`` checks: a folder's ``*.yaml`` and ``archive/*.yaml``."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.glob("*.yaml")) + sorted((path / "archive").glob("*.yaml"))
+                     if path.is_dir() else [path])
+    return files
