@@ -2,11 +2,14 @@
 
     jixiao lint TEMPLATE...            check templates; file:line:col CODE message
     jixiao build TEMPLATE... --out DIR build blank (or pre-filled) workbooks
-    jixiao read WORKBOOK [--json]      extract the record of a filled workbook
+    jixiao build TEMPLATE --data departments.xlsx --out DIR   one workbook per department
+    jixiao init-data TEMPLATE          the empty department data workbook (单位, 项目, 指标)
+    jixiao read WORKBOOK [--json|--yaml]  extract the record of a filled workbook
     jixiao verify RETURN... [--json]   verify returns; exit 0 clean, 1 errors, 2 unreadable
     jixiao collect RETURN... [--db]    verify and archive returns (versions, never overwrites)
     jixiao status --year Y [--db]      未交 / 待修改 / 已通过 per department
     jixiao export --year Y [--db]      latest returns as CSV or JSON
+    jixiao summary --year Y [--out]    summary workbook (汇总表) of the latest returns
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .build import OutputExists, build_template, template_paths
-from .lint import lint_paths
+from .lint import lint_paths, lint_targets
 from .reader import NotAForm, Record, open_return
-from .templates import TemplateError, load_template
+from .templates import LoadedTemplate, TemplateError, load_template
 from .verify import Verification, verify_file
 from .xlsxpkg import UnreadableWorkbook
 
@@ -51,7 +55,7 @@ def lint(paths: Annotated[list[Path], typer.Argument(help="Template files or fol
     if problems:
         err.print(f"{len(problems)} problem(s)")
         raise typer.Exit(1)
-    n = len(template_paths(paths))
+    n = len(lint_targets(paths))
     err.print(f"{n} template(s) clean")
 
 
@@ -59,17 +63,33 @@ def lint(paths: Annotated[list[Path], typer.Argument(help="Template files or fol
 def build(
     templates: Annotated[list[Path], typer.Argument(help="Template files, ids or folders.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("dist"),
-    data: Annotated[Path | None, typer.Option("--data", help="A record (.json) to pre-fill.")] = None,
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="Department data (.xlsx/.csv: one workbook per department) or a record (.json/.yaml).")] = None,
+    indicators: Annotated[Path | None, typer.Option("--indicators", help="Indicator table (.xlsx/.csv).")] = None,
+    projects: Annotated[Path | None, typer.Option("--projects", help="Project table (.xlsx/.csv).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores).")] = None,
 ) -> None:
-    """Build the workbook of each template into the output folder."""
-    prefill = None
+    """Build the workbook of each template, or one pre-filled workbook per department.
+
+    With --data departments.xlsx (sheets 单位, 指标, 项目; see `jixiao init-data`) every good
+    department row becomes DIR/<编码>_<名称>.xlsx; bad rows are reported by file, row and
+    column and the others still build. Exit 1 when anything failed.
+    """
+    if data is not None and data.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".xls", ".et", ".ods"):
+        if len(templates) != 1:
+            err.print("--data 的单位表只能配合一个模板使用 (department data needs exactly one template)")
+            raise typer.Exit(2)
+        _build_batch(templates[0], data, indicators, projects, out_dir, force=force, jobs=jobs)
+        return
+    prefill = values = None
     if data is not None:
         try:
-            prefill = Record.from_dict(json.loads(data.read_text(encoding="utf-8"))).values
-        except (OSError, ValueError, KeyError) as exc:
+            record = Record.load(data)
+        except (OSError, ValueError) as exc:
             err.print(f"{data}: 无法读取记录文件 (cannot read record): {exc}")
             raise typer.Exit(2) from None
+        prefill, values = record.prefill, record.values
     paths = []
     for t in templates:
         paths.extend(template_paths([t]) if t.exists() else [t])
@@ -77,7 +97,7 @@ def build(
     for t in paths:
         try:
             lt = load_template(t)
-            path = build_template(lt, out_dir, force=force, prefill=prefill)
+            path = build_template(lt, out_dir, force=force, prefill=prefill, values=values)
         except TemplateError as exc:
             failed += 1
             for p in exc.problems:
@@ -96,12 +116,84 @@ def build(
         raise typer.Exit(1)
 
 
+def _load_template_or_exit(template: Path) -> LoadedTemplate:
+    try:
+        return load_template(template)
+    except TemplateError as exc:
+        for p in exc.problems:
+            err.print(str(p))
+        raise typer.Exit(2) from None
+    except FileNotFoundError as exc:
+        err.print(f"{template}: {exc}")
+        raise typer.Exit(2) from None
+
+
+def _build_batch(template: Path, data: Path, indicators: Path | None, projects: Path | None, out_dir: Path, *,
+                 force: bool, jobs: int | None) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from .batch import build_departments
+    from .dataset import DataFileError, DataSchema, read_dataset
+
+    lt = _load_template_or_exit(template)
+    try:
+        dataset = read_dataset(DataSchema.for_template(lt), data, indicators=indicators, projects=projects)
+    except DataFileError as exc:
+        err.print(str(exc.problem))
+        raise typer.Exit(2) from None
+    for problem in dataset.problems:
+        err.print(("[red]" if problem.severity == "error" else "[yellow]") + escape(str(problem)), soft_wrap=True)
+    todo = dataset.buildable
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True, disable=len(todo) < 2) as progress:
+        task = progress.add_task("生成 building", total=len(todo))
+        result = build_departments(lt.path, todo, out_dir, force=force, jobs=jobs,
+                                   advance=lambda: progress.advance(task))
+    for code, reason in result.failed:
+        err.print(f"[red]{escape(code)}: 生成失败 (failed): {escape(reason)}")
+    # A department is not built when any of its rows has an error; rows without a usable
+    # 单位编码 count on their own.
+    not_built = len({p.department or f"{p.table}:{p.row}" for p in dataset.errors})
+    table = Table("", "count", title=f"{lt.template.id} → {out_dir}")
+    table.add_row("已生成 built", str(len(result.built)))
+    table.add_row("已存在未覆盖 skipped (exists; --force to overwrite)", str(len(result.skipped)))
+    table.add_row("数据有误未生成 not built (bad data)", str(not_built))
+    table.add_row("生成失败 failed", str(len(result.failed)))
+    table.add_row("数据提示 warnings", str(sum(p.severity == "warning" for p in dataset.problems)))
+    out.print(table)
+    if dataset.errors or result.failed:
+        raise typer.Exit(1)
+
+
+@app.command("init-data")
+def init_data(
+    template: Annotated[Path, typer.Argument(help="Template file or id.")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="Output .xlsx (default <id>-单位数据.xlsx).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write the empty department data workbook for a template (headers, validation, an example)."""
+    from .dataset import DataSchema
+    from .init_data import write_input_workbook
+
+    lt = _load_template_or_exit(template)
+    path = out_file or Path(f"{lt.template.id}-单位数据.xlsx")
+    if path.exists() and not force:
+        err.print(f"{path}: 文件已存在，使用 --force 覆盖 (exists; use --force)")
+        raise typer.Exit(2)
+    write_input_workbook(DataSchema.for_template(lt), path)
+    out.print(f"wrote {path}")
+
+
 @app.command()
 def read(
     workbook: Path,
     as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+    as_yaml: Annotated[bool, typer.Option("--yaml", help="Print the record as YAML.")] = False,
 ) -> None:
-    """Extract the record (every input by its defined name) from a filled workbook."""
+    """Extract the record (every input by its defined name) from a filled workbook.
+
+    The JSON/YAML record (docs/record.md) pre-fills `jixiao build --data record.json`.
+    """
     try:
         ret = open_return(workbook)
     except (UnreadableWorkbook, NotAForm) as exc:
@@ -109,6 +201,9 @@ def read(
         raise typer.Exit(2) from None
     if as_json:
         print(ret.record.to_json())
+        return
+    if as_yaml:
+        print(ret.record.to_yaml(), end="")
         return
     table = Table("name", "cell", "value", title=f"{workbook} ({ret.record.template_id} v{ret.record.template_version})")
     for cell in ret.layout.inputs():
@@ -266,6 +361,42 @@ def export(
     writer.writeheader()
     for row in rows:
         writer.writerow(row)
+
+
+@app.command()
+def summary(
+    year: Annotated[int, typer.Option("--year", help="Reporting year.")],
+    db: Annotated[str | None, typer.Option("--db", help="Archive URL (default sqlite:///jixiao.sqlite).")] = None,
+    out_path: Annotated[Path, typer.Option("--out", help="Summary workbook to write.")] = Path("汇总表.xlsx"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+) -> None:
+    """Write the year's summary workbook (汇总表): latest return per department, charts, open findings.
+
+    Exit 2 when the output exists and --force is not given.
+    """
+    from rich.markup import escape
+
+    from .archive import Archive
+    from .summary import write_summary
+
+    if out_path.is_dir():
+        err.print(f"{escape(str(out_path))}: 是文件夹，请给出 .xlsx 文件名 (is a folder; give a file name)")
+        raise typer.Exit(2)
+    if out_path.exists() and not force:
+        err.print(f"{escape(str(out_path))}: 文件已存在，未覆盖；如需覆盖请加 --force (file exists; use --force to overwrite)")
+        raise typer.Exit(2)
+    with Archive(db) as archive:
+        stats = write_summary(archive, year, out_path)
+    table = Table("sheet", "rows", "A", "B", "average total", "待修改", title=f"{year} 汇总表")
+    for v in stats.variants:
+        table.add_row(escape(v.sheet), str(v.departments), f"{v.budget_total:.2f}", f"{v.actual_total:.2f}",
+                      "" if v.average_total is None else f"{v.average_total:.2f}", str(v.needs_fix))
+    out.print(table)
+    if not stats.returns:
+        err.print(f"{year} 年度没有已归档的报表 (no returns archived for {year})")
+    for item in stats.not_recomputed:
+        err.print(f"{escape(item)}: 无法重新计算，已在备注中说明 (could not be recomputed)")
+    out.print(f"wrote {escape(str(out_path))}: {stats.returns} return(s), {stats.findings} open finding(s)")
 
 
 def main() -> None:  # pragma: no cover - console entry

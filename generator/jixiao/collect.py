@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .archive import Archive, StoredReturn, Submission
+from .layout import DEPARTMENT_KEY
 from .templates import load_template
 from .verify import Verification, verify_file
 
@@ -28,7 +29,10 @@ class Collected:
 
 
 def _department(v: Verification) -> tuple[str, str]:
-    """(code, name) from the record; the file name stands in for a missing code."""
+    """(code, name) as the bureau pre-filled them, else from the record; else the file name."""
+    department = v.prefill.get(DEPARTMENT_KEY) or {}
+    if isinstance(department, dict) and department.get("code"):
+        return str(department["code"]), str(department.get("name") or department["code"])
     code = name = ""
     for key, value in sorted(v.record.items()):
         field = key.split("_", 1)[-1]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,6 +25,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from . import model
 from .rules.library import Rule, library
 from .templates import LoadedTemplate
+from .xlsxpkg import column_letters, make_ref
 
 Role = Literal["label", "input", "computed", "constant"]
 ValueType = Literal["text", "money", "number", "weight", "score", "rate", "date", "choice", "flag",
@@ -61,6 +63,7 @@ class Cell:
     max_length: int | None = None
     prompt: str | None = None
     label: str = ""  # what the cell is, in Chinese, for findings ("年度资金总额 全年预算数")
+    num_format: str | None = None  # overrides the style's (a declared percentage target: 0.00%)
 
     @property
     def address(self) -> str:
@@ -95,6 +98,7 @@ class SheetLayout:
     repeat_rows: tuple[int, int] | None = None
     print: model.PrintSettings = field(default_factory=model.PrintSettings)
     panel: list[str] = field(default_factory=list)  # names of the panel's check cells
+    level2_names: set[tuple[str, str]] = field(default_factory=set)  # (一级, 二级) on this sheet
 
 
 @dataclass
@@ -131,9 +135,9 @@ class Layout:
         """An A1 reference to the named cell, sheet-qualified when on another sheet."""
         c = self.by_name[name]
         if c.sheet == from_sheet:
-            return c.address
+            return make_ref(c.row + 1, c.col + 1)
         quoted = c.sheet.replace("'", "''")
-        return f"'{quoted}'!{c.abs_address}"
+        return f"'{quoted}'!${column_letters(c.col + 1)}${c.row + 1}"
 
     def formula(self, cell: Cell) -> str:
         """The cell's Excel formula, rendered from its rule and arguments (memoized)."""
@@ -156,15 +160,21 @@ class Layout:
         """References for a list of cells, consecutive cells of a column joined as ranges."""
         if not names:
             return ['""']
-        cells = [self.by_name[n] for n in names]
+        by_name = self.by_name
+        cells = [by_name[n] for n in names]
         out: list[str] = []
         start = prev = cells[0]
         for c in [*cells[1:], None]:
             if c is not None and c.sheet == prev.sheet and c.col == prev.col and c.row == prev.row + 1:
                 prev = c
                 continue
-            first, last = self.ref(start.name, from_sheet), prev.address  # type: ignore[arg-type]
-            out.append(first if start is prev else f"{first}:{last if start.sheet == from_sheet else prev.abs_address}")
+            first = self.ref(start.name, from_sheet)  # type: ignore[arg-type]
+            if start is prev:
+                out.append(first)
+            elif start.sheet == from_sheet:
+                out.append(f"{first}:{make_ref(prev.row + 1, prev.col + 1)}")
+            else:
+                out.append(f"{first}:${column_letters(prev.col + 1)}${prev.row + 1}")
             if c is not None:
                 start = prev = c
         return out
@@ -174,15 +184,32 @@ class Layout:
 
         Values typed into inputs do not change it; a moved cell or a changed rule does.
         """
-        h = hashlib.sha256()
+        # One line per sheet and per named cell, each the JSON of
+        # [name, address, role, rule, params, args] as json.dumps(..., ensure_ascii=False,
+        # sort_keys=True, default=str) writes it; a cell without rule, params and args
+        # (every input and constant) is written directly, the same text.
+        encode = _FINGERPRINT_JSON.encode
+        plain = _PLAIN_JSON_TEXT.fullmatch
+        lines: list[str] = []
         for s in self.sheets:
-            h.update(f"sheet:{s.id}:{s.name}\n".encode())
+            lines.append(f"sheet:{s.id}:{s.name}")
             for c in s.cells:
-                if c.name:
-                    rec = [c.name, c.address, c.role, c.rule, c.params, c.args]
-                    h.update(json.dumps(rec, ensure_ascii=False, sort_keys=True, default=str).encode())
-                    h.update(b"\n")
-        return h.hexdigest()[:16]
+                name = c.name
+                if not name:
+                    continue
+                address = make_ref(c.row + 1, c.col + 1)
+                if c.rule is None and c.params == {} and c.args == {} and plain(name) and plain(c.role):
+                    lines.append(f'["{name}", "{address}", "{c.role}", null, {{}}, {{}}]')
+                else:
+                    lines.append(encode([name, address, c.role, c.rule, c.params, c.args]))
+        lines.append("")
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+#: The fingerprint's JSON (what json.dumps(..., ensure_ascii=False, sort_keys=True, default=str) writes).
+_FINGERPRINT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+#: Text JSON writes as is between quotes (no quote, backslash or control character).
+_PLAIN_JSON_TEXT = re.compile(r'[^"\\\x00-\x1f]*')
 
 
 # ---------------------------------------------------------------------------- evaluation
@@ -197,17 +224,22 @@ def evaluate(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
     """
     rules = library()
     env: dict[str, Any] = {}
-    for c in layout.by_name.values():
-        if c.role in ("input", "constant"):
-            env[c.name] = values.get(c.name, c.value if c.role == "constant" else None)  # type: ignore[index]
+    get = values.get
+    for name, c in layout.by_name.items():
+        role = c.role
+        if role == "input":
+            env[name] = get(name)
+        elif role == "constant":
+            env[name] = get(name, c.value)
+    by_name = layout.by_name
+    lookup = env.get
     for name in layout.computed_order:
-        c = layout.by_name[name]
-        rule = rules[c.rule]  # type: ignore[index]
+        c = by_name[name]
         args = {
-            arg: [env.get(n) for n in target] if isinstance(target, list) else env.get(target)
+            arg: [lookup(n) for n in target] if isinstance(target, list) else lookup(target)
             for arg, target in c.args.items()
         }
-        env[name] = rule.compute(args, c.params)
+        env[name] = rules[c.rule].compute(args, c.params)  # type: ignore[index]
     return env
 
 
@@ -295,8 +327,9 @@ class _LayoutBuilder:
         for index in order:
             spec = self.t.sheets[index]
             placed[index] = []
-            for n in range(1, spec.count + 1 if isinstance(spec, model.SelfEvaluationSheet) else 2):
-                many = isinstance(spec, model.SelfEvaluationSheet) and spec.count > 1
+            copies = self.copies(spec)
+            for n in range(1, copies + 1):
+                many = isinstance(spec, model.SelfEvaluationSheet) and (spec.count > 1 or copies > 1)
                 sid = f"{spec.id}{n}" if many else spec.id
                 name = self.lt.render_text(spec.name, n=n)
                 if many and "{{" not in spec.name:
@@ -313,11 +346,56 @@ class _LayoutBuilder:
         self.layout.sheets = [s for i in range(len(self.t.sheets)) for s in placed[i]]
         if self.t.cross_checks:
             _build_cross_checks(self)
+        self.check_declared()
         return self.layout
 
 
+    def copies(self, spec: model.Sheet) -> int:
+        """How many copies of a sheet: a project sheet grows to the projects pre-filled."""
+        if not isinstance(spec, model.SelfEvaluationSheet):
+            return 1
+        wanted = self.prefill.get(COPIES_KEY, {}).get(spec.id, 0)
+        return max(spec.count, min(int(wanted), MAX_COPIES))
+
+    def declared(self, sheet_id: str, level1: str, level2: str) -> list[model.Indicator]:
+        """Indicators a department declared for one 二级指标 (pre-filled, become locked rows)."""
+        return [model.Indicator(**{k: v for k, v in d.items() if k not in ("level1", "level2")})
+                for d in self.prefill.get(INDICATORS_KEY, {}).get(sheet_id, [])
+                if d.get("level1") == level1 and d.get("level2") == level2]
+
+    def check_declared(self) -> None:
+        """Every pre-filled indicator must name a sheet and a 一级/二级指标 the form has."""
+        known: dict[str, set[tuple[str, str]]] = {}
+        for s in self.layout.sheets:
+            known[s.id] = s.level2_names
+        for sheet_id, rows in self.prefill.get(INDICATORS_KEY, {}).items():
+            for d in rows:
+                if (d.get("level1"), d.get("level2")) not in known.get(sheet_id, set()):
+                    raise ValueError(f"pre-filled indicator {d.get('name')!r}: sheet {sheet_id!r} has no "
+                                     f"{d.get('level1')} / {d.get('level2')}")
+
+
+#: Pre-fill keys that shape the layout (not cell values): the reader rebuilds the same form.
+INDICATORS_KEY = "_indicators"  # {sheet id: [{level1, level2, name, direction, target, unit, weight}]}
+COPIES_KEY = "_copies"  # {sheet spec id: number of copies wanted (projects)}
+DEPARTMENT_KEY = "_department"  # {"code": ..., "name": ...}
+MAX_COPIES = 50
+
+
 def build_layout(lt: LoadedTemplate, prefill: dict[str, Any] | None = None) -> Layout:
-    """Lay out every sheet of a template (with pre-filled values by defined name)."""
+    """Lay out every sheet of a template (with pre-filled values by defined name).
+
+    Besides values by defined name, ``prefill`` may carry the keys above: declared
+    indicators become locked rows before the blank ones, and project sheets are copied
+    once per pre-filled project.
+
+    >>> lt = load_template("guizhou-zhengti")  # doctest: +SKIP
+    >>> layout = build_layout(lt, {"zt_department": "某某局", "_indicators": {"zt": [
+    ...     {"level1": "产出指标", "level2": "数量", "name": "培训人次", "direction": "≥",
+    ...      "target": 300, "unit": "人次", "weight": 5}]}})  # doctest: +SKIP
+    >>> layout.cell("zt_ind1_name").value  # doctest: +SKIP
+    '培训人次'
+    """
     return _LayoutBuilder(lt, prefill or {}).build()
 
 
@@ -457,7 +535,8 @@ def _build_self_evaluation(sb: _SheetBuilder, spec: model.SelfEvaluationSheet, l
         l1_scores: list[str] = []
         for l2 in l1.level2:
             l2_first = sb.row
-            rows = [*l2.indicators, *([None] * l2.rows)]
+            s.level2_names.add((l1.name, l2.name))
+            rows = [*l2.indicators, *lb.declared(s.id, l1.name, l2.name), *([None] * l2.rows)]
             if not rows:
                 rows = [None]
             for decl in rows:
@@ -470,12 +549,16 @@ def _build_self_evaluation(sb: _SheetBuilder, spec: model.SelfEvaluationSheet, l
                 sb.input(r, D, f"{key}_direction", value_type="choice", style="input_choice", label="方向",
                          value=decl.direction if decl else None, locked_value=locked, choices=["≥", "≤", "=", "定性"])
                 target = decl.target if decl else None
+                # A percentage is stored as a fraction and shown as one, so typing 95% (or 95
+                # into the percent-formatted actual cell) gives the same number as the target.
+                pct = "0.00%" if decl and decl.unit in ("%", "％") and decl.direction != "定性" else None
                 sb.input(r, E, f"{key}_target", value_type="number", style="input_number", label=ind.target_label,
-                         value=target, locked_value=locked, validation={"kind": "target", "direction": f"{key}_direction"})
+                         value=target, locked_value=locked, validation={"kind": "target", "direction": f"{key}_direction"},
+                         num_format=pct)
                 sb.input(r, F, f"{key}_unit", value_type="text", style="input_text", label="单位",
                          value=decl.unit if decl else None, locked_value=locked, max_length=20)
                 sb.input(r, G, f"{key}_actual", value_type="number", style="input_number", label=ind.actual_label,
-                         validation={"kind": "target", "direction": f"{key}_direction"})
+                         validation={"kind": "target", "direction": f"{key}_direction"}, num_format=pct)
                 sb.input(r, H, f"{key}_tier", value_type="choice", style="input_choice", label="定性档次",
                          choices=[x.label for x in sc.tiers])
                 sb.input(r, I, f"{key}_weight", value_type="weight", style="input_weight", label="分值",

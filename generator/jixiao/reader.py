@@ -42,19 +42,63 @@ class NotAForm(Exception):
 
 @dataclass
 class Record:
-    """A filled form's inputs by defined name, with its template identity."""
+    """A filled form's inputs by defined name, with its template identity.
+
+    ``values`` holds every input as it stands in the workbook; ``prefill`` what the bureau
+    put in before sending it (values, declared indicators, project copies, the
+    department's code and name), which also decides the layout. ``build_template(t,
+    prefill=r.prefill, values=r.values)`` rebuilds the workbook a record was read from.
+    docs/record.md documents the format.
+
+    >>> r = Record("guizhou-zhengti", 1, {"zt_fund_total_budget": 459.61})
+    >>> Record.from_dict(json.loads(r.to_json())) == r
+    True
+    """
 
     template_id: str
     template_version: int
     values: dict[str, Any] = field(default_factory=dict)
+    prefill: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"template_id": self.template_id, "template_version": self.template_version}
+        if self.prefill:
+            out["prefill"] = self.prefill
+        out["values"] = self.values
+        return out
 
     def to_json(self) -> str:
-        return json.dumps({"template_id": self.template_id, "template_version": self.template_version,
-                           "values": self.values}, ensure_ascii=False, indent=2, sort_keys=True)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Record:
-        return cls(data["template_id"], int(data["template_version"]), dict(data.get("values") or {}))
+        if not isinstance(data, dict) or "template_id" not in data:
+            raise ValueError("a record needs template_id, template_version and values")
+        return cls(str(data["template_id"]), int(data.get("template_version") or 0),
+                   dict(data.get("values") or {}), dict(data.get("prefill") or {}))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Record:
+        """Read a record from .json or .yaml/.yml; ``ValueError`` names the file."""
+        path = Path(path)
+        text = path.read_text(encoding="utf-8")
+        try:
+            if path.suffix.lower() in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text)
+            else:
+                data = json.loads(text)
+            return cls.from_dict(data)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"{path}: not a jixiao record: {exc}") from None
+        except Exception as exc:  # yaml.YAMLError and friends
+            raise ValueError(f"{path}: not a jixiao record: {exc}") from None
 
 
 @dataclass
@@ -195,7 +239,7 @@ def open_return(path: str | Path) -> Return:
             prefill = {}
     layout = _layout(lt.path, lt.path.stat().st_mtime_ns, json.dumps(prefill, sort_keys=True, ensure_ascii=False))
     values, findings = extract(layout, pkg)
-    record = Record(lt.template.id, lt.template.version, values)
+    record = Record(lt.template.id, lt.template.version, values, prefill)
     fp = meta.get("fingerprint")
     return Return(path, pkg, lt, layout, record, str(fp) if fp else None, findings)
 

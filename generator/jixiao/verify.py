@@ -42,6 +42,7 @@ class Verification:
     template_version: int = 0
     record: dict[str, Any] = field(default_factory=dict)
     computed: dict[str, Any] = field(default_factory=dict)
+    prefill: dict[str, Any] = field(default_factory=dict)  # what the bureau pre-filled (department code ...)
     unreadable: bool = False
 
     @property
@@ -250,7 +251,7 @@ def verify_return(ret: Return) -> Verification:
     _rules(ret, computed, findings)
     _fields(ret, findings)
     return Verification(ret.path, findings, ret.template.template.id, ret.template.template.version,
-                        dict(ret.record.values), computed)
+                        dict(ret.record.values), computed, prefill=dict(ret.record.prefill))
 
 
 def verify_file(path: str | Path) -> Verification:

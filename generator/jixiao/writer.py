@@ -171,7 +171,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
         ws.set_row(row, height)
     merged_at = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in s.merges}
     for cell in s.cells:
-        num_format = _rate_format(cell) if cell.style == "rate" else None
+        num_format = cell.num_format or (_rate_format(cell) if cell.style == "rate" else None)
         fmt = fm.get(cell.style, num_format)
         merge = merged_at.get((cell.row, cell.col))
         if merge is not None:

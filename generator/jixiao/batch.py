@@ -1,0 +1,133 @@
+"""One pre-filled workbook per department, on all cores: the batch behind ``build --data``.
+
+>>> data = read_dataset(DataSchema.for_template(lt), "departments.xlsx")  # doctest: +SKIP
+>>> result = build_departments(lt.path, data.buildable, "out/")          # doctest: +SKIP
+>>> len(result.built), result.skipped, result.failed                      # doctest: +SKIP
+(280, [], [])
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build import OutputExists, build_template
+from .dataset import Department
+from .templates import LoadedTemplate, load_template
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_MAX_BYTES = 180  # ext4 and NTFS allow 255 bytes; leave room for a -2 suffix and .xlsx
+
+
+def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:
+    """A file name from a department's code and name that is safe on Windows and Linux.
+
+    Characters Windows forbids (and path separators) become ``_``; leading dots and
+    trailing dots/spaces are dropped; reserved device names get a ``_`` prefix; the
+    result is one path component, so it always stays inside the output folder.
+
+    >>> safe_filename("101", "../x")
+    '101_.._x.xlsx'
+    >>> safe_filename("CON", "")
+    '_CON.xlsx'
+    >>> safe_filename("7", '财政局:"预算"科')
+    '7_财政局__预算_科.xlsx'
+    """
+    stem = "_".join(p for p in (code.strip(), name.strip()) if p)
+    stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", stem))
+    stem = stem.lstrip(". ").rstrip(". ") or "_"
+    if stem.split(".")[0].upper() in _RESERVED:
+        stem = "_" + stem
+    while len(stem.encode("utf-8")) > _MAX_BYTES:
+        stem = stem[:-1]
+    return stem + suffix
+
+
+@dataclass
+class Built:
+    code: str
+    path: Path
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: built files, existing files left alone, failures with reasons."""
+
+    built: list[Built] = field(default_factory=list)
+    skipped: list[tuple[str, Path]] = field(default_factory=list)  # (code, existing file)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (code, reason)
+
+
+@functools.lru_cache(maxsize=8)
+def _template(path: str) -> LoadedTemplate:
+    return load_template(path)
+
+
+def _build_one(template_path: str, out_dir: str, filename: str, prefill: dict, force: bool) -> tuple[str, str]:
+    """Worker: build one department's workbook. Returns (status, path or reason)."""
+    try:
+        path = build_template(_template(template_path), out_dir, force=force, prefill=prefill, filename=filename)
+        return "built", str(path)
+    except OutputExists:
+        return "skipped", str(Path(out_dir) / filename)
+    except Exception as exc:  # noqa: BLE001 - one bad department must not stop the batch
+        return "failed", f"{type(exc).__name__}: {exc}"
+
+
+def plan_filenames(departments: list[Department]) -> list[str]:
+    """Unique safe file names, in order; a name taken twice after cleaning gets -2, -3 ..."""
+    seen: dict[str, int] = {}
+    names = []
+    for d in departments:
+        name = safe_filename(d.code, d.name)
+        key = name.casefold()  # Windows file names ignore case
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            name = name[: -len(".xlsx")] + f"-{seen[key]}.xlsx"
+        names.append(name)
+    return names
+
+
+def build_departments(template_path: str | Path, departments: list[Department], out_dir: str | Path, *,
+                      force: bool = False, jobs: int | None = None,
+                      advance: Callable[[], None] | None = None) -> BatchResult:
+    """Build every department's workbook into ``out_dir`` on ``jobs`` processes (all cores).
+
+    An existing file is skipped unless ``force``; a failure is recorded and the rest
+    still build. ``advance`` is called once per department (a progress bar's step).
+    Results are in the order of ``departments``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result = BatchResult()
+    names = plan_filenames(departments)
+    args = [(str(template_path), str(out), n, d.prefill, force) for d, n in zip(departments, names, strict=True)]
+    workers = max(1, jobs or os.cpu_count() or 1)
+    if workers == 1 or len(args) < 4:
+        outcomes = (_build_one(*a) for a in args)
+        _collect(departments, outcomes, result, advance)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            outcomes = pool.map(_build_one, *zip(*args, strict=True), chunksize=8)
+            _collect(departments, outcomes, result, advance)
+    return result
+
+
+def _collect(departments: list[Department], outcomes, result: BatchResult,
+             advance: Callable[[], None] | None) -> None:
+    for d, (status, detail) in zip(departments, outcomes, strict=True):
+        if status == "built":
+            result.built.append(Built(d.code, Path(detail)))
+        elif status == "skipped":
+            result.skipped.append((d.code, Path(detail)))
+        else:
+            result.failed.append((d.code, detail))
+        if advance:
+            advance()
