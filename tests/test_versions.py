@@ -103,7 +103,11 @@ def test_lint_of_a_folder_includes_its_archive(tmp_path):
 def test_find_version():
     assert find_version("guizhou-zhengti", 2).path == V2_FILE
     assert find_version("guizhou-zhengti", 1).path == V1_FILE
-    assert find_version("guizhou-zhengti-2022", 1).path == TEMPLATES / "guizhou-zhengti-2022.yaml"
+    # The 2022 variant extends guizhou-zhengti: its v1 (built on v1 of its parent) is archived too.
+    assert find_version("guizhou-zhengti-2022", 2).path == TEMPLATES / "guizhou-zhengti-2022.yaml"
+    assert find_version("guizhou-zhengti-2022", 1).path == TEMPLATES / "archive" / "guizhou-zhengti-2022@1.yaml"
+    old_child = build_layout(find_version("guizhou-zhengti-2022", 1))
+    assert old_child.fingerprint() != build_layout(find_version("guizhou-zhengti-2022", 2)).fingerprint()
     for tid, version in (("guizhou-zhengti", 7), ("guizhou-zhengti", 0), ("no-such-form", 1)):
         with pytest.raises(LookupError):
             find_version(tid, version)
