@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from forms import build_filled, seed_000_values
 from jixiao.cli import app
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "guizhou-zhengti.yaml"
 
 
 def test_collect_resubmit_status_export(db_url, tmp_path):
@@ -36,3 +39,39 @@ def test_collect_resubmit_status_export(db_url, tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"PK\x03\x04broken")
     assert runner.invoke(app, ["collect", str(bad), "--db", db]).exit_code == 2
+
+
+def test_prefilled_forms_are_filed_under_their_code_and_roster_status(db_url, tmp_path):
+    """build --data -> departments fill -> collect files by 单位编码 -> status --departments."""
+    from openpyxl import Workbook
+
+    from jixiao.build import build_template
+    from jixiao.reader import open_return
+
+    data = tmp_path / "单位.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "单位"
+    ws.append(["单位编码", "单位名称", "年度资金总额 全年预算数（万元）"])
+    for code, name in (("520101", "甲局"), ("520102", "乙局"), ("520103", "丙局")):
+        ws.append([code, name, 100])
+    wb.save(data)
+    runner = CliRunner()
+    sent = tmp_path / "sent"
+    built = runner.invoke(app, ["build", str(TEMPLATE), "--data", str(data), "--out", str(sent)])
+    assert built.exit_code == 0, built.output
+    returned = tmp_path / "returned"
+    for code in ("520101", "520102"):
+        form = open_return(next(sent.glob(f"{code}_*.xlsx")))
+        values = dict(form.record.values, zt_fund_total_actual=95.0)  # what the department types
+        build_template(form.template, returned, prefill=form.record.prefill, values=values,
+                       filename=f"{code}-return.xlsx")
+    r = runner.invoke(app, ["collect", str(returned), "--db", db_url, "--year", "2023"])
+    assert r.exit_code == 0, r.output
+    st = json.loads(runner.invoke(app, ["status", "--year", "2023", "--db", db_url, "--departments", str(data),
+                                        "--json"]).output)
+    assert [(s["department_code"], s["department_name"]) for s in st] == [
+        ("520101", "甲局"), ("520102", "乙局"), ("520103", "丙局")]
+    assert [s["status"] for s in st][2] == "未交" and all(s["version"] == 1 for s in st[:2])
+    missing = runner.invoke(app, ["status", "--year", "2023", "--db", db_url, "--departments", str(tmp_path / "x.csv")])
+    assert missing.exit_code == 2 and "x.csv" in missing.output

@@ -321,13 +321,26 @@ def collect(
 def status(
     year: Annotated[int, typer.Option("--year", help="Reporting year.")],
     db: Annotated[str | None, typer.Option("--db", help="Archive URL.")] = None,
+    departments: Annotated[Path | None, typer.Option(
+        "--departments", help="The roster: a 单位 table (.xlsx/.csv with 单位编码, 单位名称).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Who has returned, who has not, who must resubmit (未交 / 待修改 / 已通过)."""
-    from .archive import Archive
+    """Who has returned, who has not, who must resubmit (未交 / 待修改 / 已通过).
 
+    With --departments every department of the roster is listed, 未交 when nothing came in.
+    """
+    from .archive import Archive
+    from .dataset import DataFileError, read_roster
+
+    roster = None
+    if departments is not None:
+        try:
+            roster = read_roster(departments)
+        except DataFileError as exc:
+            err.print(str(exc.problem))
+            raise typer.Exit(2) from None
     with Archive(db) as archive:
-        rows = archive.status(year)
+        rows = archive.status(year, roster)
     if as_json:
         print(json.dumps([{"department_code": r.department_code, "department_name": r.department_name,
                            "status": r.status, "version": r.version, "errors": r.error_count,

@@ -852,6 +852,36 @@ class _Reader:
         return Dataset(self.order, self.problems)
 
 
+def read_roster(path: str | Path) -> list[tuple[str, str]]:
+    """(单位编码, 单位名称) of every department row of a 单位 table, in file order.
+
+    The roster ``jixiao status --departments`` compares the archive with; any template's
+    department table (or a two-column list) will do. Rows without a code and init-data's
+    example row are skipped; DataFileError when no table has a 单位编码 column.
+
+    >>> read_roster("单位数据.xlsx")[:1]  # doctest: +SKIP
+    [('520001', '某某局')]
+    """
+    for table in read_tables(path):
+        if _classify(table) != "单位":
+            continue
+        heads = [_norm(h) for h in table.headers]
+        code_at = next(i for i, h in enumerate(heads) if h in _CODE_ALIASES)
+        name_at = next((i for i, h in enumerate(heads) if h in _ALIASES["name"]), None)
+        roster: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for _, cells in table.rows:
+            code = _text(cells[code_at] if code_at < len(cells) else None)
+            if not code or code.startswith(_EXAMPLE_PREFIX) or code in seen:
+                continue
+            seen.add(code)
+            name = _text(cells[name_at]) if name_at is not None and name_at < len(cells) else ""
+            roster.append((code, name))
+        return roster
+    raise DataFileError(DataProblem("D002", "error", "找不到“单位”表（表头须有“单位编码”）",
+                                    "no department table (header 单位编码)", str(path)))
+
+
 _REASONS_ZH = {
     "empty": "未填写",
     "text": "没有数值",
