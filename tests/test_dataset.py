@@ -404,3 +404,14 @@ def test_batch_api_reports_failures_without_stopping(tmp_path) -> None:
     result = build_departments(GUIZHOU, [good, bad], tmp_path, jobs=1)
     assert [b.code for b in result.built] == ["1"]
     assert result.failed and result.failed[0][0] == "2" and re.search("has no 无 / 无", result.failed[0][1])
+
+
+def test_wan_figures_that_do_not_add_up_are_reported(tmp_path) -> None:
+    # Seed 000's real error: 353.88 + 90.5 = 444.38, printed 443.88.
+    (tmp_path / "d.csv").write_text(
+        "单位编码,单位名称,年度资金总额 年初预算数,基本支出 年初预算数,项目支出 年初预算数\n1,工委,443.88,353.88,90.5\n"
+        "2,局,444.38,353.88,90.5\n", encoding="utf-8")
+    ds = read_dataset(DataSchema.for_template(load_template(GUIZHOU)), tmp_path / "d.csv")
+    (gap,) = [p for p in ds.problems if p.code == "D302"]
+    assert (gap.row, gap.column, gap.severity) == (2, "C", "warning") and "0.50" in gap.message_zh
+    assert len(ds.buildable) == 2  # a warning: the form is built and its self-check shows the gap

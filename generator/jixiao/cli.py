@@ -14,11 +14,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -31,6 +34,9 @@ from .reader import NotAForm, Record, open_return
 from .templates import LoadedTemplate, TemplateError, load_template
 from .verify import Verification, verify_file
 from .xlsxpkg import UnreadableWorkbook
+
+if TYPE_CHECKING:
+    from .archive import Archive
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="jixiao (绩效): budget performance self-evaluation forms — build, read, verify.")
@@ -270,9 +276,15 @@ def verify(
                          ensure_ascii=False, indent=2, default=str))
     else:
         for r in results:
-            table = Table("code", "severity", "sheet", "cell", "message", title=f"{r.path} — {r.status}")
+            if not r.findings:
+                out.print(f"✓ {escape(str(r.path))} — {r.status}（无问题）")
+                continue
+            table = Table("code", "severity", "sheet", "cell", "message", title=f"{escape(str(r.path))} — {r.status}")
+            table.columns[2].overflow = "fold"
+            table.columns[4].overflow = "fold"
+            table.columns[4].min_width = 30
             for f in r.findings:
-                table.add_row(f.code, f.severity, f.sheet, f.cell, f.message_zh)
+                table.add_row(f.code, f.severity, escape(f.sheet or ""), f.cell or "", escape(f.message_zh))
             out.print(table)
         out.print(f"{len(results)} return(s): {sum(not r.errors and not r.unreadable for r in results)} clean, "
                   f"{sum(bool(r.errors) and not r.unreadable for r in results)} with errors, "
@@ -286,11 +298,39 @@ def verify(
         from .reports import annotate_copies
 
         copies = annotate_copies(results, annotate)
-        err.print(f"{len(copies)} annotated copies in {annotate}")
+        err.print(f"{len(copies)} annotated copies (returns with errors or warnings) in {annotate}")
     if any(r.unreadable for r in results):
         raise typer.Exit(2)
     if any(r.errors for r in results):
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def open_archive(db: str | None, *, existing: bool = False) -> Iterator[Archive]:
+    """The archive for a command; one clear line (exit 2) instead of a database traceback.
+
+    ``existing``: the command only reads, so the default SQLite file must already be there
+    (a forgotten --db would otherwise create an empty archive and report nothing).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .archive import Archive
+    from .archive.store import DEFAULT_URL
+
+    url = db or DEFAULT_URL
+    shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+    if existing and db is None and not Path(DEFAULT_URL.removeprefix("sqlite:///")).exists():
+        err.print(f"当前文件夹没有归档库 {shown}，请用 --db 指定 (no archive here: give --db URL)")
+        raise typer.Exit(2)
+    try:
+        archive = Archive(db)
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        err.print(f"无法打开归档库 {shown} (cannot open archive): {reason}")
+        raise typer.Exit(2) from None
+    err.print(f"归档库 archive: {shown}")
+    with archive:
+        yield archive
 
 
 @app.command()
@@ -300,18 +340,24 @@ def collect(
     year: Annotated[int | None, typer.Option("--year", help="Reporting year (default: the template's).")] = None,
 ) -> None:
     """Verify returns and store them in the archive (a resubmission is a new version)."""
-    from .archive import Archive
     from .collect import collect_files
 
     files = _returns(returns)
-    with Archive(db) as archive:
+    with open_archive(db) as archive:
         results = collect_files(files, archive, year=year)
     table = Table("file", "department", "version", "status", "errors", "warnings")
+    for column in table.columns:
+        column.overflow = "fold"  # wrap, never cut: the file name and status must be readable
     for r in results:
         s = r.stored
-        table.add_row(str(r.path), s.department_code if s else "", str(s.version) if s else "",
-                      r.verification.status if s else "未归档（无法读取）", str(r.verification.errors),
-                      str(r.verification.warnings))
+        if s is None:
+            state = "未归档（无法读取）"
+        elif not s.created:
+            state = f"{r.verification.status}（同一文件已归档，未重复保存）"
+        else:
+            state = r.verification.status
+        table.add_row(str(r.path), s.department_code if s else "", str(s.version) if s else "", state,
+                      str(r.verification.errors), str(r.verification.warnings))
     out.print(table)
     if any(r.stored is None for r in results):
         raise typer.Exit(2)
@@ -329,7 +375,6 @@ def status(
 
     With --departments every department of the roster is listed, 未交 when nothing came in.
     """
-    from .archive import Archive
     from .dataset import DataFileError, read_roster
 
     roster = None
@@ -339,7 +384,7 @@ def status(
         except DataFileError as exc:
             err.print(str(exc.problem))
             raise typer.Exit(2) from None
-    with Archive(db) as archive:
+    with open_archive(db, existing=True) as archive:
         rows = archive.status(year, roster)
     if as_json:
         print(json.dumps([{"department_code": r.department_code, "department_name": r.department_name,
@@ -347,6 +392,8 @@ def status(
                            "warnings": r.warning_count} for r in rows], ensure_ascii=False, indent=2))
         return
     table = Table("code", "name", "status", "version", "errors", "warnings", title=f"{year} 收表情况")
+    for column in table.columns:
+        column.overflow = "fold"
     for r in rows:
         table.add_row(r.department_code, r.department_name, r.status, str(r.version or ""),
                       str(r.error_count), str(r.warning_count))
@@ -358,22 +405,39 @@ def export(
     year: Annotated[int, typer.Option("--year", help="Reporting year.")],
     db: Annotated[str | None, typer.Option("--db", help="Archive URL.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: print).")] = None,
 ) -> None:
-    """Export the latest return of every department (flat rows) as CSV or JSON."""
+    """Export the latest return of every department (flat rows) as CSV or JSON.
+
+    CSV is UTF-8 with a byte-order mark, so Excel and WPS open the Chinese correctly; the
+    fixed columns (department, status, version ...) come first, then record.* sorted.
+    """
     import csv
+    import io
 
-    from .archive import Archive
-
-    with Archive(db) as archive:
+    if fmt not in ("csv", "json"):
+        err.print(f"--format 只能是 csv 或 json (unknown format {fmt!r})")
+        raise typer.Exit(2)
+    with open_archive(db, existing=True) as archive:
         rows = archive.export_rows(year)
     if fmt == "json":
-        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        text = json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"
+    else:
+        fixed = [k for k in (rows[0] if rows else {}) if not k.startswith("record.")]
+        columns = fixed + sorted({k for row in rows for k in row} - set(fixed))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buffer.getvalue()
+    if out_file is None:
+        sys.stdout.write(text)
         return
-    columns = sorted({k for row in rows for k in row})
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
+    from .atomic import atomic_output
+
+    with atomic_output(out_file) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
+    err.print(f"wrote {out_file}: {len(rows)} row(s)")
 
 
 @app.command()
@@ -389,7 +453,6 @@ def summary(
     """
     from rich.markup import escape
 
-    from .archive import Archive
     from .summary import write_summary
 
     if out_path.is_dir():
@@ -398,7 +461,7 @@ def summary(
     if out_path.exists() and not force:
         err.print(f"{escape(str(out_path))}: 文件已存在，未覆盖；如需覆盖请加 --force (file exists; use --force to overwrite)")
         raise typer.Exit(2)
-    with Archive(db) as archive:
+    with open_archive(db, existing=True) as archive:
         stats = write_summary(archive, year, out_path)
     table = Table("sheet", "rows", "A", "B", "average total", "待修改", title=f"{year} 汇总表")
     for v in stats.variants:

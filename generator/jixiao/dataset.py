@@ -634,6 +634,7 @@ class _Reader:
                              f"各分项合计 {exc.parts_sum} 元与总额 {exc.total} 元不一致（差 {exc.difference} 元），"
                              "按各自金额换算，表格自检会提示", f"parts add up to {exc.parts_sum}, total is {exc.total}",
                              code)
+                done.update(names)  # reported once, in 元
                 continue
             out[names[0]] = result.total
             for i, value in enumerate(result.parts):
@@ -655,6 +656,20 @@ class _Reader:
                              f"“{bound.table.headers[pos]}”{amount} 超过两位小数，已四舍五入为 {rounded} 万元",
                              f"{amount} rounded to {rounded} 万元", code)
             out[name] = rounded
+        # 万元 figures (or mixed units) that do not add up: the form's self-check would be red
+        # the day it arrives, so the bureau hears it first.
+        for sheet, total, parts in self.schema.sum_groups:
+            sid = sheet_of(sheet)
+            names = [f"{sid}_{total}", *(f"{sid}_{p}" for p in parts)]
+            if names[0] in done or not all(x in out for x in names):
+                continue
+            gap = sum((out[x] for x in names[1:]), Decimal(0)) - out[names[0]]
+            if gap:
+                pos = money[names[0]][0]
+                self.problem(bound, n, pos, "D302", "warning",
+                             f"分项合计 {out[names[0]] + gap} 万元与“{bound.table.headers[pos]}”{out[names[0]]} 万元不一致"
+                             f"（差 {gap}），表格自检会提示", f"parts add up to {out[names[0]] + gap}, "
+                             f"total is {out[names[0]]} (difference {gap})", code)
         return {k: float(v) for k, v in out.items()}
 
     # -- the three tables

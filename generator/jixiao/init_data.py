@@ -23,10 +23,16 @@ _FIXED_DATE = dt.datetime(2020, 1, 1)
 
 
 def _example(col: Column, schema: DataSchema) -> object:
+    """The example row's value: 100 for a total, 60/40 for the first parts, so it adds up."""
     if col.example is not None:
         return col.example
     if col.money:
-        return 100.0
+        for sheet, total, parts in schema.sum_groups:
+            if col.sheet == sheet and col.key == total:
+                return 100.0
+            if col.sheet == sheet and col.key in parts:
+                return {0: 60.0, 1: 40.0}.get(parts.index(col.key), 0.0)
+        return 10.0
     return ""
 
 
@@ -53,7 +59,7 @@ def write_input_workbook(schema: DataSchema, path: str | Path) -> Path:
             ws.freeze_panes(1, 2)
             ws.set_row(0, 42)
             for i, col in enumerate(columns):
-                width = min(max(10, len(col.header) * 1.8), 40)
+                width = min(max(10, len(col.header) * 1.6), 22)  # headers wrap in their 42pt row
                 ws.set_column(i, i, width, money if col.money else text)
                 ws.write_string(0, i, col.header, head)
                 note = col.note or ("必填" if col.required else "")

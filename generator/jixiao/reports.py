@@ -45,12 +45,17 @@ def write_findings_report(results: Sequence[Verification], path: str | Path) -> 
                 row += 1
         ws.autofilter(0, 0, max(row - 1, 1), len(COLUMNS) - 1)
         ws.freeze_panes(1, 0)
+        ws.set_paper(9)  # A4 landscape, one page wide, the header on every page
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_footer("&C第 &P 页，共 &N 页")
         wb.close()
     return path
 
 
 def annotate_copies(results: Sequence[Verification], out_dir: str | Path) -> list[Path]:
-    """A copy of each readable return with a comment on every offending cell.
+    """A copy of each return with errors or warnings, a comment on every offending cell.
 
     The originals are never touched; a copy is written beside nothing but ``out_dir``.
     """
@@ -58,8 +63,8 @@ def annotate_copies(results: Sequence[Verification], out_dir: str | Path) -> lis
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for r in results:
-        if r.unreadable:
-            continue
+        if r.unreadable or not any(f.severity in ("error", "warning") for f in r.findings):
+            continue  # nothing to send back: a clean return needs no copy
         dst = out_dir / r.path.name
         if dst.resolve() == r.path.resolve():
             raise ValueError(f"{dst}: annotated copies must not overwrite the return")
