@@ -44,6 +44,23 @@ err = Console(stderr=True)
 out = Console()
 
 
+@app.callback()
+def _options(
+    templates: Annotated[Path | None, typer.Option(
+        "--templates", help="A folder of your own variants (searched before ./templates and the shipped ones "
+        "when reading returns; also $JIXIAO_TEMPLATES).")] = None,
+) -> None:
+    """jixiao (绩效): budget performance self-evaluation forms — build, read, verify."""
+    if templates is not None:
+        from .paths import TEMPLATES_ENV
+
+        if not templates.is_dir():
+            err.print(f"{templates}: 不是文件夹 (not a folder)")
+            raise typer.Exit(2)
+        os.environ[TEMPLATES_ENV] = os.pathsep.join(
+            [str(templates.resolve()), *filter(None, os.environ.get(TEMPLATES_ENV, "").split(os.pathsep))])
+
+
 @app.command()
 def lint(paths: Annotated[list[Path], typer.Argument(help="Template files or folders.")]) -> None:
     """Check templates and print every problem as `file:line:col CODE message`.

@@ -21,7 +21,7 @@ from typing import Any
 from .coerce import coerce_number
 from .findings import Finding
 from .layout import Cell, Layout, build_layout
-from .paths import templates_dir
+from .paths import template_search_path
 from .templates import LoadedTemplate, TemplateError, load_template
 from .writer import META_SHEET
 from .xlsxpkg import Package, SheetData, UnreadableWorkbook, column_letters, read_package
@@ -146,14 +146,20 @@ def _meta(pkg: Package) -> dict[str, Any]:
 
 
 def find_version(template_id: str, version: int) -> LoadedTemplate:
-    """The shipped template with this id and version (older versions live in templates/archive/)."""
-    folder = templates_dir()
-    candidates = [folder / f"{template_id}.yaml", folder / "archive" / f"{template_id}@{version}.yaml"]
-    for path in candidates:
-        if path.exists():
-            lt = _cached_template(path, path.stat().st_mtime_ns)
-            if lt.template.version == version:
-                return lt
+    """The template with this id and version, searched along ``template_search_path()``.
+
+    In each folder: ``<id>.yaml`` (the current version) and ``archive/<id>@<version>.yaml``
+    (older ones kept so their returns stay readable).
+    """
+    for folder in template_search_path():
+        for path in (folder / f"{template_id}.yaml", folder / "archive" / f"{template_id}@{version}.yaml"):
+            if path.exists():
+                try:
+                    lt = _cached_template(path, path.stat().st_mtime_ns)
+                except TemplateError:
+                    continue  # a broken current file must not hide a good archived version
+                if lt.template.id == template_id and lt.template.version == version:
+                    return lt
     raise LookupError(version)
 
 
@@ -206,9 +212,13 @@ def _cached_template(path: Path, mtime_ns: int) -> LoadedTemplate:
     return load_template(path)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=8)
 def _layout(path: Path, mtime_ns: int, prefill_json: str) -> Layout:
-    """One layout per template file and pre-fill: a batch of returns shares it (read only)."""
+    """One layout per template file and pre-fill: a batch of returns shares it (read only).
+
+    Few are kept (a layout with its formulas is about 3 MB): returns of one blank form
+    share one; a province's pre-filled forms each have their own, kept or not.
+    """
     return build_layout(_cached_template(path, mtime_ns), json.loads(prefill_json))
 
 

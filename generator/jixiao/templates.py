@@ -16,7 +16,7 @@ import jinja2
 from pydantic import ValidationError
 
 from .model import Template
-from .paths import templates_dir
+from .paths import template_search_path, templates_dir
 from .yamlload import Located, Mark, YamlError, load
 
 
@@ -102,7 +102,10 @@ def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Located
         m = located.mark(("extends",))
         raise TemplateError([Problem(str(path), m.line, m.col, "T005",
                                      "extends 必须是模板 id (extends must be a template id)")])
-    parent_path = path.parent / f"{parent_id}.yaml"
+    # The parent is looked for beside the child first, then along the search path, so a
+    # bureau's own variant in ./templates can extend a shipped one by its id.
+    candidates = [path.parent / f"{parent_id}.yaml", *(d / f"{parent_id}.yaml" for d in template_search_path())]
+    parent_path = next((c for c in candidates if c.exists()), candidates[0])
     if parent_path.resolve() in [p.resolve() for p in seen] or parent_path.resolve() == path.resolve():
         m = located.mark(("extends",))
         cycle = " -> ".join(p.stem for p in [*seen, path, parent_path])
