@@ -21,6 +21,10 @@ V201   a typed value was converted (e.g. "5219.46万元" read as 5219.46)
 V202   text where a number belongs
 V301   a required field is empty (contacts, dates)
 V302   a date outside the reporting year
+V303   an indicator row with a name but no result (实际完成值, or the score of a 定性 row)
+V304   a form in use without its scored funds row's 全年预算数(A) or 全年执行数(B)
+V305   nothing filled in at all
+V311   a figure the bureau pre-filled was changed (a warning: say why)
 =====  ===================================================================
 """
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,32 +103,38 @@ def _structure(ret: Return, out: list[Finding]) -> None:
             out.append(Finding("V102", "error", f"工作表「{s.name}」的保护被取消，计算公式可能被改动，请使用下发的原表格",
                                f"sheet protection removed on {s.name!r}", s.name))
         validated = _validated_cells(sheet)
+        found = sheet.cells
         shifted = 0
         for cell in s.cells:
-            got = sheet.cells.get(cell.address)
-            if cell.role == "computed":
+            role = cell.role
+            if role == "input" and not _needs_validation(cell):
+                continue
+            address = make_ref(cell.row + 1, cell.col + 1)
+            got = found.get(address)
+            if role == "computed":
                 formula = got.formula if got is not None else None
+                expected = layout.formula(cell)
                 if not formula:
-                    out.append(Finding("V103", "error", f"{cell.label or cell.address}（{cell.address}）的计算公式被替换为固定值",
-                                       f"formula at {cell.address} replaced by a constant", s.name, cell.address,
+                    out.append(Finding("V103", "error", f"{cell.label or address}（{address}）的计算公式被替换为固定值",
+                                       f"formula at {address} replaced by a constant", s.name, address,
                                        cell.name or "", {"value": got.value if got is not None else None}))
-                elif _normal_formula(formula) != _normal_formula(layout.formula(cell)):
-                    out.append(Finding("V104", "error", f"{cell.label or cell.address}（{cell.address}）的计算公式被修改",
-                                       f"formula at {cell.address} changed", s.name, cell.address, cell.name or "",
+                elif formula != expected[1:] and _normal_formula(formula) != _normal_formula(expected):
+                    out.append(Finding("V104", "error", f"{cell.label or address}（{address}）的计算公式被修改",
+                                       f"formula at {address} changed", s.name, address, cell.name or "",
                                        {"formula": formula}))
-            elif cell.role in ("label", "constant") and isinstance(cell.value, str | int | float) and cell.value != "":
+            elif role in ("label", "constant") and isinstance(cell.value, str | int | float) and cell.value != "":
                 value = got.value if got is not None else None
-                if not same_at_digits(value, cell.value) and str(value) != str(cell.value):
+                if value != cell.value and not same_at_digits(value, cell.value) and str(value) != str(cell.value):
                     shifted += 1
                     if shifted <= 3:
                         out.append(Finding("V105", "error",
-                                           f"锁定单元格 {cell.address} 应为“{cell.value}”，现为“{value if value is not None else ''}”"
+                                           f"锁定单元格 {address} 应为“{cell.value}”，现为“{value if value is not None else ''}”"
                                            "（可能插入或删除了行），请使用下发的原表格",
-                                           f"locked cell {cell.address} changed (rows inserted or deleted?)",
-                                           s.name, cell.address, cell.name or "", {"expected": cell.value, "found": value}))
-            elif cell.role == "input" and _needs_validation(cell) and cell.address not in validated:
-                out.append(Finding("V106", "warning", f"{cell.label}（{cell.address}）的数据有效性被删除",
-                                   f"data validation removed at {cell.address}", s.name, cell.address, cell.name or ""))
+                                           f"locked cell {address} changed (rows inserted or deleted?)",
+                                           s.name, address, cell.name or "", {"expected": cell.value, "found": value}))
+            elif role == "input" and address not in validated:
+                out.append(Finding("V106", "warning", f"{cell.label}（{address}）的数据有效性被删除",
+                                   f"data validation removed at {address}", s.name, address, cell.name or ""))
 
 
 def _needs_validation(cell: Cell) -> bool:
@@ -140,12 +147,21 @@ def _validated_cells(sheet: SheetData) -> set[str]:
     for v in sheet.validations:
         for part in v.sqref.split():
             first, _, last = part.replace("$", "").partition(":")
+            if not last:
+                cells.add(_canonical(first))
+                continue
             r0, c0 = split_ref(first)
-            r1, c1 = split_ref(last or first)
+            r1, c1 = split_ref(last)
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
                     cells.add(make_ref(r, c))
     return cells
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _canonical(ref: str) -> str:
+    """``make_ref(*split_ref(ref))``, memoized (forms repeat their references)."""
+    return make_ref(*split_ref(ref))
 
 
 def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
@@ -162,13 +178,18 @@ def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> 
         out.append(Finding("V108", "note", "文件未经电子表格软件计算保存，已按填报内容重新计算核对",
                            "no saved values (never recalculated): verified from inputs"))
         return
+    # A value typed as text ("25.8万元") is read as its number, but the spreadsheet computed
+    # with the text: a saved value that matches the text's result is not stale (V201 says it).
+    typed = {f.name: f.values.get("typed") for f in ret.findings if f.code == "V201" and f.name}
+    as_typed = evaluate(layout, {**ret.record.values, **typed}) if typed else {}
     mismatches = 0
     for c, value in saved:
         expected = computed.get(c.name)  # type: ignore[arg-type]
         if c.value_type == "flag":
             continue  # row flags are reported through their own findings
         digits = 9 if c.value_type != "rate" else 6
-        if not same_at_digits(_blank(value), _blank(expected), digits):
+        if not same_at_digits(_blank(value), _blank(expected), digits) and not (
+                as_typed and same_at_digits(_blank(value), _blank(as_typed.get(c.name)), digits)):
             mismatches += 1
             if mismatches <= 10:
                 out.append(Finding("V107", "error",
@@ -242,6 +263,63 @@ def _fields(ret: Return, out: list[Finding]) -> None:
                                cell.sheet, cell.address, cell.name or ""))
 
 
+_INDICATOR_NAME = re.compile(r"^(?P<row>.+_ind\d+)_name$")
+
+
+def _completeness(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
+    """What a form cannot be accepted without: results on named rows, A and B, anything at all."""
+    layout, values = ret.layout, ret.record.values
+    if not values:
+        out.append(Finding("V305", "error", "表格未填写任何内容，请填写后再报送", "nothing filled in"))
+        return
+    declared_mode = ret.template.template.scoring.mode == "declared"
+    used_sheets = {layout.cell(n).sheet for n in values if n in layout.by_name}
+    used_sheets |= {c.sheet for c in layout.by_name.values() if c.role == "constant" and c.name
+                    and _INDICATOR_NAME.match(c.name)}
+    for name, cell in layout.by_name.items():
+        m = _INDICATOR_NAME.match(name)
+        if m is None or cell.sheet not in used_sheets or is_blank(computed.get(name)):
+            continue
+        row = m.group("row")
+        qualitative = computed.get(f"{row}_direction") == "定性"
+        if declared_mode or qualitative:
+            need, what = f"{row}_declared", "自评得分" if declared_mode else "定性得分（并选择定性档次）"
+        else:
+            need, what = f"{row}_actual", "实际完成值"
+        if need in layout.by_name and is_blank(computed.get(need)):
+            target = layout.cell(need)
+            label = computed.get(name)
+            out.append(Finding("V303", "error", f"第 {target.row + 1} 行「{label}」未填写{what}",
+                               f"row {target.row + 1} {label}: no result ({need})", target.sheet, target.address,
+                               need))
+    for s in layout.sheets:
+        if s.name not in used_sheets:
+            continue
+        for cell in s.cells:
+            if cell.role == "computed" and cell.value_type == "rate" and {"budget", "actual"} <= set(cell.args):
+                for arg in ("budget", "actual"):
+                    source = layout.cell(cell.args[arg])  # type: ignore[arg-type]
+                    if is_blank(computed.get(source.name)):  # type: ignore[arg-type]
+                        out.append(Finding("V304", "error", f"{source.label}未填写，无法计算预算执行率",
+                                           f"{source.label} is empty: no execution rate", source.sheet,
+                                           source.address, source.name or ""))
+
+
+def _prefill_changes(ret: Return, out: list[Finding]) -> None:
+    """Figures the bureau pre-filled that the department changed: a warning asking why."""
+    for name, sent in sorted(ret.record.prefill.items()):
+        if name.startswith("_") or name not in ret.layout.by_name:
+            continue
+        now = ret.record.values.get(name)
+        if now == sent or is_number(now) and is_number(sent) and same_at_digits(now, sent, 9):
+            continue
+        cell = ret.layout.cell(name)
+        out.append(Finding("V311", "warning",
+                           f"{cell.label}由财政局预填为“{_show(sent)}”，现为“{_show(now)}”，请说明修改原因",
+                           f"{cell.label}: pre-filled {sent!r}, now {now!r}", cell.sheet, cell.address, name,
+                           {"prefilled": sent, "now": now}))
+
+
 def verify_return(ret: Return) -> Verification:
     """Verify an opened return: every finding, plus the recomputed values."""
     computed = evaluate(ret.layout, ret.record.values)
@@ -250,6 +328,8 @@ def verify_return(ret: Return) -> Verification:
     _saved_values(ret, computed, findings)
     _rules(ret, computed, findings)
     _fields(ret, findings)
+    _completeness(ret, computed, findings)
+    _prefill_changes(ret, findings)
     return Verification(ret.path, findings, ret.template.template.id, ret.template.template.version,
                         dict(ret.record.values), computed, prefill=dict(ret.record.prefill))
 
