@@ -547,3 +547,11 @@ def test_bare_round_trips(number: Decimal, unit: str, bare_direction: str) -> No
     assert parse_target(format_target(t), bare_direction=bare_direction) == Target(
         t.direction, t.value, t.unit, format_target(t), t.percent, bare=True, notes=t.notes
     )
+
+
+def test_magnitude_prefix_joins_the_unit() -> None:
+    """万/亿 before a listed unit is part of it: ≥2.5万亩 is 2.5 万亩, never 2.5 万 (lost 亩)."""
+    for text, unit in (("≥2.5万亩", "万亩"), ("≥3万平方米", "万平方米"), ("≥1.5万公里", "万公里"),
+                       ("≥2万册", "万册"), ("≥1亿元", "亿元"), ("≥3万", "万"), ("≥2万以上", "万")):
+        t = parse_target(text)
+        assert (t.kind, t.unit) == ("quantity", unit), text

@@ -316,6 +316,10 @@ def _match_unit(rest: str) -> str | None:
     base = next((u for u in _UNITS_LONGEST if rest.startswith(u)), None)
     if base is None:
         return None
+    if base in ("万", "亿"):  # 万亩, 亿元: a magnitude prefix joins the unit that follows it
+        after = next((u for u in _UNITS_LONGEST if rest[len(base):].startswith(u) and u not in ("万", "亿")), None)
+        if after is not None:
+            base += after
     unit = base
     while len(unit) < len(rest) and rest[len(unit)] in "/·":
         tail = rest[len(unit) + 1 :]
