@@ -64,8 +64,17 @@ def seed_000_values(layout, rows=SEED_000_ROWS, funds=SEED_000_FUNDS) -> dict[st
         values[f"zt_fund_{key}_initial"] = initial
         values[f"zt_fund_{key}_budget"] = budget
         values[f"zt_fund_{key}_actual"] = actual
-    groups = indicator_names(layout)
-    for block, keys in zip(rows, groups, strict=True):
+    values.update(indicator_values(layout, rows))
+    return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def indicator_values(layout, rows, sheet: str = "zt", reason: str | None = None) -> dict[str, Any]:
+    """Indicator rows (SEED_000_ROWS shape, one block per 一级指标) placed into a sheet's rows.
+
+    With ``reason``, every row below its target (or scored below its weight) gets it.
+    """
+    values: dict[str, Any] = {}
+    for block, keys in zip(rows, indicator_names(layout, sheet), strict=True):
         assert len(block) <= len(keys), "template has too few placeholder rows"
         for (name, direction, target, unit, actual, weight, score, tier), key in zip(block, keys, strict=False):
             values.update({f"{key}_name": name, f"{key}_direction": direction, f"{key}_target": target,
@@ -74,7 +83,9 @@ def seed_000_values(layout, rows=SEED_000_ROWS, funds=SEED_000_FUNDS) -> dict[st
                 values[f"{key}_declared"] = score
             if tier:
                 values[f"{key}_tier"] = tier
-    return {k: v for k, v in values.items() if v not in (None, "")}
+            if reason and ((actual != target and direction != "定性") or (score is not None and score < weight)):
+                values[f"{key}_reason"] = reason
+    return values
 
 
 def build_filled(template: str, values_fn, path: Path) -> tuple[Path, Any]:

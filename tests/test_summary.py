@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from conftest import require
 from engine_util import is_error_value, package_formulas, strip_cached_values
-from forms import build_filled, indicator_names, seed_000_values
+from forms import build_filled, indicator_values, seed_000_values
 from jixiao.archive import Archive, Submission
 from jixiao.cli import app
 from jixiao.collect import collect_files
@@ -58,16 +58,7 @@ def _project_sheet(layout, sid: str, funds: dict[str, tuple[float, float, float]
     for key, (initial, budget, actual) in funds.items():
         v.update({f"{sid}_fund_{key}_initial": initial, f"{sid}_fund_{key}_budget": budget,
                   f"{sid}_fund_{key}_actual": actual})
-    for block, keys in zip(PROJECT_ROWS, indicator_names(layout, sid), strict=True):
-        for (label, direction, target, unit, actual, weight, score, tier), key in zip(block, keys, strict=False):
-            v.update({f"{key}_name": label, f"{key}_direction": direction, f"{key}_target": target,
-                      f"{key}_unit": unit, f"{key}_actual": actual, f"{key}_weight": weight})
-            if score is not None:
-                v[f"{key}_declared"] = score
-            if tier:
-                v[f"{key}_tier"] = tier
-            if (actual != target and direction != "定性") or (score is not None and score < weight):
-                v[f"{key}_reason"] = "部分工作延至下年。"
+    v.update(indicator_values(layout, PROJECT_ROWS, sid, reason="部分工作延至下年。"))
     return v
 
 
