@@ -3,12 +3,14 @@
 In a temporary folder this script runs the same ``jixiao`` commands the guide shows,
 for four made-up departments of the shipped variant ``guizhou-zhengti``:
 
+0. a bureau's own variant written in ./templates (two drafts with mistakes), linted and built;
 1. ``jixiao init-data`` writes the department data workbook; the script fills it the way
    a bureau would (one bad cell, 全年执行数 pasted in 元), builds the forms with
    ``jixiao build --data``, fixes the bad cell and builds again;
-2. three departments "fill" their forms (values written by jixiao's own writer, as a
-   spreadsheet saves them); one makes mistakes;
-3. ``jixiao verify --report --annotate``, ``jixiao collect``, ``jixiao status``; the
+2. an untouched form is verified (not accepted); three departments "fill" their forms
+   (values written by jixiao's own writer, as a spreadsheet saves them); one makes mistakes,
+   one corrects a pre-filled figure;
+3. ``jixiao verify --report --annotate``, ``jixiao collect``, ``jixiao status --departments``; the
    department with mistakes fixes its annotated copy by typing into it in LibreOffice
    (keyboard path, locked cells refused) and sends it again; collect, status,
    ``jixiao summary`` and ``jixiao export``.
@@ -16,9 +18,10 @@ for four made-up departments of the shipped variant ``guizhou-zhengti``:
 The workbooks are printed to PDF by LibreOffice (recalculated on load) and the relevant
 part of a page becomes a PNG in docs/img/guide/ (poppler's pdftoppm, cropped here).
 Print areas are widened on copies only (to show the self-check panel, the summary's
-charts); the forms sent out are not changed.
+charts, every comment of the annotated copy); the forms sent out and the findings report
+are printed as they are.
 
-    python scripts/render_guide.py                      # about 15 seconds
+    python scripts/render_guide.py                      # about 20 seconds
     python scripts/render_guide.py --keep /tmp/guide-run --transcript /tmp/guide-run/transcript.md
 
 ``--keep`` leaves the working folder (data, forms, returns, archive) for inspection;
@@ -123,10 +126,11 @@ INDICATORS: dict[str, list[tuple[str, str, str, str, int]]] = {
                ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", 10)],
 }
 
-# What each department types into its form: by 三级指标 name, ("actual", B[, reason]) or
-# ("tier", 档次, 定性得分[, reason]); then other inputs by cell name.
+# What each department types into its form: by 三级指标 name, ("actual", B[, reason]),
+# ("tier", 档次, 定性得分[, reason]) or None (left empty); then other inputs by cell name
+# (a pre-filled one there is a figure the department changed).
 QUALITY = "达成预期指标"
-RETURNS: dict[str, tuple[dict[str, tuple[Any, ...]], dict[str, Any]]] = {
+RETURNS: dict[str, tuple[dict[str, tuple[Any, ...] | None], dict[str, Any]]] = {
     "101001": ({"专题培训": ("actual", 6), "宣传材料": ("actual", 320), "创建合格率": ("actual", 1.0),
                 "完成时间": ("tier", QUALITY, 10), "公用经费": ("actual", 26.16),
                 "党员队伍建设": ("tier", QUALITY, 15), "党建工作长效机制": ("tier", QUALITY, 15),
@@ -134,14 +138,17 @@ RETURNS: dict[str, tuple[dict[str, tuple[Any, ...]], dict[str, Any]]] = {
                {"zt_fill_date": "2024-02-08", "zt_goal_actual": "举办专题培训 6 次，星级党支部创建覆盖全部州直机关。",
                 "zt_conclusion": "全年已按照年初计划保质保量完成，自评为“优”。"}),
     # mistakes: 农业技术培训 below target without a reason; 完成时间 scored 5 in the
-    # 80-100 % tier (and no reason); the fill date typed with the wrong year.
+    # 80-100 % tier (and no reason); 受益农户满意度 left empty (the survey was not in yet);
+    # the fill date typed with the wrong year.
     "101002": ({"高标准农田建设面积": ("actual", 2600), "农业技术培训": ("actual", 260),
                 "项目验收合格率": ("actual", 1.0), "完成时间": ("tier", QUALITY, 5),
                 "亩均建设成本": ("actual", 2850), "项目区农民增收": ("tier", QUALITY, 15),
-                "耕地质量": ("tier", QUALITY, 15), "受益农户满意度": ("actual", 0.93)},
+                "耕地质量": ("tier", QUALITY, 15), "受益农户满意度": None},
                {"zt_fill_date": "2025-02-20", "zt_goal_actual": "建成高标准农田 2600 亩，培训 260 人次。",
                 "zt_conclusion": "基本完成年度目标。"}),
-    # no errors: a reason for each indicator below its weight; the fill date left empty.
+    # no errors: a reason for each indicator below its weight; the fill date left empty; the
+    # 全年执行数(B) of 项目支出 (and so of 年度资金总额) corrected: a payment booked after the
+    # bureau's figures were taken (warnings, V311).
     "101003": ({"家庭医生签约人数": ("actual", 12.6), "基层医务人员培训": ("actual", 460, "两期培训合并举办，参训人数减少"),
                 "疫苗接种率": ("actual", 0.97), "完成时间": ("tier", QUALITY, 10),
                 "人均培训费用": ("actual", 1150),
@@ -149,12 +156,14 @@ RETURNS: dict[str, tuple[dict[str, tuple[Any, ...]], dict[str, Any]]] = {
                 "基层服务能力": ("tier", "部分达成预期指标并具有一定效果", 9, "部分乡镇卫生院设备尚未到位"),
                 "患者满意度": ("actual", 0.94)},
                {"zt_goal_actual": "签约 12.6 万人，培训基层医务人员 460 人次。",
-                "zt_conclusion": "年度目标基本完成，自评为“优”。"}),
+                "zt_conclusion": "年度目标基本完成，自评为“优”。",
+                "zt_fund_project_actual": 772.21, "zt_fund_total_actual": 2103.11}),
 }
 # 101002 fixes its annotated copy: (三级指标 or "" for a header cell, field, text typed).
 # The 得分 of a row is a locked formula cell: LibreOffice refuses it, as Excel and WPS do.
 FIXES = [("农业技术培训", "reason", "受汛期影响，第三期培训推迟至 2024 年 1 月举办"),
-         ("完成时间", "declared", "10"), ("", "zt_fill_date", "2024-02-20"), ("农业技术培训", "score", "10")]
+         ("完成时间", "declared", "10"), ("受益农户满意度", "actual", "93%"), ("", "zt_fill_date", "2024-02-20"),
+         ("农业技术培训", "score", "10")]
 
 
 # ----------------------------------------------------------------------------- commands
@@ -177,15 +186,15 @@ class Shell:
         exe = shutil.which("jixiao")
         self.prefix = [exe] if exe else [sys.executable, "-m", "jixiao.cli"]
 
-    def __call__(self, *args: str, expect: tuple[int, ...] = (0,), stdout: Path | None = None) -> Run:
-        proc = subprocess.run([*self.prefix, *args], cwd=self.cwd, env=self.env, capture_output=True,
-                              text=True, timeout=600, check=False)
-        if stdout is not None:
-            (self.cwd / stdout).write_text(proc.stdout, encoding="utf-8")
-            text = proc.stderr
-        else:
-            text = proc.stdout + proc.stderr
-        shown = "jixiao " + " ".join(args) + (f" > {stdout}" if stdout else "")
+    def __call__(self, *args: str, expect: tuple[int, ...] = (0,)) -> Run:
+        # stderr into the same pipe: messages and tables in the order a terminal shows them
+        proc = subprocess.run([*self.prefix, *args], cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=600, check=False)
+        # A terminal erases the progress bars (build, verify); a pipe gets the empty line each
+        # leaves, so empty lines go (no command prints one on purpose). Lines lose their
+        # trailing blanks (centred titles are padded), as pasted in the guide.
+        text = "\n".join(line.rstrip() for line in proc.stdout.splitlines() if line.strip())
+        shown = "jixiao " + " ".join(args)
         run = Run(shown, proc.returncode, text)
         self.runs.append(run)
         if proc.returncode not in expect:
@@ -264,6 +273,8 @@ def fill_returns(data: Path, out: Path) -> dict[str, Path]:
         values: dict[str, Any] = {}
         for indicator, spec in rows.items():
             key = keys[indicator]
+            if spec is None:
+                continue  # left empty
             if spec[0] == "actual":
                 values[f"{key}_actual"] = spec[1]
                 reason = spec[2] if len(spec) > 2 else None
@@ -436,9 +447,39 @@ def write_png(img: Image, path: Path) -> Path:
 # ----------------------------------------------------------------------------- main
 
 
+# 1.2 of the guide: a bureau's own variant in the working folder's templates/, first with
+# two mistakes (a misspelt key, then a bad rounding mode), each fixed after lint reports it.
+OWN_VARIANT = """\
+# 都匀市：沿用黔南州表样，执行率四舍五入（不截位），反向指标按平台口径计分
+id: guizhou-duyun
+version: 1
+name: 贵州 都匀市 部门整体支出绩效目标自评表
+extends: guizhou-zhengti
+params:
+  region: 都匀市
+scoring:
+  execution_rate: {rule: EXEC_RATE, params: {digits: 4, mode: round}}
+  negative: RATIO_INVERSE_PLATFORM
+"""
+OWN_VARIANT_DRAFTS = [OWN_VARIANT.replace("scoring:", "scorng:").replace("mode: round}", "mode: rounded}"),
+                      OWN_VARIANT.replace("mode: round}", "mode: rounded}")]
+
+
+def own_variant(work: Path, sh: Shell) -> None:
+    """Write templates/guizhou-duyun.yaml as the guide does, lint each draft, build a blank form."""
+    path = work / "templates" / "guizhou-duyun.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for draft in OWN_VARIANT_DRAFTS:
+        path.write_text(draft, encoding="utf-8")
+        sh("lint", "templates/guizhou-duyun.yaml", expect=(1,))
+    path.write_text(OWN_VARIANT, encoding="utf-8")
+    sh("lint", "templates/")
+    sh("build", "templates/guizhou-duyun.yaml", "--out", "空白表/")
+
+
 def run_year(work: Path, sh: Shell) -> dict[str, Path]:
     """Everything the guide shows, in order; returns the workbooks to picture."""
-    sh("lint", str(ROOT / "templates"))
+    own_variant(work, sh)
     sh("init-data", TEMPLATE, "--out", "单位数据.xlsx")
     data = work / "单位数据.xlsx"
     write_data(data, fixed=False)
@@ -448,10 +489,13 @@ def run_year(work: Path, sh: Shell) -> dict[str, Path]:
     write_data(data, fixed=True)
     sh("build", TEMPLATE, "--data", "单位数据.xlsx", "--out", "下发/")
 
+    # a form sent back untouched (101004's, as built): not accepted
+    sh("verify", "下发/101004_州文体广电旅游局.xlsx", expect=(1,))
     fill_returns(data, work / "收回")
     sh("verify", "收回/", "--report", "问题清单.xlsx", "--annotate", "退回/", expect=(1,))
     sh("collect", "收回/", "--db", DB)
-    sh("status", "--year", "2023", "--db", DB)
+    sh("status", "--year", "2023", "--db", DB, "--departments", "单位数据.xlsx")
+    sh("status", "--year", "2023", expect=(2,))  # --db forgotten: one line, no empty archive
 
     # 101002 fixes its annotated copy and sends it back: it replaces the old file in 收回/.
     annotated = work / "退回" / "101002_州农业农村局.xlsx"
@@ -473,10 +517,14 @@ def run_year(work: Path, sh: Shell) -> dict[str, Path]:
         raise SystemExit("LibreOffice typing (python3-uno) is needed to fix the annotated copy")
     sh("verify", "收回/101002_州农业农村局.xlsx")
     sh("collect", "收回/", "--db", DB)
-    sh("status", "--year", "2023", "--db", DB)
-    sh("status", "--year", "2023", "--db", DB, "--json")
+    sh("status", "--year", "2023", "--db", DB, "--departments", "单位数据.xlsx")
+    sh("status", "--year", "2023", "--db", DB, "--departments", "单位数据.xlsx", "--json")
     sh("summary", "--year", "2023", "--db", DB, "--out", "汇总表.xlsx")
-    sh("export", "--year", "2023", "--db", DB, "--format", "csv", stdout=Path("汇总导出.csv"))
+    sh("summary", "--year", "2023", "--db", DB, "--out", "汇总表.xlsx", expect=(2,))
+    sh("export", "--year", "2023", "--db", DB, "--out", "汇总导出.csv")
+    csv = (work / "汇总导出.csv").read_bytes()
+    sh.note("(汇总导出.csv: first bytes, then the first two lines)",
+            f"{csv[:3]!r}\n" + "\n".join(csv.decode("utf-8-sig").splitlines()[:2]))
     return {"data": first_draft, "form": work / "下发" / "101001_州直属机关工委.xlsx",
             "mistakes": first_return, "report": work / "问题清单.xlsx", "annotated": annotated,
             "summary": work / "汇总表.xlsx"}
@@ -492,9 +540,9 @@ def render(books: dict[str, Path], work: Path) -> list[Path]:
         "form": books["form"],
         # the whole width: rows' own checks (column M) and the self-check panel (O:P)
         "mistakes": with_print_area(books["mistakes"], prints / "mistakes.xlsx", 0, "$A$1:$P$31"),
-        "report": landscape_copy(books["report"], prints / "report.xlsx", {"核查结果": "A1:H7"}),
+        "report": books["report"],  # prints as it is: A4 landscape, one page wide
         "annotated": landscape_copy(books["annotated"], prints / "annotated.xlsx",
-                                    {SHEET: "A1:M31"}, comments_at_end=True),
+                                    {SHEET: "A1:M59"}, comments_at_end=True),
         "summary": books["summary"],
         "charts": with_print_area(books["summary"], prints / "charts.xlsx", 0, "$Q$1:$X$39", one_page=True),
     }
@@ -513,7 +561,7 @@ def render(books: dict[str, Path], work: Path) -> list[Path]:
     save("02-data-indicators.png", page_image(pdf["data"], min(2, data_pages), 80).body().trim())
     save("03-form-prefilled.png", page_image(pdf["form"], 1, 90).body().trim().top(0.66))
     save("04-form-mistakes.png", page_image(pdf["mistakes"], 1, 130).body().trim())
-    save("05-findings-report.png", page_image(pdf["report"], 1, 110).body().trim())
+    save("05-findings-report.png", page_image(pdf["report"], 1, 150).body().trim())
     n = pages(pdf["annotated"])
     save("06-annotated-copy.png", stack([page_image(pdf["annotated"], 1, 80).body().trim().top(0.55),
                                          page_image(pdf["annotated"], n, 80).body().trim()]))

@@ -59,3 +59,20 @@ def test_own_variant_elsewhere_needs_templates_option(tmp_path, monkeypatch) -> 
     assert json.loads(ok.stdout)[0]["template_id"] == "guizhou-duyun"
     bad = runner.invoke(app, ["--templates", str(tmp_path / "nowhere"), "verify", str(returned)])
     assert bad.exit_code == 2 and "nowhere" in bad.output
+
+
+def test_build_and_init_data_find_own_variant_by_id(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _variant(tmp_path / "templates")
+    runner = CliRunner()
+    built = runner.invoke(app, ["build", "guizhou-duyun", "--out", "blank"])
+    assert built.exit_code == 0, built.output
+    assert (tmp_path / "blank" / "guizhou-duyun.xlsx").exists()
+    assert runner.invoke(app, ["init-data", "guizhou-duyun", "--out", "d.xlsx"]).exit_code == 0
+    missing = runner.invoke(app, ["build", "no-such-id", "--out", "blank"])
+    assert missing.exit_code == 1 and "PosixPath" not in missing.output and "no-such-id" in missing.output
+
+
+def test_missing_return_is_reported_not_ticked(tmp_path) -> None:
+    r = CliRunner().invoke(app, ["verify", str(tmp_path / "gone.xlsx")])
+    assert r.exit_code == 2 and "R001" in r.stdout and "✓" not in r.stdout

@@ -95,9 +95,7 @@ def build(
 ) -> None:
     """Build the workbook of each template, or one pre-filled workbook per department.
 
-    With --data departments.xlsx (sheets 单位, 指标, 项目; see `jixiao init-data`) every good
-    department row becomes DIR/<编码>_<名称>.xlsx; bad rows are reported by file, row and
-    column and the others still build. Exit 1 when anything failed.
+    With --data departments.xlsx (sheets 单位, 指标, 项目; see `jixiao init-data`), every good department row becomes DIR/<编码>_<名称>.xlsx; bad rows are reported by file, row and column and the others still build. Exit 1 when anything failed.
     """
     if data is not None and data.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".xls", ".et", ".ods"):
         if len(templates) != 1:
@@ -255,8 +253,7 @@ def verify_many(files: list[Path], *, jobs: int | None = None) -> list[Verificat
     existing = [(i, p) for i, p in enumerate(files) if p.exists()]
     for i, p in enumerate(files):
         if not p.exists():
-            err.print(f"{p}: 文件不存在 (no such file)")
-            results[i] = Verification(p, [], unreadable=True)
+            results[i] = verify_file(p)  # R001: the file does not exist
     workers = jobs or os.cpu_count() or 1
     with Progress(console=err, transient=True, disable=len(existing) < 2) as progress:
         task = progress.add_task("核查 verifying", total=len(existing))
@@ -297,9 +294,10 @@ def verify(
                 out.print(f"✓ {escape(str(r.path))} — {r.status}（无问题）")
                 continue
             table = Table("code", "severity", "sheet", "cell", "message", title=f"{escape(str(r.path))} — {r.status}")
-            table.columns[2].overflow = "fold"
-            table.columns[4].overflow = "fold"
-            table.columns[4].min_width = 30
+            for column in table.columns:
+                column.overflow = "fold"  # wrap, never cut
+            table.columns[2].max_width = 12
+            table.columns[4].ratio = 1  # the message takes the room that is left
             for f in r.findings:
                 table.add_row(f.code, f.severity, escape(f.sheet or ""), f.cell or "", escape(f.message_zh))
             out.print(table)
@@ -412,8 +410,9 @@ def status(
     for column in table.columns:
         column.overflow = "fold"
     for r in rows:
+        sent = r.version is not None  # 未交: no counts to show
         table.add_row(r.department_code, r.department_name, r.status, str(r.version or ""),
-                      str(r.error_count), str(r.warning_count))
+                      str(r.error_count) if sent else "", str(r.warning_count) if sent else "")
     out.print(table)
 
 
@@ -426,8 +425,8 @@ def export(
 ) -> None:
     """Export the latest return of every department (flat rows) as CSV or JSON.
 
-    CSV is UTF-8 with a byte-order mark, so Excel and WPS open the Chinese correctly; the
-    fixed columns (department, status, version ...) come first, then record.* sorted.
+    CSV is UTF-8 with a byte-order mark, so Excel and WPS open the Chinese correctly;
+    the fixed columns (department, status, version ...) come first, then record.* sorted.
     """
     import csv
     import io
@@ -441,7 +440,8 @@ def export(
         text = json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"
     else:
         fixed = [k for k in (rows[0] if rows else {}) if not k.startswith("record.")]
-        columns = fixed + sorted({k for row in rows for k in row} - set(fixed))
+        natural = [(re.sub(r"\d+", lambda m: m.group().zfill(6), k), k) for k in {k for row in rows for k in row}]
+        columns = fixed + [k for _, k in sorted(natural) if k not in fixed]  # zt_ind2 before zt_ind11
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
         writer.writeheader()

@@ -16,7 +16,7 @@ import jinja2
 from pydantic import ValidationError
 
 from .model import Template
-from .paths import template_search_path, templates_dir
+from .paths import template_search_path
 from .yamlload import Located, Mark, YamlError, load
 
 
@@ -57,16 +57,18 @@ def deep_merge(base: Any, override: Any) -> Any:
 
 
 def find_template(name: str | Path, folder: Path | None = None) -> Path:
-    """A template by path, or by id among the shipped variants (or in ``folder``)."""
+    """A template by path, or by id in ``folder`` or along the template search path
+    ($JIXIAO_TEMPLATES, ./templates, the shipped folder)."""
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.exists():
         return path
-    folder = folder or templates_dir()
-    candidate = folder / f"{name}.yaml"
-    if candidate.exists():
-        return candidate
-    known = sorted(p.stem for p in folder.glob("*.yaml"))
-    raise FileNotFoundError(f"template {name!r} not found; known: {', '.join(known)}")
+    folders = [folder] if folder else template_search_path()
+    for f in folders:
+        candidate = f / f"{name}.yaml"
+        if candidate.exists():
+            return candidate
+    known = sorted({p.stem for f in folders for p in f.glob("*.yaml")})
+    raise FileNotFoundError(f"模板 {str(name)!r} 不存在 (template not found); known: {', '.join(known)}")
 
 
 @dataclass

@@ -307,9 +307,11 @@ def _completeness(ret: Return, computed: dict[str, Any], out: list[Finding]) -> 
 
 def _prefill_changes(ret: Return, out: list[Finding]) -> None:
     """Figures the bureau pre-filled that the department changed: a warning asking why."""
-    for name, sent in sorted(ret.record.prefill.items()):
-        if name.startswith("_") or name not in ret.layout.by_name:
-            continue
+    layout = ret.layout
+    sheet_order = {s.name: i for i, s in enumerate(layout.sheets)}
+    named = [(k, v) for k, v in ret.record.prefill.items() if not k.startswith("_") and k in layout.by_name]
+    for name, sent in sorted(named, key=lambda kv: (sheet_order.get(layout.cell(kv[0]).sheet, 0),
+                                                    layout.cell(kv[0]).row, layout.cell(kv[0]).col)):
         now = ret.record.values.get(name)
         if now == sent or is_number(now) and is_number(sent) and same_at_digits(now, sent, 9):
             continue
