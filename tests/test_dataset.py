@@ -308,6 +308,9 @@ def test_init_data_then_fill_then_build(tmp_path) -> None:
     assert ret.layout.cell("xm5_ind1_name").value == "项目五指标"
     assert ret.layout.cell("zt_ind1_name").value == "整体指标"
     assert ret.layout.cell("jc_staff_quota").role == "input"
+    # The cross-sheet check of 项目支出 adds up every project sheet, all five (xm* in the template).
+    cross = next(c for c in ret.layout.computed() if c.rule == "CHK_FUNDS_SUM" and "xm1_fund_total_actual" in c.args["parts"])
+    assert cross.args["parts"] == [f"xm{k}_fund_total_actual" for k in range(1, 6)]
 
 
 def test_project_only_template_needs_project_names(tmp_path) -> None:

@@ -12,6 +12,7 @@ computed cell with the Python references. Neither side guesses cell addresses.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import math
@@ -887,7 +888,11 @@ def _build_cross_checks(lb: _LayoutBuilder) -> None:
     row = max((c.row for c in panel_cells), default=0) + 1
     for i, chk in enumerate(lb.t.cross_checks):
         sb.put(row, col - 1, chk.label, style="panel_label")
-        cell = sb.computed(row, col, f"cross_{i + 1}", "CHK_FUNDS_SUM", {"total": chk.total, "parts": list(chk.parts)},
+        # A part with * (xm*_fund_total_actual) means that cell on every copy of a sheet, so
+        # a department with five projects is checked against all five.
+        parts = [n for p in chk.parts for n in
+                 ([p] if "*" not in p else [c for c in lb.layout.by_name if fnmatch.fnmatchcase(c, p)])]
+        cell = sb.computed(row, col, f"cross_{i + 1}", "CHK_FUNDS_SUM", {"total": chk.total, "parts": parts},
                            {"label": chk.label, "tolerance": 0.01}, style="panel_value", value_type="text",
                            label=chk.label)
         first.panel.append(cell.name)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ T120    the template passes every check above but still cannot be laid out
 from __future__ import annotations
 
 import difflib
+import fnmatch
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,7 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
     for ci, check in enumerate(t.cross_checks):
         for name in [check.total, *check.parts]:
             sheet_id = name.split("_", 1)[0]
-            if sheet_id not in sheet_ids:
+            if not any(fnmatch.fnmatchcase(sid, sheet_id) for sid in sheet_ids):
                 out.append(_problem(lt, ("cross_checks", ci), "T112",
                                     f"跨表校验引用了未知单元格 {name!r} (unknown cell name)"))
     return out
