@@ -22,5 +22,7 @@ test: system-deps install-test
 	$(PYTHON) -m ruff check generator tests
 	$(PYTHON) -m pytest
 
+# Province-scale bench (2,000 departments; ~10 min on 2 cores): rewrites bench/RESULTS.md.
+# Smaller: make bench BENCH_ARGS="--n 200 --lo 5"
 bench: install
-	$(PYTHON) -m bench
+	$(PYTHON) -m bench $(BENCH_ARGS)

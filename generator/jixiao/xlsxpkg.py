@@ -5,6 +5,14 @@ part of the package, with the standard library only (`zipfile` + `xml.parsers.ex
 cell values *and* formulas at once, styles (cell locking), sheet protection, merges,
 data validations, defined names, document properties, macro and external-link flags.
 
+Speed: the big parts (sheets, the workbook with its defined names, shared strings,
+``app.xml``) are parsed by expat straight into an element tree through the C
+``TreeBuilder`` (no Python call per element) and walked with the very handlers of the
+streaming pass; plain cells, data validations, defined names and subtrees no handler
+looks at are taken whole. Parts over :data:`TREE_MAX_BYTES`, or with more possible
+elements than the budget has left, stream; any failure on the tree is retried streaming,
+so every refusal and every unusual file gives exactly the streaming pass's result.
+
 Safety (the files come from outside):
 
 * the input is classified by its magic bytes before anything is decompressed: an empty
@@ -52,6 +60,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote
+from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
 __all__ = [
@@ -799,6 +808,72 @@ def _run_expat(
 
 _CHUNK = 1 << 16
 
+#: Parts up to this size (uncompressed) are parsed into a tree by expat calling the C
+#: TreeBuilder directly, then walked (see :meth:`_Reader.either`); larger ones stream.
+TREE_MAX_BYTES = 16 * MiB
+
+
+def _parse_tree(data: bytes) -> Element:
+    """``data`` parsed into an element tree by expat with the same refusals as
+    :func:`_run_expat` (no DOCTYPE, no entities); expat errors propagate."""
+    p = expat.ParserCreate(namespace_separator="}")
+    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    p.StartDoctypeDeclHandler = _refuse_doctype
+    p.EntityDeclHandler = _refuse_entity
+    p.UnparsedEntityDeclHandler = _refuse_entity
+    p.NotationDeclHandler = _refuse_entity
+    p.ExternalEntityRefHandler = _refuse_external
+    p.buffer_text = True
+    p.buffer_size = 1 << 16
+    tb = TreeBuilder()
+    p.StartElementHandler = tb.start
+    p.EndElementHandler = tb.end
+    p.CharacterDataHandler = tb.data
+    p.Parse(data, True)
+    return tb.close()
+
+
+def _replay(
+    root: Element,
+    start: Callable[[str, dict[str, str]], None],
+    end: Callable[[str], None],
+    chars: Callable[[str], None] | None,
+    fast: Callable[[Element], bool] | None = None,
+) -> None:
+    """Call ``start``/``chars``/``end`` for the tree exactly as expat would have called
+    them while streaming the same part (document order; text before a child, then the
+    child, then its tail). ``fast(el)`` may take over a child element whole: it returns
+    True when it did everything the events of that subtree would have done."""
+    start(root.tag, root.attrib)
+    if chars is not None and root.text:
+        chars(root.text)
+    stack = [(root, iter(root))]
+    while stack:
+        el, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            end(el.tag)
+            if stack and chars is not None and el.tail:
+                chars(el.tail)
+            continue
+        if fast is not None and fast(child):
+            if chars is not None and child.tail:
+                chars(child.tail)
+            continue
+        start(child.tag, child.attrib)
+        if chars is not None and child.text:
+            chars(child.text)
+        stack.append((child, iter(child)))
+
+
+def _count(el: Element) -> int:
+    """Elements in a subtree (itself included)."""
+    n = 0
+    for _ in el.iter():
+        n += 1
+    return n
+
 
 def _local(name: str) -> str:
     return name[name.rfind("}") + 1 :]
@@ -1004,6 +1079,13 @@ def _vt_value(vt: str, text: str) -> Any:
     return text
 
 
+#: Local names a sheet handler reacts to (elements whose start or end changes its state).
+_SHEET_HANDLED = frozenset({
+    "c", "v", "f", "row", "is", "t", "rPh", "mergeCell", "col", "dataValidation", "formula1",
+    "formula2", "sqref", "sheetProtection", "protectedRange", "dimension",
+})
+
+
 class _Reader:
     def __init__(self, zf: zipfile.ZipFile, budget: _Budget) -> None:
         self.zf = zf
@@ -1049,6 +1131,41 @@ class _Reader:
         info = self.zf.getinfo(name)
         return _CappedReader(self.zf.open(info), info.file_size, self.budget, name)
 
+    def either(self, name: str, run: Callable[[Element | None], Any]) -> Any:
+        """``run(tree)`` over the part parsed into a tree when it is small enough, else
+        (and whenever that fails in any way) ``run(None)``, which streams the part with
+        the budget as it was: the tree only makes the usual case faster, every refusal
+        and every result of an unusual file is the streaming pass's own."""
+        budget = self.budget
+        saved = (budget.bytes, budget.elements, budget.cells)
+        try:
+            root = self._tree(name)
+            if root is not None:
+                return run(root)
+        except Exception:  # noqa: BLE001 - the streaming pass decides what is wrong
+            pass
+        budget.bytes, budget.elements, budget.cells = saved
+        return run(None)
+
+    def _tree(self, name: str) -> Element | None:
+        """The part as an element tree, or None when it is too big for one (bytes, or
+        more possible elements than the element budget has left)."""
+        info = self.zf.getinfo(name)
+        if info.file_size > TREE_MAX_BYTES:
+            return None
+        stream = self.open(name)
+        chunks = []
+        while True:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        data = b"".join(chunks)
+        # Every element starts with "<": a bound on the elements, checked before building.
+        if data.count(b"<") > self.budget.max_elements - self.budget.elements:
+            return None
+        return _parse_tree(data)
+
     def read_small(self, name: str, cap: int = 4096) -> bytes:
         with self.zf.open(name) as fh:
             return fh.read(cap)
@@ -1059,9 +1176,15 @@ class _Reader:
         start: Callable[[str, dict[str, str]], None],
         end: Callable[[str], None],
         chars: Callable[[str], None] | None = None,
+        *,
+        root: Element | None = None,
+        fast: Callable[[Element, str], int] | None = None,
     ) -> None:
         """Parse a part, calling ``start``/``end`` with *local* element names, under the
-        package's element budget."""
+        package's element budget. With ``root`` (the part's tree, see :meth:`either`)
+        the same events are replayed from the tree, and ``fast(el, local_name)`` may
+        take a child element whole, returning how many elements it took (0: it did not).
+        """
         budget = self.budget
         tags: dict[str, str] = {}
 
@@ -1077,7 +1200,26 @@ class _Reader:
         def end_local(tag: str) -> None:
             end(tags.get(tag) or _local(tag))
 
-        _run_expat(self.open(name), name, start_local, end_local, chars)
+        if root is None:
+            _run_expat(self.open(name), name, start_local, end_local, chars)
+            return
+
+        def fast_local(el: Element) -> bool:
+            if fast is None:
+                return False
+            tag = el.tag
+            ln = tags.get(tag)
+            if ln is None:
+                ln = tags[tag] = _local(tag)
+            n = fast(el, ln)
+            if not n:
+                return False
+            budget.elements += n
+            if budget.elements > budget.max_elements:
+                raise budget.too_big()
+            return True
+
+        _replay(root, start_local, end_local, chars, fast_local)
 
     def rels(self, part: str) -> list[_Rel]:
         name = self.find(_rels_name(part))
@@ -1113,6 +1255,9 @@ class _Reader:
 
     def text_leaves(self, name: str) -> dict[str, str]:
         """Top-level simple elements of a properties part: local name -> text."""
+        return self.either(name, lambda root: self._text_leaves(name, root))
+
+    def _text_leaves(self, name: str, root: Element | None) -> dict[str, str]:
         out: dict[str, str] = {}
         depth = 0
         buf: list[str] | None = None
@@ -1133,7 +1278,15 @@ class _Reader:
             if buf is not None:
                 buf.append(data)
 
-        self.parse(name, start, end, chars)
+        def fast(el: Element, _ln: str) -> int:
+            # Below the top-level elements nothing is kept: a whole subtree at once.
+            nonlocal buf
+            if depth < 2:
+                return 0
+            buf = None
+            return _count(el)
+
+        self.parse(name, start, end, chars, root=root, fast=fast)
         return out
 
     def custom_properties(self, name: str) -> dict[str, CustomProperty]:
@@ -1167,6 +1320,9 @@ class _Reader:
     # ---- workbook level
 
     def workbook(self, name: str) -> dict[str, Any]:
+        return self.either(name, lambda root: self._workbook(name, root))
+
+    def _workbook(self, name: str, root: Element | None) -> dict[str, Any]:
         sheets: list[dict[str, str | None]] = []
         names: list[DefinedName] = []
         calc: dict[str, str] = {}
@@ -1221,11 +1377,32 @@ class _Reader:
             if buf is not None:
                 buf.append(data)
 
-        self.parse(name, start, end, chars)
+        def fast(el: Element, ln: str) -> int:
+            # A defined name without child elements: its start, text and end at once.
+            nonlocal dn_attrs, buf
+            if ln != "definedName" or len(el):
+                return 0
+            a = el.attrib
+            local_id = a.get("localSheetId")
+            names.append(
+                DefinedName(
+                    a.get("name", ""),
+                    el.text or "",
+                    _int(local_id, "localSheetId") if local_id is not None else None,
+                    _bool(a.get("hidden")),
+                )
+            )
+            dn_attrs, buf = None, None
+            return 1
+
+        self.parse(name, start, end, chars, root=root, fast=fast)
         info.update(sheets=sheets, names=names, calc=calc)
         return info
 
     def shared_strings(self, name: str) -> list[str]:
+        return self.either(name, lambda root: self._shared_strings(name, root))
+
+    def _shared_strings(self, name: str, root: Element | None) -> list[str]:
         budget = self.budget
         strings: list[str] = []
         limit = budget.max_cells
@@ -1269,7 +1446,36 @@ class _Reader:
             if capture is not None:
                 capture.append(data)
 
-        _run_expat(self.open(name), name, start, end, chars)
+        def fast(el: Element) -> bool:
+            # A plain <si>: only <t> children without children of their own.
+            nonlocal elements
+            if capture is not None or buf is not None or rph:
+                return False
+            tag = el.tag
+            ln = tags.get(tag)
+            if ln is None:
+                ln = tags[tag] = _local(tag)
+            if ln != "si":
+                return False
+            texts = []
+            for child in el:
+                ctag = child.tag
+                cl = tags.get(ctag)
+                if cl is None:
+                    cl = tags[ctag] = _local(ctag)
+                if cl != "t" or len(child):
+                    return False
+                texts.append(child.text or "")
+            elements += 1 + len(texts)
+            strings.append(_unescape("".join(texts)))
+            if len(strings) > limit:
+                raise budget.too_big()
+            return True
+
+        if root is None:
+            _run_expat(self.open(name), name, start, end, chars)
+        else:
+            _replay(root, start, end, chars, fast)
         budget.elements = elements
         return strings
 
@@ -1325,7 +1531,19 @@ class _Reader:
         sst: list[str],
         xf_locked: list[bool],
     ) -> dict[str, Any]:
-        """One streaming pass over a sheet part; returns the pieces of a SheetData."""
+        """One pass over a sheet part; returns the pieces of a SheetData."""
+        return self.either(name, lambda root: self._sheet(name, sst, xf_locked, root))
+
+    def _sheet(
+        self,
+        name: str,
+        sst: list[str],
+        xf_locked: list[bool],
+        root: Element | None,
+    ) -> dict[str, Any]:
+        """Streams the part (``root`` None) or walks its tree: the same events, the same
+        handlers; in the tree, plain cells and subtrees no handler looks at are taken
+        whole (``fast``)."""
         budget = self.budget
         max_cells = budget.max_cells
         max_elements = budget.max_elements
@@ -1362,6 +1580,37 @@ class _Reader:
         def locked_of(style: int) -> bool:
             return xf_locked[style] if 0 <= style < n_xf else True
 
+        def begin_cell(a: dict[str, str]) -> None:
+            """What ``<c>`` starts: its address, type and style; its buffers emptied."""
+            nonlocal col, in_cell, c_ref, c_row, c_col, c_style, c_type
+            nonlocal v_buf, f_buf, f_attrs, is_buf
+            in_cell = True
+            r = a.get("r")
+            if r:
+                try:
+                    c_ref, c_row, c_col = _cell_key(r)
+                except ValueError:
+                    raise _malformed(
+                        f"{name} 中的单元格地址无效：{r[:20]!r}", f"bad cell ref {r[:20]!r}"
+                    ) from None
+            else:
+                if row == 0 or col >= MAX_COL:
+                    raise _malformed(
+                        f"{name} 中有缺少地址的单元格", f"cell without ref in {name}"
+                    )
+                c_row, c_col = row, col + 1
+                c_ref = make_ref(c_row, c_col)
+            col = c_col
+            c_type = a.get("t", "n")
+            s = a.get("s")
+            try:
+                c_style = int(s) if s else 0
+            except ValueError:
+                raise _malformed(
+                    f"样式序号无效：{s[:20]!r}", f"bad style index {s[:20]!r}"
+                ) from None
+            v_buf = f_buf = f_attrs = is_buf = None
+
         def start(tag: str, a: dict[str, str]) -> None:
             nonlocal elements, row, col, in_cell, c_ref, c_row, c_col, c_style, c_type
             nonlocal v_buf, f_buf, f_attrs, is_buf, in_is, rph, capture, dv
@@ -1374,32 +1623,7 @@ class _Reader:
             if ln == "c":
                 if in_cell:
                     raise _malformed(f"{name} 中单元格嵌套", f"nested <c> in {name}")
-                in_cell = True
-                r = a.get("r")
-                if r:
-                    try:
-                        c_ref, c_row, c_col = _cell_key(r)
-                    except ValueError:
-                        raise _malformed(
-                            f"{name} 中的单元格地址无效：{r[:20]!r}", f"bad cell ref {r[:20]!r}"
-                        ) from None
-                else:
-                    if row == 0 or col >= MAX_COL:
-                        raise _malformed(
-                            f"{name} 中有缺少地址的单元格", f"cell without ref in {name}"
-                        )
-                    c_row, c_col = row, col + 1
-                    c_ref = make_ref(c_row, c_col)
-                col = c_col
-                c_type = a.get("t", "n")
-                s = a.get("s")
-                try:
-                    c_style = int(s) if s else 0
-                except ValueError:
-                    raise _malformed(
-                        f"样式序号无效：{s[:20]!r}", f"bad style index {s[:20]!r}"
-                    ) from None
-                v_buf = f_buf = f_attrs = is_buf = None
+                begin_cell(a)
             elif ln == "v":
                 if in_cell:
                     capture = v_buf = []
@@ -1558,7 +1782,86 @@ class _Reader:
                 ref, value, formula, c_style, locked_of(c_style), t, ftype, fref, si, c_row, c_col
             )
 
-        _run_expat(self.open(name), name, start, end, chars)
+        def fast(el: Element) -> bool:
+            """Take a whole child element when its events can be done at once: a plain
+            cell (only ``<v>``/``<f>`` children, each once, without children of their
+            own), or a subtree holding no element any handler reacts to."""
+            nonlocal elements, in_cell, v_buf, f_buf, f_attrs, dv
+            if capture is not None or in_cell:
+                return False
+            tag = el.tag
+            ln = tags.get(tag)
+            if ln is None:
+                ln = tags[tag] = _local(tag)
+            if ln == "c":
+                v_el = f_el = None
+                for child in el:
+                    ctag = child.tag
+                    cl = tags.get(ctag)
+                    if cl is None:
+                        cl = tags[ctag] = _local(ctag)
+                    if cl == "v" and v_el is None and not len(child):
+                        v_el = child
+                    elif cl == "f" and f_el is None and not len(child):
+                        f_el = child
+                    else:
+                        return False
+                elements += 1 + len(el)
+                begin_cell(el.attrib)
+                if f_el is not None:
+                    f_attrs = f_el.attrib
+                    text = f_el.text
+                    f_buf = [text] if text else []
+                if v_el is not None:
+                    text = v_el.text
+                    v_buf = [text] if text else []
+                finish_cell()
+                in_cell = False
+                return True
+            if ln == "dataValidation":
+                # Its start, its formula1/formula2/sqref children (text only) and its end.
+                parts = []
+                for child in el:
+                    ctag = child.tag
+                    cl = tags.get(ctag)
+                    if cl is None:
+                        cl = tags[ctag] = _local(ctag)
+                    if cl not in ("formula1", "formula2", "sqref") or len(child):
+                        return False
+                    parts.append((cl, child.text or ""))
+                a = el.attrib
+                item: dict[str, Any] = {
+                    "attrs": a,
+                    "formula1": None,
+                    "formula2": None,
+                    "sqref": a.get("sqref"),
+                    "source": "x14" if "/2009/9/main}" in tag else "main",
+                    "buf": None,
+                }
+                for cl, text in parts:
+                    item[cl] = text
+                elements += 1 + len(parts)
+                validations.append(_validation(item))
+                dv = None
+                return True
+            if ln in _SHEET_HANDLED:
+                return False
+            n = 0
+            for sub in el.iter():
+                stag = sub.tag
+                sl = tags.get(stag)
+                if sl is None:
+                    sl = tags[stag] = _local(stag)
+                if sl in _SHEET_HANDLED:
+                    return False
+                n += 1
+            elements += n
+            return True
+
+        if root is None:
+            _run_expat(self.open(name), name, start, end, chars)
+        else:
+            _replay(root, start, end, chars, fast)
         budget.elements = elements
         budget.cells = ncells
 

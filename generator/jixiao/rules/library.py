@@ -13,6 +13,7 @@ Python from cell values, under one id:
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,63 @@ def _excel_string(text: str) -> str:
     return '"' + str(text).replace('"', '""') + '"'
 
 
+_SCALARS = (str, int, float, bool, type(None))
+#: Entries kept per rule in each memo (formula shapes, parameter sets); beyond, no caching.
+_MEMO_LIMIT = 4096
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable key for a parameter value, its type included (True is not 1, 50.0 not 50).
+
+    ``None`` when the value cannot be keyed (then nothing is memoized for it).
+    """
+    if isinstance(value, list):
+        items = tuple(_freeze(x) for x in value)
+        return None if None in items else (list, items)
+    if type(value) in _SCALARS:
+        return (type(value), value)
+    return None
+
+
+#: reprs of parameter dicts already seen to hold plain values only (see _params_key).
+_PLAIN_REPRS: set[str] = set()
+
+
+def _params_key(params: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    """A memo key for a parameter dict: its keys, values and value types when all are
+    hashable, else its repr when every leaf is a plain YAML value (text, number, bool,
+    None, list); ``None`` when it cannot be keyed."""
+    if not params:
+        return ()
+    if type(params) is not dict:
+        return None
+    values = tuple(params.values())
+    key = (tuple(params), values, tuple(map(type, values)))
+    try:
+        hash(key)
+    except TypeError:
+        text = repr(params)
+        if text not in _PLAIN_REPRS:
+            if any(_freeze(v) is None for v in values):
+                return None
+            if len(_PLAIN_REPRS) < _MEMO_LIMIT:
+                _PLAIN_REPRS.add(text)
+        return ("repr", text)
+    if any(type(v) not in _SCALARS for v in values):
+        return None
+    return key
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a memoized parameter value that the caller may keep (lists are new)."""
+    return [_fresh(x) for x in value] if isinstance(value, list) else value
+
+
+#: Placeholder for the k-th cell reference while a formula's shape is rendered once.
+_SLOT = "\x00{}\x01"
+_SLOT_RE = re.compile("\x00([0-9]+)\x01")
+
+
 @dataclass(frozen=True)
 class Rule:
     """One scoring or check rule: its Excel template and its Python reference."""
@@ -58,26 +116,46 @@ class Rule:
     defaults: dict[str, Any] = field(hash=False)
     template: jinja2.Template = field(hash=False, repr=False)
 
-    @property
+    @functools.cached_property
     def list_args(self) -> frozenset[str]:
         """Arguments that take a list of cells (declared as ``name[]``)."""
         return frozenset(a[:-2] for a in self.args if a.endswith("[]"))
 
-    @property
+    @functools.cached_property
     def arg_names(self) -> tuple[str, ...]:
         return tuple(a.removesuffix("[]") for a in self.args)
+
+    def __post_init__(self) -> None:
+        # Memos (not fields): parameter sets, and each formula shape rendered once.
+        object.__setattr__(self, "_params_memo", {})
+        object.__setattr__(self, "_shape_memo", {})
 
     def params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """The rule's parameters: defaults updated by ``overrides`` (unknown keys refused).
 
         Whole floats become ints, so a weight of 50.0 reads "50" in formulas and messages.
+        The result is the caller's own (a new dict, new lists), memoized by value.
         """
-        merged = dict(self.defaults)
-        for key, value in (overrides or {}).items():
-            if key not in merged:
-                raise RuleLibraryError(f"rule {self.id} has no parameter {key!r}")
-            merged[key] = value
-        return {k: _whole(v) for k, v in merged.items()}
+        merged, nested = self._merged(overrides)
+        return {k: _fresh(v) for k, v in merged.items()} if nested else dict(merged)
+
+    def _merged(self, overrides: dict[str, Any] | None) -> tuple[dict[str, Any], bool]:
+        """The memoized parameters (shared: read, never change them) and whether any
+        value is a list."""
+        key = _params_key(overrides)
+        memo: dict[Any, tuple[dict[str, Any], bool]] = self._params_memo  # type: ignore[attr-defined]
+        hit = memo.get(key) if key is not None else None
+        if hit is None:
+            merged = dict(self.defaults)
+            for k, value in (overrides or {}).items():
+                if k not in merged:
+                    raise RuleLibraryError(f"rule {self.id} has no parameter {k!r}")
+                merged[k] = value
+            merged = {k: _whole(v) for k, v in merged.items()}
+            hit = (merged, any(isinstance(v, list) for v in merged.values()))
+            if key is not None and len(memo) < _MEMO_LIMIT:
+                memo[key] = hit
+        return hit
 
     def excel(self, refs: dict[str, Any], params: dict[str, Any] | None = None) -> str:
         """The formula (with a leading ``=``) over cell references.
@@ -85,8 +163,61 @@ class Rule:
         ``refs`` maps each argument to an A1 reference; a list argument maps to a list
         of references (joined with commas; ``<name>_ranges`` and ``<name>_list`` give
         the template the parts).
+
+        A template only places references, never inspects them, so each shape (the
+        parameters and the length of each list) is rendered once with placeholders and
+        later formulas of that shape are the placeholders filled in. The first formula
+        of a shape is also rendered in full and compared: a shape that does not agree
+        is never memoized.
         """
-        context: dict[str, Any] = dict(self.params(params))
+        pkey = _params_key(params)
+        if pkey is None:
+            return self._render(refs, params)
+        flat: list[str] = []
+        lengths: list[int] = []
+        list_args = self.list_args
+        for name in self.arg_names:
+            ref = refs[name]
+            if name in list_args:
+                flat.extend(ref)
+                lengths.append(len(ref))
+            else:
+                flat.append(ref)
+                lengths.append(-1)
+        key = (pkey, tuple(lengths))
+        memo: dict[Any, tuple[list[str], list[tuple[int, int]]] | None] = self._shape_memo  # type: ignore[attr-defined]
+        shape = memo.get(key, False)
+        if shape is False:
+            full = self._render(refs, params)
+            shape = self._shape(lengths, params)
+            if shape is not None and _fill(shape, flat) != full:
+                shape = None
+            if len(memo) < _MEMO_LIMIT:
+                memo[key] = shape
+            return full
+        if shape is None:
+            return self._render(refs, params)
+        return _fill(shape, flat)
+
+    def _shape(self, lengths: list[int], params: dict[str, Any] | None) -> tuple[list[str], list[tuple[int, int]]] | None:
+        """The formula rendered over placeholders, split into literal text and slots."""
+        refs: dict[str, Any] = {}
+        k = 0
+        for name, n in zip(self.arg_names, lengths, strict=True):
+            if n < 0:
+                refs[name] = _SLOT.format(k)
+                k += 1
+            else:
+                refs[name] = [_SLOT.format(k + j) for j in range(n)]
+                k += n
+        pieces = _SLOT_RE.split(self._render(refs, params))
+        slots = [(i, int(pieces[i])) for i in range(1, len(pieces), 2)]
+        if any(slot >= k for _, slot in slots):
+            return None
+        return pieces, slots
+
+    def _render(self, refs: dict[str, Any], params: dict[str, Any] | None) -> str:
+        context: dict[str, Any] = dict(self._merged(params)[0])
         for name in self.arg_names:
             ref = refs[name]
             if name in self.list_args:
@@ -99,7 +230,15 @@ class Rule:
 
     def compute(self, values: dict[str, Any], params: dict[str, Any] | None = None) -> Any:
         """What the formula shows for these cell values (``None`` for an empty cell)."""
-        return REFERENCES[self.id](values, self.params(params))
+        return REFERENCES[self.id](values, dict(self._merged(params)[0]))
+
+
+def _fill(shape: tuple[list[str], list[tuple[int, int]]], flat: list[str]) -> str:
+    pieces, slots = shape
+    out = list(pieces)
+    for i, slot in slots:
+        out[i] = flat[slot]
+    return "".join(out)
 
 
 def _environment(rules: dict[str, dict[str, Any]]) -> jinja2.Environment:
