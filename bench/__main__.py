@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     unused = sum(max(0, 3 - k) for k in projects)
     off = {i for i, (_, _, v) in enumerate(data)
            if abs(v["zt_fund_general_actual"] + v["zt_fund_nontax_actual"] - v["zt_fund_total_actual"]) > 0.005}
-    odd = {i for i, k in enumerate(projects) if k in (0, 4, 5)}
+    odd = {i for i, k in enumerate(projects) if k == 0}  # 项目支出 spent, but no project form to add up
     lines += [
         "", "## Findings over all returns", "",
         f"- Status: {', '.join(f'{k} {v}' for k, v in sorted(status.items()))}.",
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
                                                       for c, k in sorted(codes.items())) + ".",
         f"- Expected from the data: V301 for the 3 signature fields of each of the {unused} project sheets "
         f"nobody uses (every form has at least 3): {3 * unused} expected; CHK_FUNDS_SUM in every return "
-        f"with 0 or 4-5 projects (the template's cross-check adds up 项目支出表 1-3 only) or with funds "
+        f"with 0 projects (项目支出 spent but no project form; the cross-check adds up every 项目支出表) or with funds "
         f"that do not add up: {len(odd | off)} expected; ROW_REASON_MISSING where a careless department "
         f"left out reasons.",
         "", "## Baselines", "",

@@ -194,7 +194,7 @@ def department_dataset(n: int, seed: int = 2023) -> list[tuple[str, dict[str, An
         off = 10.0 if rng.random() < 0.03 else 0.0  # funds that do not add up
         typed |= {"zt_fund_general_actual": round(spent - 0.23 + off, 2), "zt_fund_nontax_actual": 0.23,
                   "zt_fund_basic_actual": round(spent - project_spent, 2), "zt_fund_project_actual": project_spent}
-        # Project amounts split so the cross-checks of xm1..xm3 agree when there are <= 3.
+        # Project amounts split so the cross-check over every project sheet (xm*) agrees.
         shares = _split(1.0, max(projects, 1), rng) if projects else []
         for k, rows in enumerate(xm):
             sid = f"xm{k + 1}"
