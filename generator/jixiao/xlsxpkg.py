@@ -763,6 +763,22 @@ def _refuse_external(*_args: Any) -> int:
     raise _Refuse("R010")
 
 
+def _guarded_parser() -> Any:
+    """An expat parser, namespace-aware (``uri}local`` names), that refuses any DTD: the
+    DOCTYPE hook fires before an entity could be declared, and the entity, notation and
+    external-entity hooks refuse too (belt and braces)."""
+    p = expat.ParserCreate(namespace_separator="}")
+    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    p.StartDoctypeDeclHandler = _refuse_doctype
+    p.EntityDeclHandler = _refuse_entity
+    p.UnparsedEntityDeclHandler = _refuse_entity
+    p.NotationDeclHandler = _refuse_entity
+    p.ExternalEntityRefHandler = _refuse_external
+    p.buffer_text = True
+    p.buffer_size = 1 << 16
+    return p
+
+
 def _run_expat(
     stream: Any,
     part: str,
@@ -773,15 +789,7 @@ def _run_expat(
     """Parse ``stream`` with expat, namespace-aware (``uri}local`` names), refusing any
     DTD: the DOCTYPE hook fires before an entity could be declared, and the entity,
     notation and external-entity hooks refuse too (belt and braces)."""
-    p = expat.ParserCreate(namespace_separator="}")
-    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    p.StartDoctypeDeclHandler = _refuse_doctype
-    p.EntityDeclHandler = _refuse_entity
-    p.UnparsedEntityDeclHandler = _refuse_entity
-    p.NotationDeclHandler = _refuse_entity
-    p.ExternalEntityRefHandler = _refuse_external
-    p.buffer_text = True
-    p.buffer_size = 1 << 16
+    p = _guarded_parser()
     p.StartElementHandler = start
     p.EndElementHandler = end
     if chars is not None:
@@ -816,15 +824,7 @@ TREE_MAX_BYTES = 16 * MiB
 def _parse_tree(data: bytes) -> Element:
     """``data`` parsed into an element tree by expat with the same refusals as
     :func:`_run_expat` (no DOCTYPE, no entities); expat errors propagate."""
-    p = expat.ParserCreate(namespace_separator="}")
-    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    p.StartDoctypeDeclHandler = _refuse_doctype
-    p.EntityDeclHandler = _refuse_entity
-    p.UnparsedEntityDeclHandler = _refuse_entity
-    p.NotationDeclHandler = _refuse_entity
-    p.ExternalEntityRefHandler = _refuse_external
-    p.buffer_text = True
-    p.buffer_size = 1 << 16
+    p = _guarded_parser()
     tb = TreeBuilder()
     p.StartElementHandler = tb.start
     p.EndElementHandler = tb.end
