@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from . import model
 from .amounts import InconsistentTotalError, balance_rounding, round_half_up
-from .layout import COPIES_KEY, DEPARTMENT_KEY, INDICATORS_KEY, Cell, build_layout
+from .layout import COPIES_KEY, DEPARTMENT_KEY, INDICATORS_KEY, Cell, build_layout, sheet_copy_id
 from .targets import parse_target
 from .templates import LoadedTemplate
 from .xlsxpkg import column_letters
@@ -195,12 +195,12 @@ class DataSchema:
         layout = build_layout(lt)
         project_spec = next((s for s in t.sheets if isinstance(s, model.SelfEvaluationSheet)
                              and any(f.key == PROJECT_KEY for f in s.header)), None)
-        project_sids = set()
+        project_sids: set[str] = set()
+        first_project = None
         if project_spec is not None:
-            many = project_spec.count > 1
-            project_sids = {f"{project_spec.id}{n}" if many else project_spec.id
+            project_sids = {sheet_copy_id(project_spec.id, n, project_spec.count)
                             for n in range(1, project_spec.count + 1)}
-        first_project = (f"{project_spec.id}1" if project_spec.count > 1 else project_spec.id) if project_spec else None
+            first_project = sheet_copy_id(project_spec.id, 1, project_spec.count)
 
         dept_cols: list[Column] = [
             Column("单位编码", "code", required=True, note="单位编码，每个单位唯一；生成的表格以“编码_名称”命名。",
@@ -291,12 +291,10 @@ def _data_column(cell: Cell, key: str, sheet: str, *, project: bool) -> Column |
 
 def _qualify_duplicates(cols: list[Column], layout: Any) -> None:
     """Headers that repeat across sheets get the sheet's name in front (基础数据表·联系电话)."""
-    seen: dict[str, int] = {}
-    for c in cols:
-        seen[_norm(_split_unit(c.header)[0])] = seen.get(_norm(_split_unit(c.header)[0]), 0) + 1
+    keys = [_norm(_split_unit(c.header)[0]) for c in cols]
     names = {s.id: s.name for s in layout.sheets}
     for i, c in enumerate(cols):
-        if c.sheet and seen[_norm(_split_unit(c.header)[0])] > 1:
+        if c.sheet and keys.count(keys[i]) > 1:
             sheet_name = names.get(c.sheet) or names.get(f"{c.sheet}1", c.sheet)
             cols[i] = Column(f"{sheet_name}·{c.header}", c.kind, c.key, c.sheet, c.required, c.max_length,
                              c.note, c.example)
@@ -700,15 +698,12 @@ class _Reader:
             if not name:
                 self.problem(bound, n, npos, "D103", "error", "缺少单位名称", "missing 单位名称", code)
                 ok = False
-            elif len(name) > 100:
-                self.problem(bound, n, npos, "D107", "error", "单位名称超过 100 个字", "name longer than 100", code)
-                ok = False
             else:
-                col = bound.columns[npos][0]
                 try:
-                    self._check_text(bound, n, npos, col, name, code)
-                except _Bad as bad:  # pragma: no cover - length checked above
+                    self._check_text(bound, n, npos, bound.columns[npos][0], name, code)
+                except _Bad as bad:  # D107: longer than the column's max_length
                     self.problem(bound, n, npos, bad.code, "error", bad.zh, bad.en, code)
+                    ok = False
             values = self._values(bound, n, cells, lambda sid: sid, code)
             if values is None or not ok:
                 continue
@@ -720,7 +715,7 @@ class _Reader:
             self.order.append(dept)
         self.known_codes = set(codes)
 
-    def _owner(self, bound: _Bound, n: int, cells: list[Any], table: str) -> Department | None:
+    def _owner(self, bound: _Bound, n: int, cells: list[Any]) -> Department | None:
         pos, raw = bound.cell(cells, "code")
         code = _text(raw)
         if code.startswith(_EXAMPLE_PREFIX):
@@ -747,7 +742,7 @@ class _Reader:
             if code in self.by_code and title:
                 self.project_total[code] = self.project_total.get(code, 0) + 1
         for n, cells in bound.table.rows:
-            dept = self._owner(bound, n, cells, "项目")
+            dept = self._owner(bound, n, cells)
             if dept is None:
                 continue
             pos, raw = bound.cell(cells, "project")
@@ -778,13 +773,12 @@ class _Reader:
 
     def _project_sid(self, index: int, code: str) -> str:
         """Sheet id of the department's ``index``-th project: the layout's own naming rule."""
-        spec = self.schema.project_spec
         count = max(self.schema.project_count, self.project_total.get(code, 0))
-        return f"{spec}{index}" if count > 1 else f"{spec}"
+        return sheet_copy_id(self.schema.project_spec or "", index, count)
 
     def indicators(self, bound: _Bound) -> None:
         for n, cells in bound.table.rows:
-            dept = self._owner(bound, n, cells, "指标")
+            dept = self._owner(bound, n, cells)
             if dept is None:
                 continue
             if not self._indicator(bound, n, cells, dept):

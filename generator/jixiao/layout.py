@@ -330,8 +330,8 @@ class _LayoutBuilder:
             placed[index] = []
             copies = self.copies(spec)
             for n in range(1, copies + 1):
-                many = isinstance(spec, model.SelfEvaluationSheet) and (spec.count > 1 or copies > 1)
-                sid = f"{spec.id}{n}" if many else spec.id
+                many = copies > 1
+                sid = sheet_copy_id(spec.id, n, copies)
                 name = self.lt.render_text(spec.name, n=n)
                 if many and "{{" not in spec.name:
                     name = f"{name}{n}"
@@ -374,6 +374,15 @@ class _LayoutBuilder:
                 if (d.get("level1"), d.get("level2")) not in known.get(sheet_id, set()):
                     raise ValueError(f"pre-filled indicator {d.get('name')!r}: sheet {sheet_id!r} has no "
                                      f"{d.get('level1')} / {d.get('level2')}")
+
+
+def sheet_copy_id(spec_id: str, n: int, copies: int) -> str:
+    """The id of copy ``n`` of a sheet: ``xm1``, ``xm2`` … when there are several, else ``xm``.
+
+    >>> sheet_copy_id("xm", 2, 3), sheet_copy_id("xm", 1, 1)
+    ('xm2', 'xm')
+    """
+    return f"{spec_id}{n}" if copies > 1 else spec_id
 
 
 #: Pre-fill keys that shape the layout (not cell values): the reader rebuilds the same form.

@@ -95,9 +95,7 @@ class Record:
             else:
                 data = json.loads(text)
             return cls.from_dict(data)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise ValueError(f"{path}: not a jixiao record: {exc}") from None
-        except Exception as exc:  # yaml.YAMLError and friends
+        except Exception as exc:  # JSON/YAML syntax, wrong shape: one message naming the file
             raise ValueError(f"{path}: not a jixiao record: {exc}") from None
 
 
