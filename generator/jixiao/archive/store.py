@@ -62,6 +62,7 @@ import enum
 import hashlib
 import json
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -358,10 +359,30 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     try:
         cur.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-        cur.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+        _set_wal(cur)
         cur.execute("PRAGMA foreign_keys = ON")
     finally:
         cur.close()
+
+
+def _set_wal(cur: Any) -> None:
+    """WAL mode (readers never block the writer), which the database file keeps once set.
+
+    Switching needs an exclusive lock and SQLite answers "database is locked" at once, not
+    after busy_timeout, when another connection holds a lock: two collects opening a new
+    archive together hit that. So the mode is read first (WAL already: nothing to do) and
+    the switch is retried until the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
