@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the real-engine and archive tests need:
-# LibreOffice Calc (headless) with CJK fonts, poppler for PDF->PNG, and a PostgreSQL server.
-# Idempotent: does nothing when everything is already there.
+# Installs every Debian package the tests, the bench and the docs scripts use:
+#   libreoffice-calc-nogui  soffice: recalculates, converts to PDF (tests/engine_util.py, bench)
+#   python3-uno             typing into forms through LibreOffice's dispatcher (tests/uno_fill.py);
+#                           --no-install-recommends leaves it out, so it is named here
+#   fonts-noto-cjk          Chinese glyphs in rendered PDFs/PNGs and in Chromium screenshots
+#   poppler-utils           pdfinfo / pdftotext / pdftoppm (print checks, docs pictures)
+#   postgresql              a real PostgreSQL server for the archive tests (tests/pg.py)
+# Idempotent: each package is checked with dpkg, not by a command on PATH, so a machine
+# that has soffice from elsewhere still gets python3-uno.
 set -euo pipefail
+packages=(libreoffice-calc-nogui python3-uno fonts-noto-cjk poppler-utils postgresql)
 need=()
-command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
-[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
-command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+for p in "${packages[@]}"; do
+  dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
 if [ ${#need[@]} -eq 0 ]; then
   echo "system deps: already installed"
   exit 0

@@ -40,6 +40,7 @@ def _layouts():
     yield build_layout(lt, growth_form(40)[1])
 
 
+@pytest.mark.slow
 def test_bench_end_to_end(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
     lo = 1 if available() else 0

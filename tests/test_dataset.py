@@ -157,6 +157,7 @@ def batch(tmp_path_factory):
     return folder, data, out, result
 
 
+@pytest.mark.slow
 def test_300_departments_exactly_the_good_ones_build(batch) -> None:
     folder, data, out, result = batch
     assert result.exit_code == 1, result.output  # bad rows: non-zero exit, the good ones built
@@ -172,6 +173,7 @@ def test_300_departments_exactly_the_good_ones_build(batch) -> None:
         assert f"departments.xlsx 指标!{column}{_ind_row(i)} {code}" in result.output
 
 
+@pytest.mark.slow
 def test_bad_rows_reported_by_row_and_column(batch) -> None:
     _, data, _, _ = batch
     ds = read_dataset(DataSchema.for_template(load_template(GUIZHOU)), data)
@@ -186,6 +188,7 @@ def test_csv_in_gbk_reports_the_same_rows(tmp_path) -> None:
     assert {d.code for d in ds.buildable} == expected_good()
 
 
+@pytest.mark.slow
 def test_prefilled_values_and_declared_rows(batch) -> None:
     _, _, out, _ = batch
     i = 5
@@ -219,6 +222,7 @@ def test_prefilled_values_and_declared_rows(batch) -> None:
     assert v.prefill["_department"]["code"] == _code(i)
 
 
+@pytest.mark.slow
 def test_formula_like_names_are_plain_text(batch) -> None:
     _, _, out, result = batch
     for i, text in FORMULA_NAMES.items():
@@ -230,6 +234,7 @@ def test_formula_like_names_are_plain_text(batch) -> None:
         assert "HYPERLINK" not in sheet and "<f>+86" not in sheet  # a string, never a formula
 
 
+@pytest.mark.slow
 def test_existing_files_are_skipped_then_forced_byte_identical(batch, tmp_path) -> None:
     folder, data, out, _ = batch
     sample = sorted(out.glob("*.xlsx"))[:3]

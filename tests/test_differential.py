@@ -535,6 +535,10 @@ def _describe(case: Case, sheet: str, got: Any, expected: Any, error: str | None
             f"formula {formula}")
 
 
+# The setup generates and recalculates >34,000 examples (~15 s): a CI test, not a quick-loop one.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     require(available(), "LibreOffice")

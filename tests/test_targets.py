@@ -262,7 +262,7 @@ def test_seed_targets(seed: str, expected: Target) -> None:
 
 
 def test_seed_table_covers_the_domain_list() -> None:
-    """The target spellings listed in DOMAIN.md are all in the seed table."""
+    """The target spellings of the domain primer (shared/DOMAIN.md, "How targets are written") are all in the seed table."""
     domain = [
         "≥300份", "≥ 5 次", "≥95%", "=100%", "≤100%", "≤100 万元", "人均≤2000 元", "3000 元/个",
         "1个", "13个", "962.44万元", "2023 年年底", "2022年12月底", "根据实际工作需要录用",

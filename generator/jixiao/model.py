@@ -60,7 +60,7 @@ class RuleChoice(Strict):
 
 
 class Scoring(Strict):
-    """The variant's scoring choices (see DOMAIN.md, "The same rules elsewhere")."""
+    """The variant's scoring choices (see docs/templates.md, "scoring")."""
 
     mode: Literal["computed", "declared"] = "computed"
     total_weight: float = 100

@@ -4,7 +4,7 @@ A rule renders its Excel formula from cell references and computes the same valu
 Python from cell values, under one id:
 
 >>> rule = library()["RATIO_POSITIVE"]
->>> rule.excel({"target": "E12", "actual": "G12", "weight": "I12"})[:40]
+>>> rule.excel({"target": "E12", "actual": "G12", "weight": "I12"})[:41]
 '=IF(AND(ISNUMBER(E12),ISNUMBER(G12),ISNUM'
 >>> rule.compute({"target": 300, "actual": 250, "weight": 5})
 4.17
