@@ -6,10 +6,12 @@
 #   fonts-noto-cjk          Chinese glyphs in rendered PDFs/PNGs and in Chromium screenshots
 #   poppler-utils           pdfinfo / pdftotext / pdftoppm (print checks, docs pictures)
 #   postgresql              a real PostgreSQL server for the archive tests (tests/pg.py)
+#   chromium                Debian's browser, driven by Playwright (executable_path) in the
+#                           `jixiao serve` end-to-end tests; never `playwright install`
 # Idempotent: each package is checked with dpkg, not by a command on PATH, so a machine
 # that has soffice from elsewhere still gets python3-uno.
 set -euo pipefail
-packages=(libreoffice-calc-nogui python3-uno fonts-noto-cjk poppler-utils postgresql)
+packages=(libreoffice-calc-nogui python3-uno fonts-noto-cjk poppler-utils postgresql chromium)
 need=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
