@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from pydantic import ValidationError
 
+from . import safe_text
 from .model import Template
 from .paths import template_search_path
 from .yamlload import Located, Mark, YamlError, load
@@ -80,16 +80,13 @@ class LoadedTemplate:
     chain: list[Located]  # the file itself first, then the variants it extends
 
     def render_text(self, text: str, **extra: Any) -> str:
-        """Render display text with the template's params (and ``extra``) through jinja2.
+        """Render display text with the template's params (and ``extra``), sandboxed (safe_text).
 
         >>> t = load_template("guizhou-zhengti")
         >>> t.render_text("（{{ year }}年度）")
         '（2023年度）'
         """
-        if "{" not in text:
-            return text
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-        return env.from_string(text).render({**self.template.params, **extra})
+        return safe_text.render(text, {**self.template.params, **extra})
 
 
 def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Located]]:

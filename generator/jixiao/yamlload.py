@@ -42,6 +42,7 @@ class Located:
     marks: dict[Path_, Mark]
     key_marks: dict[Path_, Mark]
     source: str
+    nodes: int = 0  # nodes constructed so far, aliases counted each time they are expanded
 
     def mark(self, path: Path_) -> Mark:
         """The closest known position for ``path`` (walking up to a parent if needed).
@@ -66,8 +67,17 @@ def _m(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+#: Most nodes one document may expand to. Aliases make a small file expand exponentially
+#: (the "billion laughs" shape: 600 bytes, 10^9 nodes); every node counts, aliases each time.
+MAX_NODES = 200_000
+
+
 def _construct(node: yaml.Node, path: Path_, located: Located, loader: yaml.SafeLoader) -> Any:
     located.marks[path] = _m(node)
+    located.nodes += 1
+    if located.nodes > MAX_NODES:
+        raise YamlError(located.source, _m(node),
+                        f"T001 YAML 展开后超过 {MAX_NODES} 个节点（别名过多？）(YAML expands to too many nodes)")
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -103,6 +113,17 @@ def loads(text: str, source: Path | str = "<string>") -> Located:
     finally:
         loader.dispose()
     return located
+
+
+def load_data(text: str, source: Path | str = "<string>") -> Any:
+    """Plain data from YAML text, with the same node budget as templates (records, tables).
+
+    >>> load_data("a: [1, 2]")
+    {'a': [1, 2]}
+    >>> load_data("a: &x [1, 2]\\nb: [*x, *x]")
+    {'a': [1, 2], 'b': [[1, 2], [1, 2]]}
+    """
+    return loads(text, source).data
 
 
 def load(path: Path) -> Located:
