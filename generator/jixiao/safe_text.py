@@ -62,9 +62,9 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*" and isinstance(left, int) and isinstance(right, (str, list, tuple)):
             left, right = right, left
-        if operator == "*" and isinstance(left, (str, list, tuple)) and isinstance(right, int):
-            if len(left) * right > MAX_OUTPUT:
-                raise UnsafeText(f"模板文本渲染结果过长：超过 {MAX_OUTPUT} 个字符")
+        if (operator == "*" and isinstance(left, (str, list, tuple)) and isinstance(right, int)
+                and len(left) * right > MAX_OUTPUT):
+            raise UnsafeText(f"模板文本渲染结果过长：超过 {MAX_OUTPUT} 个字符")
         return super().call_binop(context, operator, left, right)
 
 
