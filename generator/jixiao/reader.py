@@ -183,8 +183,8 @@ def extract(layout: Layout, pkg: Package) -> tuple[dict[str, Any], list[Finding]
             if cell.value_type in LENIENT and not c.ok:
                 c = type(c)(raw.strip() or None)  # qualitative text: kept as typed, no finding
             if c.note:
-                message = (V.V201 if c.ok else V.V202).format(label=cell.label, address=cell.address, note=c.note,
-                                                              typed=raw)
+                message = (V.V201 if c.ok else V.V202).format(label=cell.label, address=cell.address,
+                                                              note=c.note[0], note_en=c.note[1])
                 findings.append(Finding.of(message, cell.sheet, cell.address, cell.name or "",
                                            {"typed": raw, "read": c.value}))
             value = c.value

@@ -66,10 +66,15 @@ V110 = Code("V110", "warning", "文件引用了其他工作簿（未读取），
 
 # -- values read: what the department typed
 
-V201 = Code("V201", "warning", "{label}（{address}）：{note}", "{label} ({address}): typed {typed!r} read as a number",
-            ("label", "address", "note", "typed"))
-V202 = Code("V202", "error", "{label}（{address}）：{note}，请填写数字", "{label} ({address}): typed {typed!r} is not a number",
-            ("label", "address", "note", "typed"))
+V201 = Code("V201", "warning", "{label}（{address}）：{note}", "{label} ({address}): typed {note_en}",
+            ("label", "address", "note", "note_en"))
+V202 = Code("V202", "error", "{label}（{address}）：{note}，请填写数字", "{label} ({address}): typed {note_en}",
+            ("label", "address", "note", "note_en"))
+#: The notes of V201 and V202: how a number cell's typed text was read (:mod:`jixiao.coerce`).
+TYPED_NUMBER = Text("“{typed}”按数字 {number} 读取", "{typed!r} read as {number}", ("typed", "number"))
+TYPED_BLANK = Text("“{typed}”按空白处理", "{typed!r} read as empty", ("typed",))
+TYPED_TEXT = Text("“{typed}”不是数字", "{typed!r} is not a number", ("typed",))
+TYPED_BOOL = Text("逻辑值不是数字", "a boolean is not a number")
 
 # -- completeness, dates, pre-filled figures
 
