@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from .codes import verify as V
+
 _EMPTY = {"", "—", "——", "-", "--", "－", "/", "无", "空", "n/a", "N/A", "……", "..."}
 _UNITS = ("万元", "元", "分", "%", "％", "人次", "人", "次", "个", "份", "册", "天")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -18,10 +20,10 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 @dataclass(frozen=True)
 class Coerced:
-    """A converted value, and a note when the typed text had to be interpreted."""
+    """A converted value, and a note (Chinese, English) when the typed text had to be interpreted."""
 
     value: Any
-    note: str | None = None
+    note: tuple[str, str] | None = None
     ok: bool = True
 
 
@@ -38,12 +40,12 @@ def coerce_number(raw: Any) -> Coerced:
     if raw is None:
         return Coerced(None)
     if isinstance(raw, bool):
-        return Coerced(None, "逻辑值不是数字", ok=False)
+        return Coerced(None, V.TYPED_BOOL.format(), ok=False)
     if isinstance(raw, int | float):
         return Coerced(float(raw))
     text = unicodedata.normalize("NFKC", str(raw)).strip()
     if text in _EMPTY:
-        return Coerced(None, f"“{raw}”按空白处理" if text else None)
+        return Coerced(None, V.TYPED_BLANK.format(typed=raw) if text else None)
     body = text.replace(",", "").replace(" ", "")
     percent = False
     for unit in _UNITS:
@@ -55,5 +57,5 @@ def coerce_number(raw: Any) -> Coerced:
         value = float(body)
         if percent:
             value = round(value / 100, 12)
-        return Coerced(value, f"“{raw}”按数字 {value:g} 读取")
-    return Coerced(raw, f"“{raw}”不是数字", ok=False)
+        return Coerced(value, V.TYPED_NUMBER.format(typed=raw, number=f"{value:g}"))
+    return Coerced(raw, V.TYPED_TEXT.format(typed=raw), ok=False)

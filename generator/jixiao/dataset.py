@@ -39,6 +39,8 @@ from typing import Any, Literal
 
 from . import model
 from .amounts import InconsistentTotalError, balance_rounding, round_half_up
+from .codes import Message, Severity
+from .codes import data as D
 from .layout import COPIES_KEY, DEPARTMENT_KEY, INDICATORS_KEY, Cell, build_layout, sheet_copy_id
 from .targets import parse_target
 from .templates import LoadedTemplate
@@ -46,13 +48,14 @@ from .xlsxpkg import column_letters
 
 Kind = Literal["code", "name", "project", "text", "money", "date", "longtext", "level1", "level2",
                "indicator", "target", "weight", "unit", "direction"]
-Severity = Literal["error", "warning"]
 Table = Literal["单位", "指标", "项目"]
 
 #: Header fields that carry the department's name (every sheet's copy is pre-filled).
 NAME_KEYS = ("department", "unit", "dept_name")
 #: Header field keys that make a self-evaluation sheet a project sheet (one copy per project).
 PROJECT_KEY = "project"
+#: Projects one department may list (D206 beyond).
+MAX_PROJECTS = 50
 _WAN = "万元"
 _YUAN = "元"
 _EXAMPLE_PREFIX = "示例"
@@ -96,6 +99,13 @@ class DataProblem:
     column: str = ""  # letter
     header: str = ""
     department: str = ""
+
+    @classmethod
+    def of(cls, message: Message, file: str = "", table: str = "", row: int = 0, column: str = "",
+           header: str = "", department: str = "") -> DataProblem:
+        """The problem a catalogue message describes, at its place."""
+        return cls(message.code, message.severity, message.zh, message.en, file, table, row, column, header,
+                   department)
 
     @property
     def where(self) -> str:
@@ -331,8 +341,7 @@ def _read_csv(path: Path) -> list[RawTable]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise DataFileError(DataProblem("D001", "error", "无法识别文件编码，请另存为 UTF-8 CSV", "unknown encoding",
-                                        str(path)))
+        raise DataFileError(DataProblem.of(D.D001_ENCODING.format(), str(path)))
     # The delimiter is read from the header line only: csv.Sniffer guesses the quoting from
     # the data and is fooled by a quoted cell such as "=HYPERLINK(""http://x"",""点击"")".
     header = text.split("\n", 1)[0]
@@ -349,8 +358,7 @@ def _read_xlsx(path: Path) -> list[RawTable]:
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise DataFileError(DataProblem("D001", "error", "无法打开此 Excel 文件，请确认是 .xlsx 格式且未加密",
-                                        f"cannot open workbook: {exc}", str(path))) from None
+        raise DataFileError(DataProblem.of(D.D001_WORKBOOK.format(error=exc), str(path))) from None
     try:
         tables = []
         for ws in wb.worksheets:
@@ -379,14 +387,13 @@ def read_tables(path: str | Path) -> list[RawTable]:
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
-        raise DataFileError(DataProblem("D001", "error", "文件不存在", "no such file", str(path)))
+        raise DataFileError(DataProblem.of(D.D001_NO_FILE.format(), str(path)))
     if suffix == ".csv":
         return _read_csv(path)
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
-    hint = "请在 Excel/WPS 中另存为 .xlsx 或 .csv" if suffix in (".xls", ".et", ".ods") else "只支持 .xlsx 和 .csv"
-    raise DataFileError(DataProblem("D001", "error", f"不支持的文件类型 {suffix or '(无扩展名)'}，{hint}",
-                                    f"unsupported file type {suffix!r}: save as .xlsx or .csv", str(path)))
+    code = D.D001_LEGACY_TYPE if suffix in (".xls", ".et", ".ods") else D.D001_FILE_TYPE
+    raise DataFileError(DataProblem.of(code.format(suffix=suffix or D.NO_SUFFIX), str(path)))
 
 
 _CODE_ALIASES = {"单位编码", "单位代码", "编码", "预算单位编码", "部门编码"}
@@ -422,9 +429,9 @@ def _classify(table: RawTable) -> Table | None:
 
 
 class _Bad(Exception):
-    def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.code, self.zh, self.en = code, zh, en
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.en)
+        self.message = message
 
 
 def _text(value: Any) -> str:
@@ -443,22 +450,20 @@ def _decimal(value: Any, what: str) -> Decimal | None:
     if value is None or isinstance(value, str) and not value.strip():
         return None
     if isinstance(value, bool):
-        raise _Bad("D104", f"“{what}”应为数字，不是逻辑值", f"{what}: a boolean is not a number")
+        raise _Bad(D.D104_BOOL.format(what=what))
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise _Bad("D104", f"“{what}”应为数字", f"{what}: not a finite number")
+            raise _Bad(D.D104_NOT_FINITE.format(what=what))
         return Decimal(str(value))
     text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").replace(" ", "")
     if text.startswith("="):
-        raise _Bad("D104", f"“{what}”是公式“{value}”，请复制后“粘贴为数值”",
-                   f"{what}: a formula {value!r}; paste it as a value")
+        raise _Bad(D.D104_FORMULA.format(what=what, value=value))
     if not _NUM.match(text):
-        raise _Bad("D104", f"“{what}”应为数字，不是“{value}”（单位写在表头，不要写在单元格里）",
-                   f"{what}: not a number: {value!r}")
+        raise _Bad(D.D104_WITH_UNIT.format(what=what, value=value))
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        raise _Bad("D104", f"“{what}”应为数字", f"{what}: not a number: {value!r}") from None
+        raise _Bad(D.D104.format(what=what, value=value)) from None
 
 
 # ---------------------------------------------------------------------------- reading the data set
@@ -497,15 +502,12 @@ def _bind(table: RawTable, columns: list[Column], which: Table, problems: list[D
         letter = column_letters(i + 1)
         if col is None:
             close = difflib.get_close_matches(_norm(base), [_norm(_split_unit(c.header)[0]) for c in columns], n=1)
-            hint = f"，是否应为“{close[0]}”？" if close else ""
-            problems.append(DataProblem("D003", "warning", f"表头“{header}”不是此模板的列，已忽略{hint}",
-                                        f"unknown column {header!r} ignored", table.file, table.name or which,
-                                        table.header_row, letter, header))
+            message = D.D003_GUESS.format(header=header, guess=close[0]) if close else D.D003.format(header=header)
+            problems.append(DataProblem.of(message, table.file, table.name or which, table.header_row, letter, header))
             continue
         if col.header in seen:
-            problems.append(DataProblem("D004", "error", f"列“{header}”重复，只读取第一列",
-                                        f"column {header!r} appears twice; only the first is read",
-                                        table.file, table.name or which, table.header_row, letter, header))
+            problems.append(DataProblem.of(D.D004.format(header=header), table.file, table.name or which,
+                                           table.header_row, letter, header))
             continue
         seen.add(col.header)
         if unit is not None and not col.money:
@@ -513,10 +515,8 @@ def _bind(table: RawTable, columns: list[Column], which: Table, problems: list[D
         bound[i] = (col, unit or (_WAN if col.money else None))
     missing = [c.header for c in columns if c.required and c.header not in seen]
     if missing:
-        raise DataFileError(DataProblem(
-            "D002", "error", f"{which}表缺少必需的列：{'、'.join(missing)}（可用 jixiao init-data 生成带表头的空表）",
-            f"{which} table lacks required column(s): {', '.join(missing)}", table.file, table.name or which,
-            table.header_row))
+        message = D.D002_COLUMNS.format(table=which, columns="、".join(missing), columns_en=", ".join(missing))
+        raise DataFileError(DataProblem.of(message, table.file, table.name or which, table.header_row))
     return _Bound(table, bound)
 
 
@@ -539,13 +539,11 @@ def read_dataset(schema: DataSchema, path: str | Path, *, indicators: str | Path
             if which is None or which in tables and wanted is None:
                 continue
             if which == "项目" and not schema.projects:
-                problems.append(DataProblem("D005", "warning", "此模板没有项目表，“项目”表已忽略",
-                                            "the template has no project sheet; table ignored", t.file, t.name))
+                problems.append(DataProblem.of(D.D005.format(), t.file, t.name))
                 continue
             tables[which] = t
     if "单位" not in tables:
-        raise DataFileError(DataProblem("D002", "error", "找不到“单位”表（表头须有“单位编码”“单位名称”）",
-                                        "no department table (headers 单位编码, 单位名称)", str(path)))
+        raise DataFileError(DataProblem.of(D.D002_NO_TABLE.format(), str(path)))
     reader = _Reader(schema, problems)
     reader.departments(_bind(tables["单位"], schema.departments, "单位", problems))
     if "项目" in tables:
@@ -566,12 +564,11 @@ class _Reader:
         self.project_total: dict[str, int] = {}
         self.known_codes: set[str] = set()
 
-    def problem(self, bound: _Bound, row: int, pos: int, code: str, severity: Severity, zh: str, en: str,
-                department: str = "") -> None:
+    def problem(self, bound: _Bound, row: int, pos: int, message: Message, department: str = "") -> None:
         t = bound.table
         header = t.headers[pos] if 0 <= pos < len(t.headers) else ""
-        self.problems.append(DataProblem(code, severity, zh, en, t.file, t.name or "", row,
-                                         column_letters(pos + 1) if pos >= 0 else "", header, department))
+        self.problems.append(DataProblem.of(message, t.file, t.name or "", row,
+                                            column_letters(pos + 1) if pos >= 0 else "", header, department))
 
     def _values(self, bound: _Bound, n: int, cells: list[Any], sheet_of: Any, code: str) -> dict[str, Any] | None:
         """Typed values of one row's form columns by defined name; None when the row has an error."""
@@ -590,7 +587,7 @@ class _Reader:
                     if amount is None:
                         continue
                     if amount < 0:
-                        raise _Bad("D105", f"“{header}”不能为负数（{raw}）", f"{header}: negative amount {raw}")
+                        raise _Bad(D.D105.format(header=header, value=raw))
                     money[name] = (pos, amount, unit or _WAN)
                 else:
                     text = _text(raw)
@@ -600,18 +597,16 @@ class _Reader:
                     out[name] = text
             except _Bad as bad:
                 ok = False
-                self.problem(bound, n, pos, bad.code, "error", bad.zh, bad.en, code)
+                self.problem(bound, n, pos, bad.message, code)
         out.update(self._money(bound, n, money, sheet_of, code))
         return out if ok else None
 
     def _check_text(self, bound: _Bound, n: int, pos: int, col: Column, text: str, code: str) -> None:
         header = bound.table.headers[pos]
         if col.max_length and len(text) > col.max_length:
-            raise _Bad("D107", f"“{header}”超过 {col.max_length} 个字", f"{header}: longer than {col.max_length}")
+            raise _Bad(D.D107.format(header=header, max_length=col.max_length))
         if text[:1] in ("=", "+", "@") or text[:1] == "-" and len(text) > 1 and not text[1:2].isdigit():
-            self.problem(bound, n, pos, "D108", "warning",
-                         f"“{header}”以“{text[:1]}”开头，像公式；已按纯文本写入表格",
-                         f"{header}: {text!r} looks like a formula; written as plain text", code)
+            self.problem(bound, n, pos, D.D108.format(header=header, first=text[:1], text=text), code)
 
     def _money(self, bound: _Bound, n: int, money: dict[str, tuple[int, Decimal, str]], sheet_of: Any,
                code: str) -> dict[str, float]:
@@ -628,10 +623,8 @@ class _Reader:
                 result = balance_rounding(amounts[1:], amounts[0])
             except InconsistentTotalError as exc:
                 pos = money[names[0]][0]
-                self.problem(bound, n, pos, "D302", "warning",
-                             f"各分项合计 {exc.parts_sum} 元与总额 {exc.total} 元不一致（差 {exc.difference} 元），"
-                             "按各自金额换算，表格自检会提示", f"parts add up to {exc.parts_sum}, total is {exc.total}",
-                             code)
+                self.problem(bound, n, pos, D.D302_YUAN.format(parts=exc.parts_sum, total=exc.total,
+                                                               difference=exc.difference), code)
                 done.update(names)  # reported once, in 元
                 continue
             out[names[0]] = result.total
@@ -640,9 +633,8 @@ class _Reader:
             for adj in result.adjustments:
                 part = names[adj.index + 1]
                 pos = money[part][0]
-                self.problem(bound, n, pos, "D301", "warning",
-                             f"舍位平衡：{bound.table.headers[pos]} 换算为 {adj.after} 万元（四舍五入为 {adj.before}），"
-                             "使各分项之和等于合计", f"balanced rounding: {adj.before} -> {adj.after} 万元", code)
+                self.problem(bound, n, pos, D.D301.format(header=bound.table.headers[pos], after=adj.after,
+                                                          before=adj.before), code)
             done.update(names)
         for name, (pos, amount, unit) in money.items():
             if name in out:
@@ -650,9 +642,8 @@ class _Reader:
             wan = amount / Decimal(10000) if unit == _YUAN else amount
             rounded = round_half_up(wan, _MONEY_DIGITS)
             if unit == _WAN and rounded != wan:
-                self.problem(bound, n, pos, "D303", "warning",
-                             f"“{bound.table.headers[pos]}”{amount} 超过两位小数，已四舍五入为 {rounded} 万元",
-                             f"{amount} rounded to {rounded} 万元", code)
+                self.problem(bound, n, pos, D.D303.format(header=bound.table.headers[pos], amount=amount,
+                                                          rounded=rounded), code)
             out[name] = rounded
         # 万元 figures (or mixed units) that do not add up: the form's self-check would be red
         # the day it arrives, so the bureau hears it first.
@@ -664,10 +655,8 @@ class _Reader:
             gap = sum((out[x] for x in names[1:]), Decimal(0)) - out[names[0]]
             if gap:
                 pos = money[names[0]][0]
-                self.problem(bound, n, pos, "D302", "warning",
-                             f"分项合计 {out[names[0]] + gap} 万元与“{bound.table.headers[pos]}”{out[names[0]]} 万元不一致"
-                             f"（差 {gap}），表格自检会提示", f"parts add up to {out[names[0]] + gap}, "
-                             f"total is {out[names[0]]} (difference {gap})", code)
+                self.problem(bound, n, pos, D.D302.format(parts=out[names[0]] + gap, header=bound.table.headers[pos],
+                                                          total=out[names[0]], difference=gap), code)
         return {k: float(v) for k, v in out.items()}
 
     # -- the three tables
@@ -681,7 +670,7 @@ class _Reader:
             if code.startswith(_EXAMPLE_PREFIX):
                 continue  # init-data's example row
             if not code:
-                self.problem(bound, n, pos, "D101", "error", "缺少单位编码", "missing 单位编码")
+                self.problem(bound, n, pos, D.D101.format())
                 continue
             codes.setdefault(code, []).append(n)
             rows.append((n, cells, code))
@@ -689,20 +678,19 @@ class _Reader:
             pos, _ = bound.cell(cells, "code")
             if len(codes[code]) > 1:
                 others = "、".join(str(r) for r in codes[code] if r != n)
-                self.problem(bound, n, pos, "D102", "error", f"单位编码 {code} 重复（另见第 {others} 行），无法确定用哪一行",
-                             f"duplicate 单位编码 {code} (also row {others})", code)
+                self.problem(bound, n, pos, D.D102.format(code=code, others=others), code)
                 continue
             npos, raw_name = bound.cell(cells, "name")
             name = _text(raw_name)
             ok = True
             if not name:
-                self.problem(bound, n, npos, "D103", "error", "缺少单位名称", "missing 单位名称", code)
+                self.problem(bound, n, npos, D.D103.format(), code)
                 ok = False
             else:
                 try:
                     self._check_text(bound, n, npos, bound.columns[npos][0], name, code)
                 except _Bad as bad:  # D107: longer than the column's max_length
-                    self.problem(bound, n, npos, bad.code, "error", bad.zh, bad.en, code)
+                    self.problem(bound, n, npos, bad.message, code)
                     ok = False
             values = self._values(bound, n, cells, lambda sid: sid, code)
             if values is None or not ok:
@@ -724,15 +712,13 @@ class _Reader:
         if dept is None:
             if code in self.known_codes:  # the department row itself is bad: already reported
                 return None
-            self.problem(bound, n, pos, "D201", "error",
-                         f"单位编码“{code}”不在“单位”表中" if code else "缺少单位编码",
-                         f"单位编码 {code!r} is not in the department table", code)
+            self.problem(bound, n, pos, D.D201.format(code=code) if code else D.D201_NO_CODE.format(), code)
             return None
         return dept
 
-    def _fail(self, dept: Department, where: str) -> None:
+    def _fail(self, dept: Department, table: Table, row: int) -> None:
         dept.ok = False
-        self.failed_rows.setdefault(dept.code, []).append(where)
+        self.failed_rows.setdefault(dept.code, []).append(D.ROW_OF_TABLE.format(table=table, row=row))
 
     def projects(self, bound: _Bound) -> None:
         assert self.schema.project_spec is not None
@@ -749,24 +735,23 @@ class _Reader:
             title = _text(raw)
             mine = self.projects_of.setdefault(dept.code, [])
             if not title:
-                self.problem(bound, n, pos, "D204", "error", "缺少项目名称", "missing 项目名称", dept.code)
-                self._fail(dept, f"项目表第 {n} 行")
+                self.problem(bound, n, pos, D.D204_PROJECT.format(), dept.code)
+                self._fail(dept, "项目", n)
                 continue
             if title in mine:
-                self.problem(bound, n, pos, "D206", "error", f"项目“{title}”重复", f"duplicate project {title!r}",
-                             dept.code)
-                self._fail(dept, f"项目表第 {n} 行")
+                self.problem(bound, n, pos, D.D206.format(title=title), dept.code)
+                self._fail(dept, "项目", n)
                 continue
-            if len(mine) >= 50:
-                self.problem(bound, n, pos, "D206", "error", "一个单位最多 50 个项目", "at most 50 projects", dept.code)
-                self._fail(dept, f"项目表第 {n} 行")
+            if len(mine) >= MAX_PROJECTS:
+                self.problem(bound, n, pos, D.D206_TOO_MANY.format(limit=MAX_PROJECTS), dept.code)
+                self._fail(dept, "项目", n)
                 continue
             mine.append(title)
             index = len(mine)
             sid = self._project_sid(index, dept.code)
             values = self._values(bound, n, cells, lambda _spec, sid=sid: sid, dept.code)
             if values is None:
-                self._fail(dept, f"项目表第 {n} 行")
+                self._fail(dept, "项目", n)
                 continue
             dept.prefill[f"{sid}_{PROJECT_KEY}"] = title
             dept.prefill.update(values)
@@ -782,7 +767,7 @@ class _Reader:
             if dept is None:
                 continue
             if not self._indicator(bound, n, cells, dept):
-                self._fail(dept, f"指标表第 {n} 行")
+                self._fail(dept, "指标", n)
 
     def _indicator(self, bound: _Bound, n: int, cells: list[Any], dept: Department) -> bool:
         ppos, raw_project = bound.cell(cells, "project")
@@ -790,14 +775,12 @@ class _Reader:
         if project:
             titles = self.projects_of.get(dept.code, [])
             if project not in titles:
-                self.problem(bound, n, ppos, "D207", "error", f"项目“{project}”不在该单位的“项目”表中",
-                             f"project {project!r} is not in the project table", dept.code)
+                self.problem(bound, n, ppos, D.D207.format(project=project), dept.code)
                 return False
             sheet_key, sid = self.schema.project_spec, self._project_sid(titles.index(project) + 1, dept.code)
         else:
             if self.schema.main_sheet is None:
-                self.problem(bound, n, ppos, "D207", "error", "此模板只有项目表，请填写项目名称",
-                             "this template has only project sheets: give 项目名称", dept.code)
+                self.problem(bound, n, ppos, D.D207_NEEDED.format(), dept.code)
                 return False
             sheet_key = sid = self.schema.main_sheet
         levels = self.schema.levels.get(sheet_key or "", {})
@@ -806,14 +789,13 @@ class _Reader:
         found = levels.get((_level_key(_text(l1)), _level_key(_text(l2))))
         if found is None:
             choices = "、".join(f"{a}/{b}" for a, b in levels.values())
-            self.problem(bound, n, p2 if any(k[0] == _level_key(_text(l1)) for k in levels) else p1, "D202", "error",
-                         f"“{_text(l1)}/{_text(l2)}”不是表格中的一级/二级指标（可选：{choices}）",
-                         f"unknown level1/level2 {_text(l1)}/{_text(l2)}", dept.code)
+            self.problem(bound, n, p2 if any(k[0] == _level_key(_text(l1)) for k in levels) else p1,
+                         D.D202.format(level1=_text(l1), level2=_text(l2), choices=choices), dept.code)
             return False
         pn, raw_name = bound.cell(cells, "indicator")
         name = _text(raw_name)
         if not name:
-            self.problem(bound, n, pn, "D204", "error", "缺少三级指标名称", "missing 三级指标", dept.code)
+            self.problem(bound, n, pn, D.D204_INDICATOR.format(), dept.code)
             return False
         pw, raw_weight = bound.cell(cells, "weight")
         try:
@@ -821,8 +803,7 @@ class _Reader:
         except _Bad:
             weight = None
         if weight is None or weight <= 0 or weight > 100:
-            self.problem(bound, n, pw, "D106", "error", f"分值应为大于 0 的数字，不是“{_text(raw_weight)}”",
-                         f"weight must be a number > 0, not {raw_weight!r}", dept.code)
+            self.problem(bound, n, pw, D.D106.format(value=_text(raw_weight), raw=raw_weight), dept.code)
             return False
         pt, raw_target = bound.cell(cells, "target")
         entry: dict[str, Any] = {"level1": found[0], "level2": found[1], "name": name, "weight": float(weight)}
@@ -840,9 +821,7 @@ class _Reader:
             return {"direction": "定性", "target": None, "unit": ""}
         t = parse_target(text, bare_direction=bare)
         if not t.is_quantitative:
-            self.problem(bound, n, pos, "D203", "warning",
-                         f"年度指标值“{text}”按定性指标处理：{_REASONS_ZH.get(t.kind, '无法识别为单一数值')}",
-                         f"target {text!r} is qualitative: {t.reason}", code)
+            self.problem(bound, n, pos, D.D203.format(text=text, reason_zh=t.reason_zh, reason=t.reason), code)
             return {"direction": "定性", "target": text, "unit": ""}
         direction = {">=": "≥", "<=": "≤", "=": "="}[t.direction]
         value = t.value / 100 if t.percent else t.value  # type: ignore[operator]
@@ -855,9 +834,8 @@ class _Reader:
                 dept.prefill[COPIES_KEY] = {self.schema.project_spec: copies}
             if not dept.ok:
                 where = "、".join(self.failed_rows.get(dept.code, []))
-                self.problems.append(DataProblem(
-                    "D401", "error", f"{dept.code} {dept.name}：{where}有错误，未生成表格",
-                    f"{dept.code}: not built because of errors in {where}", department=dept.code))
+                self.problems.append(DataProblem.of(D.D401.format(code=dept.code, name=dept.name, where=where),
+                                                    department=dept.code))
         return Dataset(self.order, self.problems)
 
 
@@ -887,19 +865,9 @@ def read_roster(path: str | Path) -> list[tuple[str, str]]:
             name = _text(cells[name_at]) if name_at is not None and name_at < len(cells) else ""
             roster.append((code, name))
         return roster
-    raise DataFileError(DataProblem("D002", "error", "找不到“单位”表（表头须有“单位编码”）",
-                                    "no department table (header 单位编码)", str(path)))
+    raise DataFileError(DataProblem.of(D.D002_NO_ROSTER.format(), str(path)))
 
 
-_REASONS_ZH = {
-    "empty": "未填写",
-    "text": "没有数值",
-    "date": "是日期或期限，不是数量",
-    "multiple": "一个单元格里有多个数值或多项内容，计分公式只能用一个指标值",
-    "approximate": "是约数（约、左右、余、多），没有确切的指标值",
-    "conflict": "数值前后的方向（如 ≥ 与 以下）相互矛盾",
-    "unclear": "有数值，但不是“方向+数值+单位”的写法",
-}
 
 
 def iter_columns(schema: DataSchema) -> Iterator[tuple[Table, list[Column]]]:

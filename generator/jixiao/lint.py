@@ -1,32 +1,6 @@
 """``jixiao lint``: every problem in a template, each as ``file:line:col CODE message``.
 
-Messages are Chinese with an English gloss. Codes are stable:
-
-======  ===============================================================
-T001    malformed YAML (or not UTF-8)
-T002    duplicate key in a mapping
-T003    a mapping key that is not a scalar
-T004    the file is not a mapping
-T005    ``extends`` is not a template id
-T006    ``extends`` forms a cycle
-T007    ``extends`` names an unknown template
-T010    unknown key (with a did-you-mean)
-T011    a required key is missing
-T012    a value of the wrong type or out of range
-T013    unknown sheet kind
-T101    first-level weights plus the execution weight do not make the total
-T102    unknown rule id
-T103    a rule parameter that the rule does not have, or of the wrong type
-T104    third-level weights do not add up to their first-level weight
-T105    a duplicate name or key
-T106    qualitative tiers overlap, leave gaps or are inverted
-T107    a sum check names an unknown funds row
-T108    checklist weights do not make the total
-T110    display text does not render (unknown ``{{ param }}``)
-T111    a checklist names an unknown project sheet
-T112    a cross-sheet check names an unknown cell
-T120    the template passes every check above but still cannot be laid out
-======  ===============================================================
+Messages are Chinese with an English gloss; codes and wording are in :mod:`jixiao.codes.template`.
 """
 
 from __future__ import annotations
@@ -41,6 +15,8 @@ import jinja2
 from pydantic import BaseModel
 
 from . import model
+from .codes import Message
+from .codes import template as T
 from .rules.library import RuleLibraryError, library
 from .templates import LoadedTemplate, Problem, TemplateError, _locate, load_template
 
@@ -77,32 +53,28 @@ def _inner_model(annotation: Any, name: str) -> Any:
     return None
 
 
-def describe_validation_error(err: dict[str, Any], loc: tuple[Any, ...]) -> tuple[str, str]:
-    """A stable code and a Chinese-with-English message for one pydantic error."""
+def describe_validation_error(err: dict[str, Any], loc: tuple[Any, ...]) -> Message:
+    """The T message (T010 to T013) of one pydantic error."""
     kind = err["type"]
     where = ".".join(str(x) for x in loc) or "(top)"
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        allowed = _fields_at(loc)
-        guess = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"，是否应为 {guess[0]!r}? (did you mean {guess[0]!r}?)" if guess else ""
-        return "T010", f"未知的键 {key!r}{hint} (unknown key {where})"
+        guess = difflib.get_close_matches(key, _fields_at(loc), n=1)
+        if guess:
+            return T.T010_GUESS.format(key=key, where=where, guess=guess[0])
+        return T.T010.format(key=key, where=where)
     if kind == "missing":
-        return "T011", f"缺少必填键 {loc[-1]!r} (missing required key {where})"
+        return T.T011.format(key=loc[-1], where=where)
     if kind == "union_tag_invalid":
-        return "T013", (
-            f"未知的工作表类型 {err.get('input', {}).get('kind')!r}，应为 self_evaluation、"
-            "basic_data 或 checklist (unknown sheet kind)"
-        )
+        return T.T013.format(kind=err.get("input", {}).get("kind"))
     if kind in ("greater_than",) and loc and loc[-1] == "weight":
-        return "T012", f"分值必须大于 0 ({where}: weight must be > 0, got {err.get('input')!r})"
-    msg = err.get("msg", kind)
-    return "T012", f"取值无效 {where}: {err.get('input')!r} ({msg})"
+        return T.T012_WEIGHT.format(where=where, value=err.get("input"))
+    return T.T012.format(where=where, value=err.get("input"), reason=err.get("msg", kind))
 
 
-def _problem(lt: LoadedTemplate, loc: tuple[Any, ...], code: str, message: str) -> Problem:
+def _problem(lt: LoadedTemplate, loc: tuple[Any, ...], message: Message) -> Problem:
     source, mark = _locate(lt.chain, loc)
-    return Problem(source, mark.line, mark.col, code, message)
+    return Problem.at(source, mark.line, mark.col, message)
 
 
 def _fmt(x: float) -> str:
@@ -120,24 +92,22 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
                    kinds: Iterable[str] = ("score",)) -> None:
         if rule_id not in rules:
             guess = difflib.get_close_matches(rule_id, list(rules), n=1)
-            hint = f"，是否应为 {guess[0]}? (did you mean {guess[0]}?)" if guess else ""
-            out.append(_problem(lt, loc, "T102", f"未知的规则 {rule_id!r}{hint} (unknown rule id)"))
+            out.append(_problem(lt, loc, T.T102_GUESS.format(rule=rule_id, guess=guess[0]) if guess
+                                else T.T102.format(rule=rule_id)))
             return
         rule = rules[rule_id]
         if rule.kind not in kinds:
-            out.append(_problem(lt, loc, "T102", f"规则 {rule_id} 不能用于此处 (rule of kind {rule.kind})"))
+            out.append(_problem(lt, loc, T.T102_KIND.format(rule=rule_id, kind=rule.kind)))
         for key, value in (params or {}).items():
+            at = (*loc[:-1], "params", key)
             if key not in rule.defaults:
                 guess = difflib.get_close_matches(key, list(rule.defaults), n=1)
-                hint = f"，是否应为 {guess[0]!r}? (did you mean {guess[0]!r}?)" if guess else ""
-                out.append(_problem(lt, (*loc[:-1], "params", key), "T103",
-                                    f"规则 {rule_id} 没有参数 {key!r}{hint} (unknown rule parameter)"))
+                out.append(_problem(lt, at, T.T103_GUESS.format(rule=rule_id, param=key, guess=guess[0]) if guess
+                                    else T.T103.format(rule=rule_id, param=key)))
             elif key == "mode" and value not in ("round", "cut"):
-                out.append(_problem(lt, (*loc[:-1], "params", key), "T103",
-                                    f"mode 应为 round 或 cut，而不是 {value!r} (invalid rounding mode)"))
+                out.append(_problem(lt, at, T.T103_MODE.format(value=value)))
             elif key == "digits" and not (isinstance(value, int) and 0 <= value <= 6):
-                out.append(_problem(lt, (*loc[:-1], "params", key), "T103",
-                                    f"digits 应为 0 到 6 的整数，而不是 {value!r} (invalid digits)"))
+                out.append(_problem(lt, at, T.T103_DIGITS.format(value=value)))
 
     check_rule(scoring.execution_rate.rule, ("scoring", "execution_rate", "rule"),
                scoring.execution_rate.params)
@@ -153,13 +123,11 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
     ) and all(x.low < x.high for x in tiers)
     if not edges_ok:
         bands = ", ".join(f"{x.label} [{_fmt(x.low)}, {_fmt(x.high)})" for x in scoring.tiers)
-        out.append(_problem(lt, ("scoring", "tiers"), "T106",
-                            f"定性档次区间必须无缝覆盖 0 到 1：{bands} (tiers must tile [0, 1])"))
+        out.append(_problem(lt, ("scoring", "tiers"), T.T106.format(bands=bands)))
     labels = [x.label for x in scoring.tiers]
     for i, label in enumerate(labels):
         if labels.index(label) != i:
-            out.append(_problem(lt, ("scoring", "tiers", i, "label"), "T105",
-                                f"定性档次 {label!r} 重复 (duplicate tier)"))
+            out.append(_problem(lt, ("scoring", "tiers", i, "label"), T.T105_TIER.format(label=label)))
 
     sheet_ids = {s.id for s in t.sheets}
     # Repeated sheets (count > 1) are laid out as xm1, xm2 ...: names may use those ids.
@@ -172,44 +140,37 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
             try:
                 lt.render_text(text, n=1, department="")
             except jinja2.TemplateError as exc:
-                out.append(_problem(lt, (*base, text_key), "T110",
-                                    f"文本无法渲染：{exc} (cannot render {text_key})"))
+                out.append(_problem(lt, (*base, text_key), T.T110.format(error=exc, key=text_key)))
         for fkey in ("header", "signatures"):
             keys = [f.key for f in getattr(sheet, fkey, [])]
             for i, k in enumerate(keys):
                 if keys.index(k) != i:
-                    out.append(_problem(lt, (*base, fkey, i, "key"), "T105",
-                                        f"字段 {k!r} 重复 (duplicate field key)"))
+                    out.append(_problem(lt, (*base, fkey, i, "key"), T.T105_FIELD.format(key=k)))
         if isinstance(sheet, model.SelfEvaluationSheet):
             out.extend(_self_evaluation_problems(lt, sheet, base))
         elif isinstance(sheet, model.ChecklistSheet):
             total = sum(item.weight for sec in sheet.sections for item in sec.items)
             if abs(total - scoring.total_weight) > 1e-9:
-                out.append(_problem(lt, (*base, "sections"), "T108",
-                                    f"考核内容分值合计 {_fmt(total)}，应为 {_fmt(scoring.total_weight)} "
-                                    f"(checklist weights {_fmt(total)} != {_fmt(scoring.total_weight)})"))
+                out.append(_problem(lt, (*base, "sections"),
+                                    T.T108.format(total=_fmt(total), expected=_fmt(scoring.total_weight))))
             if sheet.project_sheet and sheet.project_sheet not in sheet_ids:
-                out.append(_problem(lt, (*base, "project_sheet"), "T111",
-                                    f"项目表 {sheet.project_sheet!r} 不存在 (unknown project sheet)"))
+                out.append(_problem(lt, (*base, "project_sheet"), T.T111.format(sheet=sheet.project_sheet)))
             keys = [item.key for sec in sheet.sections for item in sec.items]
             for k in {k for k in keys if keys.count(k) > 1}:
-                out.append(_problem(lt, (*base, "sections"), "T105", f"考核内容 key {k!r} 重复 (duplicate item key)"))
+                out.append(_problem(lt, (*base, "sections"), T.T105_ITEM.format(key=k)))
         elif isinstance(sheet, model.BasicDataSheet):
             keys = [r.key for r in sheet.cost_rows]
             for i, row in enumerate(sheet.cost_rows):
                 if keys.index(row.key) != i:
-                    out.append(_problem(lt, (*base, "cost_rows", i, "key"), "T105",
-                                        f"行 key {row.key!r} 重复 (duplicate row key)"))
+                    out.append(_problem(lt, (*base, "cost_rows", i, "key"), T.T105_ROW.format(key=row.key)))
                 for j, part in enumerate(row.sum_of):
                     if part not in keys:
-                        out.append(_problem(lt, (*base, "cost_rows", i, "sum_of", j), "T107",
-                                            f"sum_of 引用了不存在的行 {part!r} (unknown row)"))
+                        out.append(_problem(lt, (*base, "cost_rows", i, "sum_of", j), T.T107_SUM_OF.format(row=part)))
     for ci, check in enumerate(t.cross_checks):
         for name in [check.total, *check.parts]:
             sheet_id = name.split("_", 1)[0]
             if not any(fnmatch.fnmatchcase(sid, sheet_id) for sid in sheet_ids):
-                out.append(_problem(lt, ("cross_checks", ci), "T112",
-                                    f"跨表校验引用了未知单元格 {name!r} (unknown cell name)"))
+                out.append(_problem(lt, ("cross_checks", ci), T.T112.format(name=name)))
     return out
 
 
@@ -221,42 +182,37 @@ def _self_evaluation_problems(lt: LoadedTemplate, sheet: model.SelfEvaluationShe
     total = sum(x.weight for x in level1) + t.scoring.execution_weight
     if abs(total - t.scoring.total_weight) > 1e-9:
         parts = " + ".join(f"{x.name} {_fmt(x.weight)}" for x in level1)
-        out.append(_problem(lt, (*base, "indicators", "level1"), "T101",
-                            f"一级指标分值合计 {parts} + 预算执行率 {_fmt(t.scoring.execution_weight)} = "
-                            f"{_fmt(total)}，应为 {_fmt(t.scoring.total_weight)} "
-                            f"(weights total {_fmt(total)} != {_fmt(t.scoring.total_weight)})"))
+        out.append(_problem(lt, (*base, "indicators", "level1"),
+                            T.T101.format(parts=parts, execution=_fmt(t.scoring.execution_weight), total=_fmt(total),
+                                          expected=_fmt(t.scoring.total_weight))))
     names = [x.name for x in level1]
     for i, l1 in enumerate(level1):
         if names.index(l1.name) != i:
-            out.append(_problem(lt, (*base, "indicators", "level1", i, "name"), "T105",
-                                f"一级指标 {l1.name!r} 重复 (duplicate first-level name)"))
+            out.append(_problem(lt, (*base, "indicators", "level1", i, "name"), T.T105_LEVEL1.format(name=l1.name)))
         l2_names = [x.name for x in l1.level2]
         declared = [ind for l2 in l1.level2 for ind in l2.indicators]
         for j, l2 in enumerate(l1.level2):
             if l2_names.index(l2.name) != j:
-                out.append(_problem(lt, (*base, "indicators", "level1", i, "level2", j, "name"), "T105",
-                                    f"二级指标 {l2.name!r} 重复 (duplicate second-level name)"))
+                out.append(_problem(lt, (*base, "indicators", "level1", i, "level2", j, "name"),
+                                    T.T105_LEVEL2.format(name=l2.name)))
             for k, ind in enumerate(l2.indicators):
                 if ind.direction != "定性" and not isinstance(ind.target, int | float):
                     out.append(_problem(
                         lt, (*base, "indicators", "level1", i, "level2", j, "indicators", k, "target"),
-                        "T012", f"定量指标 {ind.name!r} 的年度指标值必须是数字 (quantitative target must be a number)"))
+                        T.T012_TARGET.format(name=ind.name)))
         if declared:
             s = sum(ind.weight for ind in declared)
             if abs(s - l1.weight) > 1e-9:
-                out.append(_problem(lt, (*base, "indicators", "level1", i, "weight"), "T104",
-                                    f"三级指标分值合计 {_fmt(s)} ≠ {l1.name} 分值 {_fmt(l1.weight)} "
-                                    f"(third-level weights {_fmt(s)} != first-level weight {_fmt(l1.weight)})"))
+                out.append(_problem(lt, (*base, "indicators", "level1", i, "weight"),
+                                    T.T104.format(total=_fmt(s), level1=l1.name, weight=_fmt(l1.weight))))
     keys = [r.key for r in sheet.funds.rows]
     for i, row in enumerate(sheet.funds.rows):
         if keys.index(row.key) != i:
-            out.append(_problem(lt, (*base, "funds", "rows", i, "key"), "T105",
-                                f"资金行 key {row.key!r} 重复 (duplicate funds row key)"))
+            out.append(_problem(lt, (*base, "funds", "rows", i, "key"), T.T105_FUNDS_ROW.format(key=row.key)))
     for ci, check in enumerate(sheet.funds.sum_checks):
         for name in [check.total, *check.parts]:
             if name not in keys:
-                out.append(_problem(lt, (*base, "funds", "sum_checks", ci), "T107",
-                                    f"资金校验引用了不存在的行 {name!r} (unknown funds row)"))
+                out.append(_problem(lt, (*base, "funds", "sum_checks", ci), T.T107_FUNDS.format(row=name)))
     return out
 
 
@@ -267,11 +223,11 @@ def lint_file(path: Path) -> list[Problem]:
     except TemplateError as exc:
         return exc.problems
     except FileNotFoundError as exc:
-        return [Problem(str(path), 1, 1, "T007", f"文件不存在 (file not found): {exc}")]
+        return [Problem.at(path, 1, 1, T.T007_NO_FILE.format(error=exc))]
     try:
         problems = semantic_problems(lt)
     except RuleLibraryError as exc:  # a broken library is a developer error; still no traceback
-        return [Problem(str(path), 1, 1, "T102", f"规则库错误 (rule library error): {exc}")]
+        return [Problem.at(path, 1, 1, T.T102_LIBRARY.format(error=exc))]
     if not problems:
         problems = layout_problems(lt)
     return problems
@@ -287,8 +243,7 @@ def layout_problems(lt: LoadedTemplate) -> list[Problem]:
         for cell in layout.computed():
             layout.formula(cell)
     except Exception as exc:  # noqa: BLE001 - any failure here is a template problem to report
-        return [Problem(str(lt.path), 1, 1, "T120",
-                        f"模板无法生成表格：{type(exc).__name__}: {exc} (template cannot be laid out)")]
+        return [Problem.at(lt.path, 1, 1, T.T120.format(error=f"{type(exc).__name__}: {exc}"))]
     return []
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .codes import verify as V
 from .coerce import coerce_number
 from .findings import Finding
 from .layout import Cell, Layout, build_layout
@@ -182,12 +183,10 @@ def extract(layout: Layout, pkg: Package) -> tuple[dict[str, Any], list[Finding]
             if cell.value_type in LENIENT and not c.ok:
                 c = type(c)(raw.strip() or None)  # qualitative text: kept as typed, no finding
             if c.note:
-                findings.append(Finding(
-                    "V201" if c.ok else "V202", "warning" if c.ok else "error",
-                    f"{cell.label}（{cell.address}）：{c.note}" + ("" if c.ok else "，请填写数字"),
-                    f"{cell.label} ({cell.address}): typed {raw!r}" + (" read as a number" if c.ok else
-                                                                      " is not a number"),
-                    cell.sheet, cell.address, cell.name or "", {"typed": raw, "read": c.value}))
+                message = (V.V201 if c.ok else V.V202).format(label=cell.label, address=cell.address,
+                                                              note=c.note[0], note_en=c.note[1])
+                findings.append(Finding.of(message, cell.sheet, cell.address, cell.name or "",
+                                           {"typed": raw, "read": c.value}))
             value = c.value
         elif cell.value_type == "date":
             value = _excel_date(raw) or (raw.strip() if isinstance(raw, str) and raw.strip() else None)
@@ -227,8 +226,8 @@ def open_return(path: str | Path) -> Return:
     meta = _meta(pkg)
     tid = meta.get("template_id")
     if not tid:
-        raise NotAForm("V001", "此文件不是 jixiao 生成的表格（缺少模板标识），请使用财政局下发的表格填报",
-                       "not a jixiao form: no template identity", path)
+        message = V.V001.format()
+        raise NotAForm(message.code, message.zh, message.en, path)
     try:
         version = int(float(meta.get("template_version", 0)))
     except (TypeError, ValueError):
@@ -236,8 +235,8 @@ def open_return(path: str | Path) -> Return:
     try:
         lt = find_version(str(tid), version)
     except (LookupError, FileNotFoundError, TemplateError):
-        raise NotAForm("V002", f"表格模板 {tid} 第 {version} 版不在本系统中，请向财政局索取现行版本的表格重新填报",
-                       f"unknown template {tid} version {version}", path) from None
+        message = V.V002.format(template=tid, version=version)
+        raise NotAForm(message.code, message.zh, message.en, path) from None
     prefill: dict[str, Any] = {}
     raw_prefill = meta.get("prefill")
     if isinstance(raw_prefill, str) and raw_prefill.strip():

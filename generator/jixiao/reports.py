@@ -14,10 +14,10 @@ import xlsxwriter
 from openpyxl.comments import Comment
 
 from .atomic import atomic_output
+from .codes import SEVERITY_ZH
 from .verify import Verification
 
 COLUMNS = ["文件", "状态", "代码", "级别", "工作表", "单元格", "名称", "说明", "description"]
-_SEVERITY_ZH = {"error": "错误", "warning": "警告", "note": "提示"}
 
 
 def write_findings_report(results: Sequence[Verification], path: str | Path) -> Path:
@@ -38,7 +38,7 @@ def write_findings_report(results: Sequence[Verification], path: str | Path) -> 
                 ws.write_row(row, 0, [str(r.path), r.status, "", "", "", "", "", "无问题", "clean"], body)
                 row += 1
             for f in items:
-                values = [str(r.path), r.status, f.code, _SEVERITY_ZH.get(f.severity, f.severity), f.sheet, f.cell,
+                values = [str(r.path), r.status, f.code, SEVERITY_ZH.get(f.severity, f.severity), f.sheet, f.cell,
                           f.name, f.message_zh, f.message_en]
                 for col, v in enumerate(values):
                     ws.write_string(row, col, v, body)

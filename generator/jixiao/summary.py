@@ -79,6 +79,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .archive import Archive, StoredReturn
 from .atomic import atomic_output
+from .codes import SEVERITY_ZH, Status
 from .layout import Cell, Layout, SheetLayout
 from .reader import NotAForm, open_return
 from .rules.library import library
@@ -91,7 +92,6 @@ __all__ = ["FINDINGS_SHEET", "SummaryStats", "VariantSummary", "sheet_name", "wr
 #: The sheet listing every open finding.
 FINDINGS_SHEET = "问题清单"
 FINDINGS_COLUMNS = ("单位编码", "单位名称", "模板", "版本", "代码", "级别", "工作表", "单元格", "说明")
-_SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 _SEVERITY_ORDER = {"error": 0, "warning": 1}
 _EXEC_HEAD = "预算执行率得分"
 _FIXED_DATE = dt.datetime(2000, 1, 1)
@@ -436,7 +436,7 @@ def _write_variant(wb: xlsxwriter.Workbook, st: _Styles, name: str, template_id:
     for i, r in enumerate(rows, start=1):
         for j, c in enumerate(cols):
             value = c.get(r)
-            fmt = (st.needs_fix if value == "待修改" else st.center) if c.kind == "status" else kinds[c.kind]
+            fmt = (st.needs_fix if value == Status.NEEDS_FIX else st.center) if c.kind == "status" else kinds[c.kind]
             _put(ws, i, j, value, fmt)
 
     # 合计: plain formulas with the results computed here as their cached values.
@@ -455,7 +455,7 @@ def _write_variant(wb: xlsxwriter.Workbook, st: _Styles, name: str, template_id:
     average_total = sum(totals) / len(totals) if totals else None
     errors = sum(r.stored.error_count for r in rows)
     warning_count = sum(r.stored.warning_count for r in rows)
-    needs_fix = sum(1 for r in rows if r.stored.status == "待修改")
+    needs_fix = sum(1 for r in rows if r.stored.status == Status.NEEDS_FIX)
     for j, c in enumerate(cols):
         if j == 0:
             ws.write_string(t, j, "合计", st.t_text)
@@ -472,7 +472,7 @@ def _write_variant(wb: xlsxwriter.Workbook, st: _Styles, name: str, template_id:
         elif c.head in ("错误数", "警告数"):
             ws.write_formula(t, j, f"=SUM({rng(j)})", st.t_integer, errors if c.head == "错误数" else warning_count)
         elif c.kind == "status":
-            ws.write_formula(t, j, f'=COUNTIF({rng(j)},"待修改")', st.t_needs_fix, needs_fix)
+            ws.write_formula(t, j, f'=COUNTIF({rng(j)},"{Status.NEEDS_FIX}")', st.t_needs_fix, needs_fix)
         else:
             ws.write_blank(t, j, None, st.t_blank)
     ws.set_row(t, 20)
@@ -538,7 +538,7 @@ def _write_findings(wb: xlsxwriter.Workbook, st: _Styles, latest: list[StoredRet
         for f in found:
             message = f.get("message_zh") or f.get("message") or f.get("message_en") or ""
             items.append((r.department_code, r.department_name, sheet_of.get(r.template_id, r.template_id),
-                          r.version, str(f.get("code", "")), _SEVERITY_ZH[f["severity"]], str(f.get("sheet") or ""),
+                          r.version, str(f.get("code", "")), SEVERITY_ZH[f["severity"]], str(f.get("sheet") or ""),
                           str(f.get("cell") or ""), str(message)))
     widths = [max(8, min(30, max([_width(h) + 2] + [_width(it[j]) + 2 for it in items])))
               for j, h in enumerate(FINDINGS_COLUMNS)]

@@ -65,6 +65,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from .codes.data import TARGET_REASONS
+
 __all__ = [
     "BareDirection",
     "Direction",
@@ -79,17 +81,6 @@ BareDirection = Literal[">=", "<=", "="]
 TargetKind = Literal[
     "quantity", "empty", "text", "date", "multiple", "approximate", "conflict", "unclear"
 ]
-
-_REASONS: dict[str, str] = {
-    "quantity": "",
-    "empty": "empty or a placeholder (—, ……)",
-    "text": "no number: a qualitative target",
-    "date": "a date or deadline, not a quantity",
-    "multiple": "more than one number or clause: one cell holds one target",
-    "approximate": "an approximate number (约, 左右, 余, 多) has no exact value",
-    "conflict": "the operators before and after the number disagree",
-    "unclear": "a number, but not written as a target quantity",
-}
 
 _SYMBOL = {">=": "≥", "<=": "≤", "=": "="}
 
@@ -147,7 +138,17 @@ class Target:
             >>> parse_target("2022年12月底").reason
             'a date or deadline, not a quantity'
         """
-        return _REASONS[self.kind]
+        return TARGET_REASONS[self.kind][1]
+
+    @property
+    def reason_zh(self) -> str:
+        """:attr:`reason` in Chinese, as a department reads it (D203).
+
+        Example:
+            >>> parse_target("约100人").reason_zh
+            '是约数（约、左右、余、多），没有确切的指标值'
+        """
+        return TARGET_REASONS[self.kind][0]
 
 
 # --------------------------------------------------------------------------- normalising

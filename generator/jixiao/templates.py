@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import safe_text
+from .codes import Message
+from .codes import template as T
 from .model import Template
 from .paths import template_search_path
 from .yamlload import Located, Mark, YamlError, load
@@ -29,6 +31,11 @@ class Problem:
     col: int
     code: str
     message: str
+
+    @classmethod
+    def at(cls, path: str | Path, line: int, col: int, message: Message) -> Problem:
+        """The problem a catalogue message describes, at ``path:line:col``."""
+        return cls(str(path), line, col, message.code, str(message))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col} {self.code} {self.message}"
@@ -93,14 +100,13 @@ def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Located
     located = load(path)
     data = located.data
     if not isinstance(data, dict):
-        raise TemplateError([Problem(str(path), 1, 1, "T004", "模板必须是映射 (template must be a mapping)")])
+        raise TemplateError([Problem.at(path, 1, 1, T.T004.format())])
     parent_id = data.get("extends")
     if parent_id is None:
         return data, [located]
     if not isinstance(parent_id, str):
         m = located.mark(("extends",))
-        raise TemplateError([Problem(str(path), m.line, m.col, "T005",
-                                     "extends 必须是模板 id (extends must be a template id)")])
+        raise TemplateError([Problem.at(path, m.line, m.col, T.T005.format())])
     # The parent is looked for beside the child first, then along the search path, so a
     # bureau's own variant in ./templates can extend a shipped one by its id.
     candidates = [path.parent / f"{parent_id}.yaml", *(d / f"{parent_id}.yaml" for d in template_search_path())]
@@ -108,13 +114,12 @@ def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Located
     if parent_path.resolve() in [p.resolve() for p in seen] or parent_path.resolve() == path.resolve():
         m = located.mark(("extends",))
         cycle = " -> ".join(p.stem for p in [*seen, path, parent_path])
-        raise TemplateError([Problem(str(path), m.line, m.col, "T006",
-                                     f"extends 形成循环 {cycle} (extends cycle)")])
+        raise TemplateError([Problem.at(path, m.line, m.col, T.T006.format(cycle=cycle))])
     if not parent_path.exists():
         m = located.mark(("extends",))
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise TemplateError([Problem(str(path), m.line, m.col, "T007",
-                                     f"extends 的模板 {parent_id!r} 不存在 (unknown parent; known: {', '.join(known)})")])
+        raise TemplateError([Problem.at(path, m.line, m.col,
+                                        T.T007_UNKNOWN_PARENT.format(parent=parent_id, known=", ".join(known)))])
     parent_data, chain = _resolve(parent_path, [*seen, path])
     merged = deep_merge({k: v for k, v in parent_data.items() if k != "extends"}, data)
     return merged, [located, *chain]
@@ -143,9 +148,9 @@ def validation_problems(exc: ValidationError, chain: list[Located]) -> list[Prob
     problems = []
     for err in exc.errors():
         loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in _UNION_TAGS))
-        code, message = describe_validation_error(err, loc)
-        source, mark = _locate(chain, loc, key=code in ("T010", "T011"))
-        problems.append(Problem(source, mark.line, mark.col, code, message))
+        message = describe_validation_error(err, loc)
+        source, mark = _locate(chain, loc, key=message.code in (T.T010.id, T.T011.id))
+        problems.append(Problem.at(source, mark.line, mark.col, message))
     return problems
 
 
@@ -162,8 +167,7 @@ def load_template(name: str | Path, folder: Path | None = None) -> LoadedTemplat
     try:
         data, chain = _resolve(path, [])
     except YamlError as exc:
-        code, _, message = exc.message.partition(" ")
-        raise TemplateError([Problem(exc.path, exc.mark.line, exc.mark.col, code, message)]) from None
+        raise TemplateError([Problem(exc.path, exc.mark.line, exc.mark.col, exc.code, exc.message)]) from None
     try:
         template = Template.model_validate(data)
     except ValidationError as exc:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .codes import Status
+from .codes import verify as V
 from .findings import Finding, count
 from .layout import ROW_FLAGS, Cell, evaluate
 from .reader import NotAForm, Return, open_return
@@ -22,14 +24,6 @@ from .writer import gc_paused
 from .xlsxpkg import SheetData, UnreadableWorkbook, make_ref, split_ref
 
 _FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
-_FLAG_EN = {
-    "ROW_WEIGHT_MISSING": "third-level indicator without a weight (or weight 0)",
-    "ROW_TARGET_NOT_NUMBER": "quantitative target is not a number",
-    "ROW_SCORE_OVER_WEIGHT": "score exceeds its weight",
-    "ROW_QUAL_OUT_OF_BAND": "qualitative score outside its tier's band (or no tier chosen)",
-    "ROW_REASON_MISSING": "deviation reason missing",
-    "ROW_DECLARED_DIFFERS": "declared score differs from the computed score without a reason",
-}
 #: Panel checks whose failure is a warning (needs an explanation) rather than an error.
 _WARNING_CHECKS = {"CHK_EXEC_OVER_100"}
 
@@ -58,8 +52,8 @@ class Verification:
     @property
     def status(self) -> str:
         if self.unreadable:
-            return "无法读取"
-        return "待修改" if self.errors else "已通过"
+            return Status.UNREADABLE
+        return Status.NEEDS_FIX if self.errors else Status.PASSED
 
 
 def _normal_formula(text: str | None) -> str:
@@ -77,32 +71,22 @@ def _normal_formula(text: str | None) -> str:
     return re.sub(r"'([^'!]+)'!", r"\1!", s)
 
 
-def _label(cell: Cell, row_name: str = "") -> str:
-    where = f"第 {cell.row + 1} 行" + (f"「{row_name}」" if row_name else "")
-    return where
-
-
 def _structure(ret: Return, out: list[Finding]) -> None:
     layout = ret.layout
     sheets = {s.name: s for s in ret.package.sheets}
     if ret.fingerprint and ret.fingerprint != layout.fingerprint():
-        out.append(Finding("V003", "error", "表格结构与模板不一致（可能被修改过结构），请使用下发的原表格重新填报",
-                           f"structure fingerprint {ret.fingerprint} != template's {layout.fingerprint()}"))
+        out.append(Finding.of(V.V003.format(found=ret.fingerprint, expected=layout.fingerprint())))
     if ret.package.has_macros:
-        out.append(Finding("V109", "warning", "文件含有宏（未运行），请另存为不含宏的 .xlsx",
-                           "the file contains macros (not run)"))
+        out.append(Finding.of(V.V109.format()))
     if ret.package.external_links:
-        out.append(Finding("V110", "warning", "文件引用了其他工作簿（未读取），请删除外部链接后重新保存",
-                           f"external links: {', '.join(ret.package.external_links)}"))
+        out.append(Finding.of(V.V110.format(links=", ".join(ret.package.external_links))))
     for s in layout.sheets:
         sheet = sheets.get(s.name)
         if sheet is None:
-            out.append(Finding("V101", "error", f"缺少工作表「{s.name}」（被删除或改名），请使用下发的原表格",
-                               f"sheet {s.name!r} missing or renamed", s.name))
+            out.append(Finding.of(V.V101.format(sheet=s.name), s.name))
             continue
         if not sheet.protection.sheet:
-            out.append(Finding("V102", "error", f"工作表「{s.name}」的保护被取消，计算公式可能被改动，请使用下发的原表格",
-                               f"sheet protection removed on {s.name!r}", s.name))
+            out.append(Finding.of(V.V102.format(sheet=s.name), s.name))
         validated = _validated_cells(sheet)
         found = sheet.cells
         shifted = 0
@@ -116,26 +100,22 @@ def _structure(ret: Return, out: list[Finding]) -> None:
                 formula = got.formula if got is not None else None
                 expected = layout.formula(cell)
                 if not formula:
-                    out.append(Finding("V103", "error", f"{cell.label or address}（{address}）的计算公式被替换为固定值",
-                                       f"formula at {address} replaced by a constant", s.name, address,
-                                       cell.name or "", {"value": got.value if got is not None else None}))
+                    out.append(Finding.of(V.V103.format(label=cell.label or address, address=address), s.name, address,
+                                          cell.name or "", {"value": got.value if got is not None else None}))
                 elif formula != expected[1:] and _normal_formula(formula) != _normal_formula(expected):
-                    out.append(Finding("V104", "error", f"{cell.label or address}（{address}）的计算公式被修改",
-                                       f"formula at {address} changed", s.name, address, cell.name or "",
-                                       {"formula": formula}))
+                    out.append(Finding.of(V.V104.format(label=cell.label or address, address=address), s.name, address,
+                                          cell.name or "", {"formula": formula}))
             elif role in ("label", "constant") and isinstance(cell.value, str | int | float) and cell.value != "":
                 value = got.value if got is not None else None
                 if value != cell.value and not same_at_digits(value, cell.value) and str(value) != str(cell.value):
                     shifted += 1
                     if shifted <= 3:
-                        out.append(Finding("V105", "error",
-                                           f"锁定单元格 {address} 应为“{cell.value}”，现为“{value if value is not None else ''}”"
-                                           "（可能插入或删除了行），请使用下发的原表格",
-                                           f"locked cell {address} changed (rows inserted or deleted?)",
-                                           s.name, address, cell.name or "", {"expected": cell.value, "found": value}))
+                        found_text = value if value is not None else ""
+                        out.append(Finding.of(V.V105.format(address=address, expected=cell.value, found=found_text),
+                                              s.name, address, cell.name or "", {"expected": cell.value, "found": value}))
             elif role == "input" and address not in validated:
-                out.append(Finding("V106", "warning", f"{cell.label}（{address}）的数据有效性被删除",
-                                   f"data validation removed at {address}", s.name, address, cell.name or ""))
+                out.append(Finding.of(V.V106.format(label=cell.label, address=address), s.name, address,
+                                      cell.name or ""))
 
 
 def _needs_validation(cell: Cell) -> bool:
@@ -176,12 +156,11 @@ def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> 
         if got is not None and got.formula:
             saved.append((c, got.value))
     if saved and all(v is None for _, v in saved):
-        out.append(Finding("V108", "note", "文件未经电子表格软件计算保存，已按填报内容重新计算核对",
-                           "no saved values (never recalculated): verified from inputs"))
+        out.append(Finding.of(V.V108.format()))
         return
     # A value typed as text ("25.8万元") is read as its number, but the spreadsheet computed
     # with the text: a saved value that matches the text's result is not stale (V201 says it).
-    typed = {f.name: f.values.get("typed") for f in ret.findings if f.code == "V201" and f.name}
+    typed = {f.name: f.values.get("typed") for f in ret.findings if f.code == V.V201.id and f.name}
     as_typed = evaluate(layout, {**ret.record.values, **typed}) if typed else {}
     mismatches = 0
     for c, value in saved:
@@ -193,11 +172,10 @@ def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> 
                 as_typed and same_at_digits(_blank(value), _blank(as_typed.get(c.name)), digits)):
             mismatches += 1
             if mismatches <= 10:
-                out.append(Finding("V107", "error",
-                                   f"{c.label or c.address}（{c.address}）显示“{_show(value)}”，按填报内容计算应为“{_show(expected)}”"
-                                   "（数值未重新计算或被改动）",
-                                   f"saved value at {c.address} {value!r} != recomputed {expected!r} (stale or tampered)",
-                                   c.sheet, c.address, c.name or "", {"saved": value, "recomputed": expected}))
+                out.append(Finding.of(V.V107.format(label=c.label or c.address, address=c.address, saved=_show(value),
+                                                    recomputed=_show(expected), saved_raw=value,
+                                                    recomputed_raw=expected),
+                                      c.sheet, c.address, c.name or "", {"saved": value, "recomputed": expected}))
 
 
 def _blank(v: Any) -> Any:
@@ -220,13 +198,13 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             if cell.role != "computed" or cell.value_type != "flag" or computed.get(cell.name) != 1:  # type: ignore[arg-type]
                 continue
             row_msg, _ = _FLAG_TEXT.get(cell.rule or "", (cell.rule, ""))
-            en = _FLAG_EN.get(cell.rule or "", cell.rule or "")
+            en = V.ROW_FLAG_EN.get(cell.rule or "", cell.rule or "")
             prefix = cell.name.rsplit("_chk_", 1)[0]  # type: ignore[union-attr]
             name = computed.get(prefix + "_name") or (cell.label if prefix.endswith("exec") else "")
             target = marked.get(cell.name, cell)  # type: ignore[arg-type]
-            out.append(Finding(cell.rule or "", "error",
-                               f"{_label(cell, str(name))}：{row_msg}", f"row {cell.row + 1} {name}: {en}",
-                               cell.sheet, target.address, target.name or "",
+            zh, en = (V.ROW_FLAG.format(row=cell.row + 1, name=name, text=row_msg, text_en=en) if name
+                      else V.ROW_FLAG_UNNAMED.format(row=cell.row + 1, text=row_msg, text_en=en))
+            out.append(Finding(cell.rule or "", "error", zh, en, cell.sheet, target.address, target.name or "",
                                {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}))
         for pname in s.panel:
             cell = layout.cell(pname)
@@ -238,8 +216,8 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
                 severity = "warning"
             if cell.rule == "CHK_ROWS":
                 continue  # each offending row is its own finding
-            out.append(Finding(cell.rule or "", severity, f"{cell.label}：{value}", f"{cell.label}: {cell.rule} failed",
-                               cell.sheet, cell.address, pname, {"message": value}))
+            zh, en = V.PANEL_CHECK.format(label=cell.label, value=value, rule=cell.rule)
+            out.append(Finding(cell.rule or "", severity, zh, en, cell.sheet, cell.address, pname, {"message": value}))
 
 
 def _fields(ret: Return, out: list[Finding]) -> None:
@@ -248,20 +226,17 @@ def _fields(ret: Return, out: list[Finding]) -> None:
         if cell.validation and cell.validation.get("kind") == "date":
             value = ret.record.values.get(cell.name)  # type: ignore[arg-type]
             if value is None:
-                out.append(Finding("V301", "warning", f"{cell.label}未填写", f"{cell.label} is empty",
-                                   cell.sheet, cell.address, cell.name or ""))
+                out.append(Finding.of(V.V301.format(label=cell.label), cell.sheet, cell.address, cell.name or ""))
             elif isinstance(year, int):
                 try:
                     d = dt.date.fromisoformat(str(value))
                 except ValueError:
                     continue
                 if not (dt.date(year, 1, 1) <= d <= dt.date(year + 1, 12, 31)):
-                    out.append(Finding("V302", "warning", f"{cell.label} {d.isoformat()} 不在 {year} 年度填报期内",
-                                       f"{cell.label} {d} outside the reporting period", cell.sheet, cell.address,
-                                       cell.name or "", {"date": d.isoformat()}))
+                    out.append(Finding.of(V.V302.format(label=cell.label, date=d.isoformat(), year=year), cell.sheet,
+                                          cell.address, cell.name or "", {"date": d.isoformat()}))
         elif cell.label in ("联系人", "联系电话", "填表人", "填报人") and cell.name not in ret.record.values:
-            out.append(Finding("V301", "warning", f"{cell.label}未填写", f"{cell.label} is empty",
-                               cell.sheet, cell.address, cell.name or ""))
+            out.append(Finding.of(V.V301.format(label=cell.label), cell.sheet, cell.address, cell.name or ""))
 
 
 _INDICATOR_NAME = re.compile(r"^(?P<row>.+_ind\d+)_name$")
@@ -271,7 +246,7 @@ def _completeness(ret: Return, computed: dict[str, Any], out: list[Finding]) -> 
     """What a form cannot be accepted without: results on named rows, A and B, anything at all."""
     layout, values = ret.layout, ret.record.values
     if not values:
-        out.append(Finding("V305", "error", "表格未填写任何内容，请填写后再报送", "nothing filled in"))
+        out.append(Finding.of(V.V305.format()))
         return
     declared_mode = ret.template.template.scoring.mode == "declared"
     used_sheets = {layout.cell(n).sheet for n in values if n in layout.by_name}
@@ -284,15 +259,14 @@ def _completeness(ret: Return, computed: dict[str, Any], out: list[Finding]) -> 
         row = m.group("row")
         qualitative = computed.get(f"{row}_direction") == "定性"
         if declared_mode or qualitative:
-            need, what = f"{row}_declared", "自评得分" if declared_mode else "定性得分（并选择定性档次）"
+            need, what = f"{row}_declared", V.V303_DECLARED if declared_mode else V.V303_QUALITATIVE
         else:
-            need, what = f"{row}_actual", "实际完成值"
+            need, what = f"{row}_actual", V.V303_ACTUAL
         if need in layout.by_name and is_blank(computed.get(need)):
             target = layout.cell(need)
             label = computed.get(name)
-            out.append(Finding("V303", "error", f"第 {target.row + 1} 行「{label}」未填写{what}",
-                               f"row {target.row + 1} {label}: no result ({need})", target.sheet, target.address,
-                               need))
+            out.append(Finding.of(what.format(row=target.row + 1, name=label, cell=need), target.sheet, target.address,
+                                  need))
     for s in layout.sheets:
         if s.name not in used_sheets:
             continue
@@ -301,9 +275,8 @@ def _completeness(ret: Return, computed: dict[str, Any], out: list[Finding]) -> 
                 for arg in ("budget", "actual"):
                     source = layout.cell(cell.args[arg])  # type: ignore[arg-type]
                     if is_blank(computed.get(source.name)):  # type: ignore[arg-type]
-                        out.append(Finding("V304", "error", f"{source.label}未填写，无法计算预算执行率",
-                                           f"{source.label} is empty: no execution rate", source.sheet,
-                                           source.address, source.name or ""))
+                        out.append(Finding.of(V.V304.format(label=source.label), source.sheet, source.address,
+                                              source.name or ""))
 
 
 def _prefill_changes(ret: Return, out: list[Finding]) -> None:
@@ -317,10 +290,9 @@ def _prefill_changes(ret: Return, out: list[Finding]) -> None:
         if now == sent or is_number(now) and is_number(sent) and same_at_digits(now, sent, 9):
             continue
         cell = ret.layout.cell(name)
-        out.append(Finding("V311", "warning",
-                           f"{cell.label}由财政局预填为“{_show(sent)}”，现为“{_show(now)}”，请说明修改原因",
-                           f"{cell.label}: pre-filled {sent!r}, now {now!r}", cell.sheet, cell.address, name,
-                           {"prefilled": sent, "now": now}))
+        out.append(Finding.of(V.V311.format(label=cell.label, sent=_show(sent), now=_show(now), sent_raw=sent,
+                                            now_raw=now), cell.sheet, cell.address, name,
+                              {"prefilled": sent, "now": now}))
 
 
 def verify_return(ret: Return) -> Verification:

@@ -13,6 +13,9 @@ from typing import Any
 
 import yaml
 
+from .codes import Message
+from .codes import template as T
+
 Path_ = tuple[str | int, ...]
 
 
@@ -25,13 +28,14 @@ class Mark:
 
 
 class YamlError(ValueError):
-    """Malformed YAML, with the position the parser stopped at."""
+    """Malformed YAML, with the position the parser stopped at and its T code's message."""
 
-    def __init__(self, path: Path | str, mark: Mark, message: str) -> None:
-        super().__init__(f"{path}:{mark.line}:{mark.col} {message}")
+    def __init__(self, path: Path | str, mark: Mark, message: Message) -> None:
+        super().__init__(f"{path}:{mark.line}:{mark.col} {message.code} {message}")
         self.path = str(path)
         self.mark = mark
-        self.message = message
+        self.code = message.code
+        self.message = str(message)
 
 
 @dataclass
@@ -76,18 +80,15 @@ def _construct(node: yaml.Node, path: Path_, located: Located, loader: yaml.Safe
     located.marks[path] = _m(node)
     located.nodes += 1
     if located.nodes > MAX_NODES:
-        raise YamlError(located.source, _m(node),
-                        f"T001 YAML 展开后超过 {MAX_NODES} 个节点（别名过多？）(YAML expands to too many nodes)")
+        raise YamlError(located.source, _m(node), T.T001_TOO_MANY_NODES.format(limit=MAX_NODES))
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if isinstance(key, (list, dict)):
-                raise YamlError(located.source, _m(key_node), "T003 键必须是标量 (mapping key must be a scalar)")
+                raise YamlError(located.source, _m(key_node), T.T003.format())
             if key in out:
-                raise YamlError(
-                    located.source, _m(key_node), f"T002 键 {key!r} 重复 (duplicate key)"
-                )
+                raise YamlError(located.source, _m(key_node), T.T002.format(key=key))
             located.key_marks[(*path, key)] = _m(key_node)
             out[key] = _construct(value_node, (*path, key), located, loader)
         return out
@@ -107,9 +108,9 @@ def loads(text: str, source: Path | str = "<string>") -> Located:
         mark = exc.problem_mark or exc.context_mark
         pos = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
         problem = exc.problem or exc.context or "malformed YAML"
-        raise YamlError(source, pos, f"T001 YAML 格式错误 (malformed YAML): {problem}") from None
+        raise YamlError(source, pos, T.T001_MALFORMED.format(problem=problem)) from None
     except yaml.YAMLError as exc:
-        raise YamlError(source, Mark(1, 1), f"T001 YAML 格式错误 (malformed YAML): {exc}") from None
+        raise YamlError(source, Mark(1, 1), T.T001_MALFORMED.format(problem=exc)) from None
     finally:
         loader.dispose()
     return located
@@ -131,5 +132,5 @@ def load(path: Path) -> Located:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise YamlError(path, Mark(1, 1), f"T001 文件不是 UTF-8 编码 (not UTF-8): {exc}") from None
+        raise YamlError(path, Mark(1, 1), T.T001_NOT_UTF8.format(error=exc)) from None
     return loads(text, path)

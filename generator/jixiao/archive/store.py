@@ -58,7 +58,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
-import enum
 import hashlib
 import json
 import random
@@ -97,6 +96,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..codes import SEVERITIES, Status
+
 __all__ = [
     "DEFAULT_URL",
     "SEVERITIES",
@@ -127,18 +128,8 @@ _MIGRATION_LOCK_KEY = int.from_bytes(b"jixiao", "big")
 # Execution option telling the SQLite "begin" hook to take the write lock up front.
 _WRITE_OPTION = "jixiao_write"
 _MAX_ATTEMPTS = 6
-#: Severities a finding may have (jixiao.findings.Severity); only errors and warnings count.
-SEVERITIES = ("error", "warning", "note")
 
 T = TypeVar("T")
-
-
-class Status(enum.StrEnum):
-    """Where a department stands for a year (the values are what the bureau reads)."""
-
-    MISSING = "未交"  # no return received
-    NEEDS_FIX = "待修改"  # the latest return has errors
-    PASSED = "已通过"  # the latest return has no errors
 
 
 class ArchiveSchemaError(RuntimeError):
@@ -194,7 +185,7 @@ class ReturnRow(Base):
     __table_args__ = (
         UniqueConstraint("department_code", "year", "template_id", "version"),
         CheckConstraint("version >= 1", name="version_positive"),
-        CheckConstraint("status IN ('待修改', '已通过')", name="status_known"),
+        CheckConstraint(f"status IN ('{Status.NEEDS_FIX}', '{Status.PASSED}')", name="status_known"),
         Index(None, "year", "department_code"),
     )
 

@@ -1,0 +1,97 @@
+"""``T`` codes: problems ``jixiao lint`` finds in a template (docs/templates.md, "Lint codes").
+
+Every T problem is an error; lint prints ``file:line:col CODE 中文 (English)``.
+
+======  ===============================================================
+T001    malformed YAML (or not UTF-8)
+T002    duplicate key in a mapping
+T003    a mapping key that is not a scalar
+T004    the file is not a mapping
+T005    ``extends`` is not a template id
+T006    ``extends`` forms a cycle
+T007    ``extends`` names an unknown template (or the file does not exist)
+T010    unknown key (with a did-you-mean)
+T011    a required key is missing
+T012    a value of the wrong type or out of range
+T013    unknown sheet kind
+T101    first-level weights plus the execution weight do not make the total
+T102    unknown rule id (or a rule of the wrong kind, or a broken rule library)
+T103    a rule parameter that the rule does not have, or of the wrong type
+T104    third-level weights do not add up to their first-level weight
+T105    a duplicate name or key
+T106    qualitative tiers overlap, leave gaps or are inverted
+T107    a sum check names an unknown funds row
+T108    checklist weights do not make the total
+T110    display text does not render (unknown ``{{ param }}``)
+T111    a checklist names an unknown project sheet
+T112    a cross-sheet check names an unknown cell
+T120    the template passes every check above but still cannot be laid out
+======  ===============================================================
+"""
+
+from __future__ import annotations
+
+from . import Code, entries
+
+# -- the file: YAML and extends
+
+T001_MALFORMED = Code("T001", "error", "YAML 格式错误", "malformed YAML: {problem}", ("problem",))
+T001_TOO_MANY_NODES = Code("T001", "error", "YAML 展开后超过 {limit} 个节点（别名过多？）",
+                           "YAML expands to more than {limit} nodes (aliases?)", ("limit",))
+T001_NOT_UTF8 = Code("T001", "error", "文件不是 UTF-8 编码", "not UTF-8: {error}", ("error",))
+T002 = Code("T002", "error", "键 {key!r} 重复", "duplicate key", ("key",))
+T003 = Code("T003", "error", "键必须是标量", "mapping key must be a scalar")
+T004 = Code("T004", "error", "模板必须是映射", "template must be a mapping")
+T005 = Code("T005", "error", "extends 必须是模板 id", "extends must be a template id")
+T006 = Code("T006", "error", "extends 形成循环 {cycle}", "extends cycle", ("cycle",))
+T007_UNKNOWN_PARENT = Code("T007", "error", "extends 的模板 {parent!r} 不存在", "unknown parent; known: {known}",
+                           ("parent", "known"))
+T007_NO_FILE = Code("T007", "error", "文件不存在", "file not found: {error}", ("error",))
+
+# -- the shape: keys and values (pydantic's errors)
+
+T010 = Code("T010", "error", "未知的键 {key!r}", "unknown key {where}", ("key", "where"))
+T010_GUESS = Code("T010", "error", "未知的键 {key!r}，是否应为 {guess!r}?", "unknown key {where}; did you mean {guess!r}?",
+                  ("key", "where", "guess"))
+T011 = Code("T011", "error", "缺少必填键 {key!r}", "missing required key {where}", ("key", "where"))
+T012 = Code("T012", "error", "取值无效 {where}: {value!r}", "{reason}", ("where", "value", "reason"))
+T012_WEIGHT = Code("T012", "error", "分值必须大于 0", "{where}: weight must be > 0, got {value!r}", ("where", "value"))
+T012_TARGET = Code("T012", "error", "定量指标 {name!r} 的年度指标值必须是数字", "quantitative target must be a number",
+                   ("name",))
+T013 = Code("T013", "error", "未知的工作表类型 {kind!r}，应为 self_evaluation、basic_data 或 checklist",
+            "unknown sheet kind", ("kind",))
+
+# -- the meaning: weights, rules, names
+
+T101 = Code("T101", "error", "一级指标分值合计 {parts} + 预算执行率 {execution} = {total}，应为 {expected}",
+            "weights total {total} != {expected}", ("parts", "execution", "total", "expected"))
+T102 = Code("T102", "error", "未知的规则 {rule!r}", "unknown rule id", ("rule",))
+T102_GUESS = Code("T102", "error", "未知的规则 {rule!r}，是否应为 {guess}?", "unknown rule id; did you mean {guess}?",
+                  ("rule", "guess"))
+T102_KIND = Code("T102", "error", "规则 {rule} 不能用于此处", "rule of kind {kind}", ("rule", "kind"))
+T102_LIBRARY = Code("T102", "error", "规则库错误", "rule library error: {error}", ("error",))
+T103 = Code("T103", "error", "规则 {rule} 没有参数 {param!r}", "unknown rule parameter", ("rule", "param"))
+T103_GUESS = Code("T103", "error", "规则 {rule} 没有参数 {param!r}，是否应为 {guess!r}?",
+                  "unknown rule parameter; did you mean {guess!r}?", ("rule", "param", "guess"))
+T103_MODE = Code("T103", "error", "mode 应为 round 或 cut，而不是 {value!r}", "invalid rounding mode", ("value",))
+T103_DIGITS = Code("T103", "error", "digits 应为 0 到 6 的整数，而不是 {value!r}", "invalid digits", ("value",))
+T104 = Code("T104", "error", "三级指标分值合计 {total} ≠ {level1} 分值 {weight}",
+            "third-level weights {total} != first-level weight {weight}", ("total", "level1", "weight"))
+T105_TIER = Code("T105", "error", "定性档次 {label!r} 重复", "duplicate tier", ("label",))
+T105_FIELD = Code("T105", "error", "字段 {key!r} 重复", "duplicate field key", ("key",))
+T105_ITEM = Code("T105", "error", "考核内容 key {key!r} 重复", "duplicate item key", ("key",))
+T105_ROW = Code("T105", "error", "行 key {key!r} 重复", "duplicate row key", ("key",))
+T105_LEVEL1 = Code("T105", "error", "一级指标 {name!r} 重复", "duplicate first-level name", ("name",))
+T105_LEVEL2 = Code("T105", "error", "二级指标 {name!r} 重复", "duplicate second-level name", ("name",))
+T105_FUNDS_ROW = Code("T105", "error", "资金行 key {key!r} 重复", "duplicate funds row key", ("key",))
+T106 = Code("T106", "error", "定性档次区间必须无缝覆盖 0 到 1：{bands}", "tiers must tile [0, 1]", ("bands",))
+T107_SUM_OF = Code("T107", "error", "sum_of 引用了不存在的行 {row!r}", "unknown row", ("row",))
+T107_FUNDS = Code("T107", "error", "资金校验引用了不存在的行 {row!r}", "unknown funds row", ("row",))
+T108 = Code("T108", "error", "考核内容分值合计 {total}，应为 {expected}", "checklist weights {total} != {expected}",
+            ("total", "expected"))
+T110 = Code("T110", "error", "文本无法渲染：{error}", "cannot render {key}", ("error", "key"))
+T111 = Code("T111", "error", "项目表 {sheet!r} 不存在", "unknown project sheet", ("sheet",))
+T112 = Code("T112", "error", "跨表校验引用了未知单元格 {name!r}", "unknown cell name", ("name",))
+T120 = Code("T120", "error", "模板无法生成表格：{error}", "template cannot be laid out", ("error",))
+
+ALL = entries(globals())
