@@ -56,9 +56,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from xlsxwriter.utility import xl_col_to_name
 
+from calc.libreoffice import available, recalculate
 from conftest import report, require
 from engine_util import is_error_value, same_shown, written
-from jixiao.engine.libreoffice import available, recalculate
 from jixiao.rules.library import Rule, library
 from jixiao.rules.numbers import is_number
 from jixiao.xlsxpkg import read_package
