@@ -18,105 +18,21 @@ name; also ``$JIXIAO_TEMPLATES``), passed down as a :class:`TemplateSearchPath`.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .atomic import OutputExists, OutputIsFolder
 from .paths import TemplateSearchPath
-from .templates import TemplateError
-
-if TYPE_CHECKING:
-    from .archive import Archive
+from .terminal import Session, open_archive, progress_bar, session
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="jixiao（绩效）：预算绩效自评表的生成、读取与核查 (budget performance self-evaluation "
                        "forms: build, read, verify).")
-
-
-def _console(stderr: bool) -> Console:
-    """A console for this invocation (the terminal's width now, not at import).
-
-    Piped or captured output never wraps a message mid-line (a file name stays whole
-    for grep and for tests) and lays tables out wide rather than at 80 columns.
-    """
-    console = Console(stderr=stderr)
-    if console.is_terminal:
-        return console
-    return Console(stderr=stderr, soft_wrap=True, width=max(console.width, 160))
-
-
-@dataclass
-class _Session:
-    """One invocation: its consoles and the template folders given before the command."""
-
-    out: Console = field(default_factory=lambda: _console(False))
-    err: Console = field(default_factory=lambda: _console(True))
-    templates: list[Path] = field(default_factory=list)
-
-    def fail(self, message: str, code: int = 2) -> NoReturn:
-        self.err.print(escape(message))
-        raise typer.Exit(code)
-
-    def search(self, more: list[Path] | None = None) -> TemplateSearchPath:
-        """The command's --templates folders, then the global ones, then the defaults."""
-        try:
-            return TemplateSearchPath.default(*(more or []), *self.templates)
-        except NotADirectoryError as exc:
-            self.fail(str(exc))
-
-    @contextlib.contextmanager
-    def refusals(self) -> Iterator[None]:
-        """API errors about inputs and outputs as one line each and exit 2, no traceback."""
-        from .dataset import DataFileError
-
-        try:
-            yield
-        except TemplateError as exc:
-            for p in exc.problems:
-                self.err.print(escape(str(p)))
-            raise typer.Exit(2) from None
-        except OutputIsFolder as exc:
-            self.fail(f"{exc.path}: 是文件夹，请给出 .xlsx 文件名 (is a folder; give a file name)")
-        except OutputExists as exc:
-            self.fail(f"{exc.path}: 文件已存在，未覆盖；如需覆盖请加 --force (file exists; use --force to overwrite)")
-        except DataFileError as exc:
-            self.fail(str(exc.problem))
-        except FileNotFoundError as exc:
-            self.fail(str(exc))
-
-
-def _session(ctx: typer.Context) -> _Session:
-    return ctx.ensure_object(_Session)
-
-
-@contextlib.contextmanager
-def _progress(err: Console, description: str) -> Iterator[Callable[[int, int], None]]:
-    """An ``on_progress(done, total)`` callback drawing a transient bar (from 2 items on)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True) as progress:
-        task: list = []
-
-        def update(done: int, total: int) -> None:
-            if total < 2:
-                return
-            if not task:
-                task.append(progress.add_task(description, total=total))
-            progress.update(task[0], completed=done)
-
-        yield update
 
 
 TemplateDirs = Annotated[list[Path] | None, typer.Option(
@@ -131,11 +47,11 @@ Year = Annotated[int, typer.Option("--year", help="报表年度 (reporting year)
 @app.callback()
 def _options(ctx: typer.Context, templates: TemplateDirs = None) -> None:
     """jixiao（绩效）：预算绩效自评表的生成、读取与核查 (build, read, verify)."""
-    session = ctx.ensure_object(_Session)
-    session.templates = list(templates or [])
-    for folder in session.templates:
+    s = session(ctx)
+    s.templates = list(templates or [])
+    for folder in s.templates:
         if not folder.is_dir():
-            session.fail(f"{folder}: 不是文件夹 (not a folder)")
+            s.fail(f"{folder}: 不是文件夹 (not a folder)")
 
 
 @app.command()
@@ -148,7 +64,7 @@ def lint(ctx: typer.Context,
     """
     from .lint import lint_paths, lint_targets
 
-    s = _session(ctx)
+    s = session(ctx)
     missing = [p for p in paths if not p.exists()]
     for p in missing:
         s.err.print(escape(f"{p}: 文件不存在 (no such file or folder)"))
@@ -187,7 +103,7 @@ def build(
     """
     from .batch import DATA_TABLE_SUFFIXES
 
-    s = _session(ctx)
+    s = session(ctx)
     search = s.search(templates)
     if data is not None and data.suffix.lower() in DATA_TABLE_SUFFIXES:
         if len(names) != 1:
@@ -214,11 +130,11 @@ def build(
         raise typer.Exit(1)
 
 
-def _build_batch(s: _Session, template: Path, data: Path, indicators: Path | None, projects: Path | None,
+def _build_batch(s: Session, template: Path, data: Path, indicators: Path | None, projects: Path | None,
                  out_dir: Path, *, force: bool, jobs: int | None, search: TemplateSearchPath) -> None:
     from .batch import build_from_data
 
-    with s.refusals(), _progress(s.err, "生成 building") as progress:
+    with s.refusals(), progress_bar(s.err, "生成 building") as progress:
         run = build_from_data(template, data, out_dir, indicators=indicators, projects=projects, force=force,
                               jobs=jobs, search=search, on_progress=progress)
     for problem in run.problems:
@@ -249,7 +165,7 @@ def init_data(
     (write the empty department data workbook of a template)."""
     from .init_data import init_data as write
 
-    s = _session(ctx)
+    s = session(ctx)
     with s.refusals():
         path = write(template, out_file, force=force, search=s.search(templates))
     s.out.print(escape(f"wrote {path}"))
@@ -271,7 +187,7 @@ def read(
     from .reader import NotAForm, open_return
     from .xlsxpkg import UnreadableWorkbook
 
-    s = _session(ctx)
+    s = session(ctx)
     try:
         ret = open_return(workbook, search=s.search(templates))
     except (UnreadableWorkbook, NotAForm) as exc:
@@ -308,9 +224,9 @@ def verify(
     """
     from .verify import verify_paths
 
-    s = _session(ctx)
+    s = session(ctx)
     search = s.search(templates)
-    with _progress(s.err, "核查 verifying") as progress:
+    with progress_bar(s.err, "核查 verifying") as progress:
         results = verify_paths(returns, jobs=jobs, search=search, on_progress=progress)
     if as_json:
         print(json.dumps([{"path": str(r.path), "template_id": r.template_id, "status": r.status,
@@ -349,32 +265,6 @@ def verify(
         raise typer.Exit(1)
 
 
-@contextlib.contextmanager
-def open_archive(s: _Session, db: str | None, *, existing: bool = False) -> Iterator[Archive]:
-    """The archive for a command; one clear line (exit 2) instead of a database traceback.
-
-    ``existing``: the command only reads, so the default SQLite file must already be there
-    (a forgotten --db would otherwise create an empty archive and report nothing).
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .archive import Archive
-    from .archive.store import DEFAULT_URL
-
-    url = db or DEFAULT_URL
-    shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-    if existing and db is None and not Path(DEFAULT_URL.removeprefix("sqlite:///")).exists():
-        s.fail(f"当前文件夹没有归档库 {shown}，请用 --db 指定 (no archive here: give --db URL)")
-    try:
-        archive = Archive(db)
-    except (SQLAlchemyError, OSError, ValueError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        s.fail(f"无法打开归档库 {shown} (cannot open archive): {reason}")
-    s.err.print(escape(f"归档库 archive: {shown}"))
-    with archive:
-        yield archive
-
-
 @app.command()
 def collect(
     ctx: typer.Context,
@@ -389,9 +279,9 @@ def collect(
     (verify returns and archive them; a resubmission is a new version)."""
     from .collect import collect_files
 
-    s = _session(ctx)
+    s = session(ctx)
     search = s.search(templates)
-    with open_archive(s, db) as archive, _progress(s.err, "归档 collecting") as progress:
+    with open_archive(s, db) as archive, progress_bar(s.err, "归档 collecting") as progress:
         results = collect_files(returns, archive, year=year, jobs=jobs, search=search, on_progress=progress)
     table = Table("file", "department", "version", "status", "errors", "warnings")
     for column in table.columns:
@@ -425,7 +315,7 @@ def status(
     """收表情况：未交 / 待修改 / 已通过 (who has returned, who must resubmit)."""
     from .dataset import read_roster
 
-    s = _session(ctx)
+    s = session(ctx)
     roster = None
     if departments is not None:
         with s.refusals():
@@ -464,7 +354,7 @@ def export(
     """
     from .export import FORMATS, export_year
 
-    s = _session(ctx)
+    s = session(ctx)
     if fmt not in FORMATS:
         s.fail(f"--format 只能是 csv 或 json (unknown format {fmt!r})")
     with open_archive(s, db, existing=True) as archive:
@@ -491,7 +381,7 @@ def summary(
     """
     from .summary import write_summary
 
-    s = _session(ctx)
+    s = session(ctx)
     search = s.search(templates)
     with s.refusals(), open_archive(s, db, existing=True) as archive:
         stats = write_summary(archive, year, out_path, force=force, search=search)
