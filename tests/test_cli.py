@@ -55,3 +55,32 @@ def test_templates_option_before_or_after_the_command(tmp_path):
                  ["lint", str(mine), "--templates", str(tmp_path / "nowhere")]):
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and "nowhere" in result.output and "不是文件夹" in result.output
+
+
+def test_api_refuses_to_overwrite_and_the_cli_says_so_in_one_line(tmp_path):
+    from jixiao.archive import Archive
+    from jixiao.atomic import OutputExists, OutputIsFolder
+    from jixiao.summary import write_summary
+
+    out = tmp_path / "汇总表.xlsx"
+    with Archive(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+        write_summary(archive, 1999, out)
+        with pytest.raises(OutputExists):
+            write_summary(archive, 1999, out)
+        write_summary(archive, 1999, out, force=True)
+        with pytest.raises(OutputIsFolder):
+            write_summary(archive, 1999, tmp_path, force=True)
+    result = CliRunner().invoke(app, ["init-data", "hunan-zhengti", "--out", str(out)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "--force" in result.output
+
+
+def test_folders_expand_in_one_place(tmp_path):
+    from jixiao.paths import expand_paths
+
+    (tmp_path / "sub").mkdir()
+    for name in ("b.xlsx", "a.xlsx", "~$a.xlsx", ".hidden.xlsx", "sub/c.xlsx", "sub/d.yaml"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.relative_to(tmp_path).as_posix() for p in expand_paths([tmp_path], recursive=True)] == [
+        "a.xlsx", "b.xlsx", "sub/c.xlsx", "sub/d.yaml"]
+    assert expand_paths([tmp_path], "*.yaml", subfolders=["sub"]) == [tmp_path / "sub" / "d.yaml"]
+    assert expand_paths([tmp_path / "gone.xlsx"]) == [tmp_path / "gone.xlsx"]  # reported by the caller

@@ -36,7 +36,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 
 
 TemplateDirs = Annotated[list[Path] | None, typer.Option(
-    "--templates", help="自定义模板所在文件夹，先于 ./templates 和内置模板查找；可重复 "
+    "--templates", metavar="DIR", help="自定义模板所在文件夹，先于 ./templates 和内置模板查找；可重复 "
     "(a folder of your own variants, searched first; repeatable; also $JIXIAO_TEMPLATES).")]
 Jobs = Annotated[int | None, typer.Option("--jobs", help="并行进程数，默认使用全部 CPU 核 (worker processes).")]
 Db = Annotated[str | None, typer.Option(
