@@ -19,7 +19,7 @@ demo: install
 	jixiao build templates/ --out dist/ --force
 
 test: system-deps install-test
-	$(PYTHON) -m ruff check generator tests
+	$(PYTHON) -m ruff check generator tests calc bench scripts
 	$(PYTHON) -m pytest
 
 # Province-scale bench (2,000 departments; ~10 min on 2 cores): rewrites bench/RESULTS.md.

@@ -105,7 +105,7 @@ def _strip_cached(src: Path, dst: Path) -> Path:
 
 def _libreoffice(returns: Path, names: list[tuple[int, str]], work: Path) -> tuple[dict[int, Path], str]:
     """Recalculate the chosen returns in LibreOffice; their saved files by index."""
-    from jixiao.engine.libreoffice import available, recalculate
+    from calc.libreoffice import available, recalculate
 
     if not names:
         return {}, "no return recalculated by LibreOffice (--lo 0)"

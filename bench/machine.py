@@ -38,7 +38,7 @@ def _version(package: str) -> str:
 
 
 def libreoffice_version() -> str | None:
-    from jixiao.engine.libreoffice import soffice_path
+    from calc.libreoffice import soffice_path
 
     soffice = soffice_path()
     if soffice is None:

@@ -11,12 +11,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from jixiao.build import template_paths
-from jixiao.engine.libreoffice import convert_to_pdf
-from jixiao.layout import build_layout
-from jixiao.templates import load_template
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # calc/ (the LibreOffice tools) lives beside the package
+
+from calc.libreoffice import convert_to_pdf  # noqa: E402
+from jixiao.build import template_paths  # noqa: E402
+from jixiao.layout import build_layout  # noqa: E402
+from jixiao.templates import load_template  # noqa: E402
+
 IMG = ROOT / "docs" / "img"
 
 

@@ -49,14 +49,16 @@ from typing import Any
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from jixiao.batch import plan_filenames
-from jixiao.build import build_template
-from jixiao.dataset import DataSchema, read_dataset
-from jixiao.engine import libreoffice as lo
-from jixiao.layout import build_layout
-from jixiao.templates import load_template
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # calc/ (the LibreOffice tools) lives beside the package
+
+from calc import libreoffice as lo  # noqa: E402
+from jixiao.batch import plan_filenames  # noqa: E402
+from jixiao.build import build_template  # noqa: E402
+from jixiao.dataset import DataSchema, read_dataset  # noqa: E402
+from jixiao.layout import build_layout  # noqa: E402
+from jixiao.templates import load_template  # noqa: E402
+
 IMG = ROOT / "docs" / "img" / "guide"
 TEMPLATE = "guizhou-zhengti"
 SHEET = "部门整体支出绩效自评表"

@@ -18,6 +18,14 @@ REQUIRE_REAL_ENGINES = os.environ.get("JIXIAO_REQUIRE_REAL_ENGINES") == "1" or b
 )
 
 
+@pytest.fixture(autouse=True)
+def _fixed_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees the same terminal, whatever the developer's: 100 columns, no colour
+    (so `COLUMNS=40 pytest` and `COLUMNS=300 pytest` pass alike)."""
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
 #: Lines a test wants in the CI log whatever pytest captures (counts of cells compared).
 _REPORT: list[str] = []
 

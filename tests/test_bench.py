@@ -6,26 +6,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 from xlsxwriter.worksheet import Worksheet
 
+from bench.__main__ import main
+from bench.dataset import TEMPLATE, department_dataset, growth_form
+from calc.libreoffice import available
 from jixiao.build import build_template, template_paths
-from jixiao.engine.libreoffice import available
 from jixiao.layout import build_layout
 from jixiao.rules.library import library
 from jixiao.templates import load_template
 from jixiao.writer import _Worksheet
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `bench` lives beside the package, not inside it
-    sys.path.insert(0, str(ROOT))
-
-from bench.__main__ import main  # noqa: E402
-from bench.dataset import TEMPLATE, department_dataset, growth_form  # noqa: E402
 
 TEMPLATES = template_paths([ROOT / "templates"])
 

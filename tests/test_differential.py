@@ -56,9 +56,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from xlsxwriter.utility import xl_col_to_name
 
+from calc.libreoffice import available, recalculate
 from conftest import report, require
 from engine_util import is_error_value, same_shown, written
-from jixiao.engine.libreoffice import available, recalculate
 from jixiao.rules.library import Rule, library
 from jixiao.rules.numbers import is_number
 from jixiao.xlsxpkg import read_package
@@ -158,7 +158,7 @@ ARG_POOL = {"direction": "direction", "tier": "tier", "name": "text", "reason": 
             "flags": "flag"}
 TYPICAL: dict[str, Any] = {
     "budget": 100, "actual": 80, "weight": 10, "target": 100, "direction": "≥", "declared": 8,
-    "value": 0.15, "score": 8, "total": 85, "numerator": 3, "denominator": 4, "fixed": 10,
+    "score": 8, "total": 85, "numerator": 3, "denominator": 4, "fixed": 10,
     "name": "指标", "tier": "达成预期指标", "reason": None, "computed": 8,
     "scores": [3, 4, 5], "parts": [30, 40.5, 20], "weights": [10, 20, 20], "values": [80, 90, 85],
     "flags": [0, 1, 0], "amounts": [1, 2, 3],
@@ -174,8 +174,6 @@ GENERIC_PARAMS: dict[str, list[Any]] = {"digits": [0, 1, 2, 3, 4], "mode": ["rou
 RULE_PARAMS: dict[str, dict[str, list[Any]]] = {
     "EXEC_SCORE_STEPS": {"per": [1, 2, 5, 10], "points": [0.5, 1, 2], "partial": ["started", "whole"]},
     "INDICATOR_SCORE": {"negative": ["RATIO_INVERSE_SIMPLE", "RATIO_INVERSE_PLATFORM"]},
-    "STEP_DEDUCTION": {"threshold": [1, 0.9, 0.05, 0], "points": [0.5, 1, 2]},
-    "TIERED_STEPS": {"tiers": [[[0.05, 10], [0.15, 5]]], "otherwise": [0, 1]},
     "LEVEL1_LABEL": {"name": ["产出指标", "效益指标"], "nominal": [50, 30, 0]},
     "AVERAGE_TIMES": {"factor": [0.8, 1, 0.5]},
     "GRADE": {"bands": [[[90, "优秀"], [80, "良好"], [60, "中"]]], "otherwise": ["差", "不合格"]},

@@ -16,9 +16,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from conftest import require
-from jixiao.engine import libreoffice as lo
-from jixiao.engine.libreoffice import (
+from calc import libreoffice as lo
+from calc.libreoffice import (
     LibreOfficeError,
     available,
     convert_to_pdf,
@@ -26,6 +25,7 @@ from jixiao.engine.libreoffice import (
     recalculate,
     typing_available,
 )
+from conftest import require
 
 # --------------------------------------------------------------------------- helpers
 

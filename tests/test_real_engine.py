@@ -23,6 +23,13 @@ from typing import Any
 
 import pytest
 
+from calc.libreoffice import (
+    available,
+    convert_to_pdf,
+    fill_by_typing,
+    recalculate,
+    typing_available,
+)
 from conftest import report, require
 from engine_util import (
     REPO,
@@ -34,13 +41,6 @@ from engine_util import (
 )
 from forms import indicator_names, seed_000_values
 from jixiao.build import build_template, template_paths
-from jixiao.engine.libreoffice import (
-    available,
-    convert_to_pdf,
-    fill_by_typing,
-    recalculate,
-    typing_available,
-)
 from jixiao.layout import Layout, build_layout, evaluate
 from jixiao.reader import open_return
 from jixiao.rules.excel import disallowed_functions

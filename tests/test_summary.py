@@ -17,13 +17,13 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from calc.libreoffice import available, recalculate
 from conftest import require
 from engine_util import is_error_value, package_formulas, strip_cached_values
 from forms import build_filled, indicator_values, seed_000_values
 from jixiao.archive import Archive, Submission
 from jixiao.cli import app
 from jixiao.collect import collect_files
-from jixiao.engine.libreoffice import available, recalculate
 from jixiao.rules.excel import functions_in
 from jixiao.rules.library import library
 from jixiao.summary import FINDINGS_SHEET, sheet_name, write_summary

@@ -1,5 +1,7 @@
-"""Writing outputs so that a crash or an interruption never leaves a half-written file.
+"""Writing outputs so that a crash or an interruption never leaves a half-written file,
+and never replaces an existing one unless asked to.
 
+>>> refuse_overwrite(Path("/tmp/out.xlsx"), force=False)  # doctest: +SKIP
 >>> with atomic_output(Path("/tmp/out.xlsx")) as tmp:   # doctest: +SKIP
 ...     write_something(tmp)                              # renamed to out.xlsx on success
 """
@@ -11,6 +13,33 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+class OutputExists(FileExistsError):
+    """The output file exists and ``force`` was not given (the CLI: exit 2, or 1 in a batch)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists (pass force=True to overwrite)")
+        self.path = path
+
+
+class OutputIsFolder(OutputExists):
+    """The output path is a folder where a file name was expected."""
+
+
+def refuse_overwrite(path: Path, *, force: bool) -> None:
+    """Raise :class:`OutputIsFolder` for a folder, :class:`OutputExists` for an existing
+    file unless ``force``.
+
+    >>> refuse_overwrite(Path("/"), force=True)
+    Traceback (most recent call last):
+    ...
+    jixiao.atomic.OutputIsFolder: / exists (pass force=True to overwrite)
+    """
+    if path.is_dir():
+        raise OutputIsFolder(path)
+    if path.exists() and not force:
+        raise OutputExists(path)
 
 
 @contextmanager

@@ -1,5 +1,11 @@
 """One pre-filled workbook per department, on all cores: the batch behind ``build --data``.
 
+>>> run = build_from_data("guizhou-zhengti", "departments.xlsx", "out/")  # doctest: +SKIP
+>>> len(run.result.built), run.not_built, len(run.problems)               # doctest: +SKIP
+(280, 1, 3)
+
+or in two steps:
+
 >>> data = read_dataset(DataSchema.for_template(lt), "departments.xlsx")  # doctest: +SKIP
 >>> result = build_departments(lt.path, data.buildable, "out/")          # doctest: +SKIP
 >>> len(result.built), result.skipped, result.failed                      # doctest: +SKIP
@@ -18,8 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import OutputExists, build_template
-from .dataset import Department
+from .dataset import DataProblem, DataSchema, Department, read_dataset
+from .paths import TemplateSearchPath
 from .templates import LoadedTemplate, load_template
+
+#: Suffixes of department data tables (anything else given as data is a record file).
+DATA_TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls", ".et", ".ods")
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -66,14 +76,16 @@ class BatchResult:
 
 
 @functools.lru_cache(maxsize=8)
-def _template(path: str) -> LoadedTemplate:
-    return load_template(path)
+def _template(path: str, search: TemplateSearchPath | None) -> LoadedTemplate:
+    return load_template(path, search=search)
 
 
-def _build_one(template_path: str, out_dir: str, filename: str, prefill: dict, force: bool) -> tuple[str, str]:
+def _build_one(template_path: str, out_dir: str, filename: str, prefill: dict, force: bool,
+               search: TemplateSearchPath | None) -> tuple[str, str]:
     """Worker: build one department's workbook. Returns (status, path or reason)."""
     try:
-        path = build_template(_template(template_path), out_dir, force=force, prefill=prefill, filename=filename)
+        path = build_template(_template(template_path, search), out_dir, force=force, prefill=prefill,
+                              filename=filename)
         return "built", str(path)
     except OutputExists:
         return "skipped", str(Path(out_dir) / filename)
@@ -96,38 +108,82 @@ def plan_filenames(departments: list[Department]) -> list[str]:
 
 
 def build_departments(template_path: str | Path, departments: list[Department], out_dir: str | Path, *,
-                      force: bool = False, jobs: int | None = None,
-                      advance: Callable[[], None] | None = None) -> BatchResult:
+                      force: bool = False, jobs: int | None = None, search: TemplateSearchPath | None = None,
+                      on_progress: Callable[[int, int], None] | None = None) -> BatchResult:
     """Build every department's workbook into ``out_dir`` on ``jobs`` processes (all cores).
 
     An existing file is skipped unless ``force``; a failure is recorded and the rest
-    still build. ``advance`` is called once per department (a progress bar's step).
-    Results are in the order of ``departments``.
+    still build. ``on_progress(done, total)`` is called before the first and after each
+    department (a progress bar).
+    Results are in the order of ``departments``. ``search`` finds the variant the
+    template extends.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
     names = plan_filenames(departments)
-    args = [(str(template_path), str(out), n, d.prefill, force) for d, n in zip(departments, names, strict=True)]
+    args = [(str(template_path), str(out), n, d.prefill, force, search) for d, n in zip(departments, names, strict=True)]
     workers = max(1, jobs or os.cpu_count() or 1)
     if workers == 1 or len(args) < 4:
         outcomes = (_build_one(*a) for a in args)
-        _collect(departments, outcomes, result, advance)
+        _collect(departments, outcomes, result, on_progress)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             outcomes = pool.map(_build_one, *zip(*args, strict=True), chunksize=8)
-            _collect(departments, outcomes, result, advance)
+            _collect(departments, outcomes, result, on_progress)
     return result
 
 
 def _collect(departments: list[Department], outcomes, result: BatchResult,
-             advance: Callable[[], None] | None) -> None:
-    for d, (status, detail) in zip(departments, outcomes, strict=True):
+             on_progress: Callable[[int, int], None] | None) -> None:
+    if on_progress:
+        on_progress(0, len(departments))
+    for done, (d, (status, detail)) in enumerate(zip(departments, outcomes, strict=True), 1):
         if status == "built":
             result.built.append(Built(d.code, Path(detail)))
         elif status == "skipped":
             result.skipped.append((d.code, Path(detail)))
         else:
             result.failed.append((d.code, detail))
-        if advance:
-            advance()
+        if on_progress:
+            on_progress(done, len(departments))
+
+
+@dataclass
+class DataBuild:
+    """What :func:`build_from_data` did: the data's problems, the batch, and how many
+    departments were not built because of bad data."""
+
+    template_id: str
+    problems: list[DataProblem]
+    result: BatchResult
+    not_built: int
+
+    @property
+    def ok(self) -> bool:
+        """No data error and no failed build (the CLI's exit 0)."""
+        return not any(p.severity == "error" for p in self.problems) and not self.result.failed
+
+
+def build_from_data(template: str | Path, data: str | Path, out_dir: str | Path, *,
+                    indicators: str | Path | None = None, projects: str | Path | None = None,
+                    force: bool = False, jobs: int | None = None, search: TemplateSearchPath | None = None,
+                    on_progress: Callable[[int, int], None] | None = None) -> DataBuild:
+    """Read the department data of a template and build one workbook per good department.
+
+    Raises :class:`jixiao.templates.TemplateError` / :class:`FileNotFoundError` for the
+    template and :class:`jixiao.dataset.DataFileError` when a data file as a whole cannot
+    be read; bad rows are problems in the result and the other departments still build.
+
+    >>> run = build_from_data("guizhou-zhengti", "departments.xlsx", "out/", jobs=2)  # doctest: +SKIP
+    >>> run.ok, len(run.result.built)  # doctest: +SKIP
+    (True, 281)
+    """
+    lt = load_template(template, search=search)
+    dataset = read_dataset(DataSchema.for_template(lt), data, indicators=indicators, projects=projects)
+    result = build_departments(lt.path, dataset.buildable, out_dir, force=force, jobs=jobs, search=search,
+                               on_progress=on_progress)
+    # A department is not built when any of its rows has an error; rows without a usable
+    # 单位编码 count on their own.
+    not_built = len({p.department or f"{p.table}:{p.row}" for p in dataset.errors})
+    return DataBuild(lt.template.id, dataset.problems, result, not_built)

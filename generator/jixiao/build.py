@@ -2,47 +2,89 @@
 
 >>> build_template("guizhou-zhengti", "dist", force=True)  # doctest: +SKIP
 PosixPath('dist/guizhou-zhengti.xlsx')
+>>> [o.path for o in build_templates(["templates/"], "dist", force=True)]  # doctest: +SKIP
+[PosixPath('dist/gansu-checklist.xlsx'), ...]
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic import OutputExists, refuse_overwrite
 from .layout import build_layout
-from .templates import LoadedTemplate, load_template
+from .paths import TemplateSearchPath, expand_paths
+from .templates import LoadedTemplate, TemplateError, load_template
 from .writer import write_workbook
 
-
-class OutputExists(FileExistsError):
-    """The output file exists and ``force`` was not given."""
+__all__ = ["BuildOutcome", "OutputExists", "build_template", "build_templates", "template_paths"]
 
 
 def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *, force: bool = False,
                    values: dict[str, Any] | None = None, prefill: dict[str, Any] | None = None,
-                   filename: str | None = None) -> Path:
-    """Build one workbook into ``out_dir``; never overwrites without ``force``.
+                   filename: str | None = None, search: TemplateSearchPath | None = None) -> Path:
+    """Build one workbook into ``out_dir``; never overwrites without ``force``
+    (:class:`OutputExists`).
 
     ``prefill`` values become part of the form the bureau sends (kept in its metadata so
     the reader rebuilds the same layout); ``values`` are inputs as if typed by a
-    department.
+    department. ``search`` finds a template given by id.
     """
-    lt = template if isinstance(template, LoadedTemplate) else load_template(template)
+    lt = template if isinstance(template, LoadedTemplate) else load_template(template, search=search)
     out = Path(out_dir) / (filename or f"{lt.template.id}.xlsx")
-    if out.exists() and not force:
-        raise OutputExists(f"{out} exists (use --force to overwrite)")
+    refuse_overwrite(out, force=force)
     layout = build_layout(lt, prefill)
     return write_workbook(layout, out, values=values)
 
 
+@dataclass(frozen=True)
+class BuildOutcome:
+    """One template of :func:`build_templates`: the workbook written, or why not."""
+
+    template: Path
+    path: Path | None = None
+    problems: tuple[str, ...] = ()  # each a line for the user (lint's file:line:col lines)
+
+
+def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, force: bool = False,
+                    values: dict[str, Any] | None = None, prefill: dict[str, Any] | None = None,
+                    search: TemplateSearchPath | None = None) -> list[BuildOutcome]:
+    """Build every template (files, ids, folders of ``*.yaml``) into ``out_dir``.
+
+    A template that cannot be built does not stop the others: its outcome carries the
+    problems (a template error, a missing template, an output that exists).
+
+    >>> outcomes = build_templates(["guizhou-zhengti", "no-such-id"], "out")  # doctest: +SKIP
+    >>> [bool(o.path) for o in outcomes]  # doctest: +SKIP
+    [True, False]
+    """
+    outcomes = []
+    for t in template_paths([Path(t) for t in templates]):
+        try:
+            path = build_template(load_template(t, search=search), out_dir, force=force,
+                                  prefill=prefill, values=values)
+        except TemplateError as exc:
+            outcomes.append(BuildOutcome(t, problems=tuple(str(p) for p in exc.problems)))
+        except OutputExists as exc:
+            outcomes.append(BuildOutcome(t, problems=(
+                f"{exc.path}: 文件已存在，未覆盖；如需覆盖请加 --force (exists; use --force to overwrite)",)))
+        except FileNotFoundError as exc:
+            outcomes.append(BuildOutcome(t, problems=(f"{t}: {exc}",)))
+        except Exception as exc:  # noqa: BLE001 - a template lint missed: say so, no traceback
+            outcomes.append(BuildOutcome(t, problems=(
+                f"{t}: 模板无法生成表格，请先运行 jixiao lint (cannot build): {type(exc).__name__}: {exc}",)))
+        else:
+            outcomes.append(BuildOutcome(t, path))
+    return outcomes
+
+
 def template_paths(paths: list[Path]) -> list[Path]:
-    """Expand folders to their ``*.yaml`` files (sorted), keep files as given.
+    """Expand folders to their ``*.yaml`` files (sorted), keep files (and ids) as given.
 
     Only the folder's own files: older versions in ``archive/`` (``<id>@<version>.yaml``,
     kept to read returns made from them) are not built, so ``dist/`` holds one workbook
     per id, the current version.
     """
-    out: list[Path] = []
-    for p in paths:
-        out.extend(sorted(p.glob("*.yaml")) if p.is_dir() else [p])
-    return out
+    return expand_paths(paths, "*.yaml")

@@ -1,288 +1,233 @@
-"""The ``jixiao`` command line. Each command calls the Python API of the same name.
+"""The ``jixiao`` command line: each command parses its options, calls one documented API
+function, and prints.
 
-    jixiao lint TEMPLATE...            check templates; file:line:col CODE message
-    jixiao build TEMPLATE... --out DIR build blank (or pre-filled) workbooks
-    jixiao build TEMPLATE --data departments.xlsx --out DIR   one workbook per department
-    jixiao init-data TEMPLATE          the empty department data workbook (单位, 项目, 指标)
-    jixiao read WORKBOOK [--json|--yaml]  extract the record of a filled workbook
-    jixiao verify RETURN... [--json]   verify returns; exit 0 clean, 1 errors, 2 unreadable
-    jixiao collect RETURN... [--db]    verify and archive returns (versions, never overwrites)
-    jixiao status --year Y [--db]      未交 / 待修改 / 已通过 per department
-    jixiao export --year Y [--db]      latest returns as CSV or JSON
-    jixiao summary --year Y [--out]    summary workbook (汇总表) of the latest returns
+    jixiao lint TEMPLATE...            jixiao.lint.lint_paths
+    jixiao build TEMPLATE... --out DIR jixiao.build.build_templates
+    jixiao build TEMPLATE --data departments.xlsx --out DIR   jixiao.batch.build_from_data
+    jixiao init-data TEMPLATE          jixiao.init_data.init_data
+    jixiao read WORKBOOK [--json|--yaml]  jixiao.reader.open_return
+    jixiao verify RETURN... [--json]   jixiao.verify.verify_paths (exit 0 clean, 1 errors, 2 unreadable)
+    jixiao collect RETURN... [--db]    jixiao.collect.collect_files
+    jixiao status --year Y [--db]      jixiao.archive.Archive.status
+    jixiao export --year Y [--db]      jixiao.export.export_year
+    jixiao summary --year Y [--out]    jixiao.summary.write_summary
+
+Every command that reads templates takes ``--templates DIR`` (before or after the command
+name; also ``$JIXIAO_TEMPLATES``), passed down as a :class:`TemplateSearchPath`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .build import OutputExists, build_template, template_paths
-from .lint import lint_paths, lint_targets
-from .reader import NotAForm, Record, open_return
-from .templates import LoadedTemplate, TemplateError, load_template
-from .verify import Verification, verify_file
-from .xlsxpkg import UnreadableWorkbook
-
-if TYPE_CHECKING:
-    from .archive import Archive
+from .paths import TemplateSearchPath
+from .terminal import Session, open_archive, progress_bar, session
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="jixiao (绩效): budget performance self-evaluation forms — build, read, verify.")
-err = Console(stderr=True)
-out = Console()
+                  help="jixiao（绩效）：预算绩效自评表的生成、读取与核查 (budget performance self-evaluation "
+                       "forms: build, read, verify).")
+
+
+TemplateDirs = Annotated[list[Path] | None, typer.Option(
+    "--templates", metavar="DIR", help="自定义模板所在文件夹，先于 ./templates 和内置模板查找；可重复 "
+    "(a folder of your own variants, searched first; repeatable; also $JIXIAO_TEMPLATES).")]
+Jobs = Annotated[int | None, typer.Option("--jobs", help="并行进程数，默认使用全部 CPU 核 (worker processes).")]
+Db = Annotated[str | None, typer.Option(
+    "--db", help="归档库地址，默认 sqlite:///jixiao.sqlite，也可为 postgresql://… (archive URL).")]
+Year = Annotated[int, typer.Option("--year", help="报表年度 (reporting year).")]
 
 
 @app.callback()
-def _options(
-    templates: Annotated[Path | None, typer.Option(
-        "--templates", help="A folder of your own variants (searched before ./templates and the shipped ones "
-        "when reading returns; also $JIXIAO_TEMPLATES).")] = None,
-) -> None:
-    """jixiao (绩效): budget performance self-evaluation forms — build, read, verify."""
-    if templates is not None:
-        from .paths import TEMPLATES_ENV
-
-        if not templates.is_dir():
-            err.print(f"{templates}: 不是文件夹 (not a folder)")
-            raise typer.Exit(2)
-        os.environ[TEMPLATES_ENV] = os.pathsep.join(
-            [str(templates.resolve()), *filter(None, os.environ.get(TEMPLATES_ENV, "").split(os.pathsep))])
+def _options(ctx: typer.Context, templates: TemplateDirs = None) -> None:
+    """jixiao（绩效）：预算绩效自评表的生成、读取与核查 (build, read, verify)."""
+    s = session(ctx)
+    s.templates = list(templates or [])
+    for folder in s.templates:
+        if not folder.is_dir():
+            s.fail(f"{folder}: 不是文件夹 (not a folder)")
 
 
 @app.command()
-def lint(paths: Annotated[list[Path], typer.Argument(help="Template files or folders.")]) -> None:
-    """Check templates and print every problem as `file:line:col CODE message`.
+def lint(ctx: typer.Context,
+         paths: Annotated[list[Path], typer.Argument(help="模板文件或文件夹 (template files or folders).")],
+         templates: TemplateDirs = None) -> None:
+    """检查模板，每个问题一行：文件:行:列 代码 说明 (check templates: file:line:col CODE message).
 
-    Exit 0 when clean, 1 when problems were found, 2 when a path does not exist.
+    退出码 0 无问题，1 有问题，2 路径不存在 (exit 0 clean, 1 problems, 2 no such path).
     """
+    from .lint import lint_paths, lint_targets
+
+    s = session(ctx)
     missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        s.err.print(escape(f"{p}: 文件不存在 (no such file or folder)"))
     if missing:
-        for p in missing:
-            err.print(f"{p}: 文件不存在 (no such file or folder)")
         raise typer.Exit(2)
-    problems = lint_paths(paths)
+    problems = lint_paths(paths, s.search(templates))
     for p in problems:
         print(p)
     if problems:
-        err.print(f"{len(problems)} problem(s)")
-        raise typer.Exit(1)
-    n = len(lint_targets(paths))
-    err.print(f"{n} template(s) clean")
+        s.fail(f"{len(problems)} problem(s)", 1)
+    s.err.print(f"{len(lint_targets(paths))} template(s) clean")
 
 
 @app.command()
 def build(
-    templates: Annotated[list[Path], typer.Argument(help="Template files, ids or folders.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("dist"),
+    ctx: typer.Context,
+    names: Annotated[list[Path], typer.Argument(
+        metavar="TEMPLATES...", help="模板文件、模板 id 或文件夹 (template files, ids or folders).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹 (output folder).")] = Path("dist"),
     data: Annotated[Path | None, typer.Option(
-        "--data", help="Department data (.xlsx/.csv: one workbook per department) or a record (.json/.yaml).")] = None,
-    indicators: Annotated[Path | None, typer.Option("--indicators", help="Indicator table (.xlsx/.csv).")] = None,
-    projects: Annotated[Path | None, typer.Option("--projects", help="Project table (.xlsx/.csv).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores).")] = None,
+        "--data", help="单位数据表（.xlsx/.csv，每个单位生成一份）或记录文件（.json/.yaml，预填）"
+        " (department data, or a record to pre-fill).")] = None,
+    indicators: Annotated[Path | None, typer.Option(
+        "--indicators", help="单独的指标表 .xlsx/.csv (indicator table).")] = None,
+    projects: Annotated[Path | None, typer.Option(
+        "--projects", help="单独的项目表 .xlsx/.csv (project table).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 (overwrite existing files).")] = False,
+    jobs: Jobs = None,
+    templates: TemplateDirs = None,
 ) -> None:
-    """Build the workbook of each template, or one pre-filled workbook per department.
+    """生成空白（或预填）的自评表；配合 --data 单位数据表为每个单位生成一份 (build workbooks).
 
-    With --data departments.xlsx (sheets 单位, 指标, 项目; see `jixiao init-data`), every good department row becomes DIR/<编码>_<名称>.xlsx; bad rows are reported by file, row and column and the others still build. Exit 1 when anything failed.
+    --data departments.xlsx（单位、指标、项目表，见 jixiao init-data）：每个无误的单位生成
+    DIR/<编码>_<名称>.xlsx；有误的行按文件、行、列报告，其余照常生成。有失败时退出码 1
+    (bad rows are reported by file, row and column; the others still build; exit 1 when anything failed).
     """
-    if data is not None and data.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".xls", ".et", ".ods"):
-        if len(templates) != 1:
-            err.print("--data 的单位表只能配合一个模板使用 (department data needs exactly one template)")
-            raise typer.Exit(2)
-        _build_batch(templates[0], data, indicators, projects, out_dir, force=force, jobs=jobs)
+    from .batch import DATA_TABLE_SUFFIXES
+
+    s = session(ctx)
+    search = s.search(templates)
+    if data is not None and data.suffix.lower() in DATA_TABLE_SUFFIXES:
+        if len(names) != 1:
+            s.fail("--data 的单位表只能配合一个模板使用 (department data needs exactly one template)")
+        _build_batch(s, names[0], data, indicators, projects, out_dir, force=force, jobs=jobs, search=search)
         return
+    from .build import build_templates
+    from .reader import Record
+
     prefill = values = None
     if data is not None:
         try:
             record = Record.load(data)
         except (OSError, ValueError) as exc:
-            err.print(f"{data}: 无法读取记录文件 (cannot read record): {exc}")
-            raise typer.Exit(2) from None
+            s.fail(f"{data}: 无法读取记录文件 (cannot read record): {exc}")
         prefill, values = record.prefill, record.values
-    paths = []
-    for t in templates:
-        paths.extend(template_paths([t]) if t.exists() else [t])
-    failed = 0
-    for t in paths:
-        try:
-            lt = load_template(t)
-            path = build_template(lt, out_dir, force=force, prefill=prefill, values=values)
-        except TemplateError as exc:
-            failed += 1
-            for p in exc.problems:
-                err.print(str(p))
-            continue
-        except (OutputExists, FileNotFoundError) as exc:
-            failed += 1
-            err.print(f"{t}: {exc}")
-            continue
-        except Exception as exc:  # noqa: BLE001 - a template lint missed: say so, no traceback
-            failed += 1
-            err.print(f"{t}: 模板无法生成表格，请先运行 jixiao lint (cannot build): {type(exc).__name__}: {exc}")
-            continue
-        out.print(f"built {path}")
-    if failed:
+    outcomes = build_templates(names, out_dir, force=force, prefill=prefill, values=values, search=search)
+    for o in outcomes:
+        if o.path is not None:
+            s.out.print(escape(f"built {o.path}"))
+        for line in o.problems:
+            s.err.print(escape(line))
+    if any(o.path is None for o in outcomes):
         raise typer.Exit(1)
 
 
-def _load_template_or_exit(template: Path) -> LoadedTemplate:
-    try:
-        return load_template(template)
-    except TemplateError as exc:
-        for p in exc.problems:
-            err.print(str(p))
-        raise typer.Exit(2) from None
-    except FileNotFoundError as exc:
-        err.print(f"{template}: {exc}")
-        raise typer.Exit(2) from None
+def _build_batch(s: Session, template: Path, data: Path, indicators: Path | None, projects: Path | None,
+                 out_dir: Path, *, force: bool, jobs: int | None, search: TemplateSearchPath) -> None:
+    from .batch import build_from_data
 
-
-def _build_batch(template: Path, data: Path, indicators: Path | None, projects: Path | None, out_dir: Path, *,
-                 force: bool, jobs: int | None) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from .batch import build_departments
-    from .dataset import DataFileError, DataSchema, read_dataset
-
-    lt = _load_template_or_exit(template)
-    try:
-        dataset = read_dataset(DataSchema.for_template(lt), data, indicators=indicators, projects=projects)
-    except DataFileError as exc:
-        err.print(str(exc.problem))
-        raise typer.Exit(2) from None
-    for problem in dataset.problems:
-        err.print(("[red]" if problem.severity == "error" else "[yellow]") + escape(str(problem)), soft_wrap=True)
-    todo = dataset.buildable
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True, disable=len(todo) < 2) as progress:
-        task = progress.add_task("生成 building", total=len(todo))
-        result = build_departments(lt.path, todo, out_dir, force=force, jobs=jobs,
-                                   advance=lambda: progress.advance(task))
-    for code, reason in result.failed:
-        err.print(f"[red]{escape(code)}: 生成失败 (failed): {escape(reason)}")
-    # A department is not built when any of its rows has an error; rows without a usable
-    # 单位编码 count on their own.
-    not_built = len({p.department or f"{p.table}:{p.row}" for p in dataset.errors})
-    table = Table("", "count", title=f"{lt.template.id} → {out_dir}")
-    table.add_row("已生成 built", str(len(result.built)))
-    table.add_row("已存在未覆盖 skipped (exists; --force to overwrite)", str(len(result.skipped)))
-    table.add_row("数据有误未生成 not built (bad data)", str(not_built))
-    table.add_row("生成失败 failed", str(len(result.failed)))
-    table.add_row("数据提示 warnings", str(sum(p.severity == "warning" for p in dataset.problems)))
-    out.print(table)
-    if dataset.errors or result.failed:
+    with s.refusals(), progress_bar(s.err, "生成 building") as progress:
+        run = build_from_data(template, data, out_dir, indicators=indicators, projects=projects, force=force,
+                              jobs=jobs, search=search, on_progress=progress)
+    for problem in run.problems:
+        s.err.print(("[red]" if problem.severity == "error" else "[yellow]") + escape(str(problem)))
+    for code, reason in run.result.failed:
+        s.err.print(f"[red]{escape(code)}: 生成失败 (failed): {escape(reason)}")
+    table = Table("", "count", title=escape(f"{run.template_id} → {out_dir}"))
+    table.add_row("已生成 built", str(len(run.result.built)))
+    table.add_row("已存在未覆盖 skipped (exists; --force to overwrite)", str(len(run.result.skipped)))
+    table.add_row("数据有误未生成 not built (bad data)", str(run.not_built))
+    table.add_row("生成失败 failed", str(len(run.result.failed)))
+    table.add_row("数据提示 warnings", str(sum(p.severity == "warning" for p in run.problems)))
+    s.out.print(table)
+    if not run.ok:
         raise typer.Exit(1)
 
 
 @app.command("init-data")
 def init_data(
-    template: Annotated[Path, typer.Argument(help="Template file or id.")],
-    out_file: Annotated[Path | None, typer.Option("--out", help="Output .xlsx (default <id>-单位数据.xlsx).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    ctx: typer.Context,
+    template: Annotated[Path, typer.Argument(help="模板文件或模板 id (template file or id).")],
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="输出的 .xlsx，默认 <id>-单位数据.xlsx (output file).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 (overwrite an existing file).")] = False,
+    templates: TemplateDirs = None,
 ) -> None:
-    """Write the empty department data workbook for a template (headers, validation, an example)."""
-    from .dataset import DataSchema
-    from .init_data import write_input_workbook
+    """生成空白的单位数据表（表头、数据验证、示例行），填好后用于 build --data
+    (write the empty department data workbook of a template)."""
+    from .init_data import init_data as write
 
-    lt = _load_template_or_exit(template)
-    path = out_file or Path(f"{lt.template.id}-单位数据.xlsx")
-    if path.exists() and not force:
-        err.print(f"{path}: 文件已存在，使用 --force 覆盖 (exists; use --force)")
-        raise typer.Exit(2)
-    write_input_workbook(DataSchema.for_template(lt), path)
-    out.print(f"wrote {path}")
+    s = session(ctx)
+    with s.refusals():
+        path = write(template, out_file, force=force, search=s.search(templates))
+    s.out.print(escape(f"wrote {path}"))
 
 
 @app.command()
 def read(
-    workbook: Path,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
-    as_yaml: Annotated[bool, typer.Option("--yaml", help="Print the record as YAML.")] = False,
+    ctx: typer.Context,
+    workbook: Annotated[Path, typer.Argument(help="填好的自评表 .xlsx (a filled workbook).")],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出记录 (print the record as JSON).")] = False,
+    as_yaml: Annotated[bool, typer.Option("--yaml", help="以 YAML 输出记录 (print the record as YAML).")] = False,
+    templates: TemplateDirs = None,
 ) -> None:
-    """Extract the record (every input by its defined name) from a filled workbook.
+    """读出填报记录：按定义名列出每个填报值 (extract the record of a filled workbook).
 
-    The JSON/YAML record (docs/record.md) pre-fills `jixiao build --data record.json`.
+    JSON/YAML 记录（docs/record.md）可用于 jixiao build --data record.json 预填
+    (the record pre-fills `jixiao build --data record.json`).
     """
+    from .reader import NotAForm, open_return
+    from .xlsxpkg import UnreadableWorkbook
+
+    s = session(ctx)
     try:
-        ret = open_return(workbook)
+        ret = open_return(workbook, search=s.search(templates))
     except (UnreadableWorkbook, NotAForm) as exc:
-        err.print(f"{workbook}: {exc}")
-        raise typer.Exit(2) from None
+        s.fail(f"{workbook}: {exc}")
     if as_json:
         print(ret.record.to_json())
         return
     if as_yaml:
         print(ret.record.to_yaml(), end="")
         return
-    table = Table("name", "cell", "value", title=f"{workbook} ({ret.record.template_id} v{ret.record.template_version})")
+    table = Table("name", "cell", "value", title=escape(
+        f"{workbook} ({ret.record.template_id} v{ret.record.template_version})"))
     for cell in ret.layout.inputs():
         if cell.name in ret.record.values:
-            table.add_row(cell.name, f"{cell.sheet}!{cell.address}", str(ret.record.values[cell.name]))
-    out.print(table)
-
-
-def _returns(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            files.extend(sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith((".", "~$"))))
-        else:
-            files.append(p)
-    return files
-
-
-def verify_many(files: list[Path], *, jobs: int | None = None) -> list[Verification]:
-    """Verify files on all cores with a progress bar; results in the order given."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from rich.progress import Progress
-
-    results: list[Verification | None] = [None] * len(files)
-    existing = [(i, p) for i, p in enumerate(files) if p.exists()]
-    for i, p in enumerate(files):
-        if not p.exists():
-            results[i] = verify_file(p)  # R001: the file does not exist
-    workers = jobs or os.cpu_count() or 1
-    with Progress(console=err, transient=True, disable=len(existing) < 2) as progress:
-        task = progress.add_task("核查 verifying", total=len(existing))
-        if workers == 1 or len(existing) < 4:
-            for i, p in existing:
-                results[i] = verify_file(p)
-                progress.advance(task)
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for (i, _), result in zip(existing, pool.map(verify_file, [p for _, p in existing],
-                                                              chunksize=4), strict=True):
-                    results[i] = result
-                    progress.advance(task)
-    return [r for r in results if r is not None]
+            table.add_row(cell.name, f"{cell.sheet}!{cell.address}", escape(str(ret.record.values[cell.name])))
+    s.out.print(table)
 
 
 @app.command()
 def verify(
-    returns: Annotated[list[Path], typer.Argument(help="Returned workbooks or folders.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
-    report: Annotated[Path | None, typer.Option("--report", help="Write findings to this .xlsx.")] = None,
-    annotate: Annotated[Path | None, typer.Option("--annotate", help="Write commented copies here.")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores).")] = None,
+    ctx: typer.Context,
+    returns: Annotated[list[Path], typer.Argument(help="收回的报表文件或文件夹 (returned workbooks or folders).")],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出问题 (print findings as JSON).")] = False,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="把问题清单写入此 .xlsx (write findings to this .xlsx).")] = None,
+    annotate: Annotated[Path | None, typer.Option(
+        "--annotate", help="在此文件夹写出带批注的副本 (write commented copies here).")] = None,
+    jobs: Jobs = None,
+    templates: TemplateDirs = None,
 ) -> None:
-    """Verify returns: recompute every value, check every rule, detect tampering.
+    """核查收回的报表：重算每个数值、检查每条规则、发现篡改 (verify returns).
 
-    Exit 0 when every return is clean, 1 when any has an error, 2 when a file could not be read.
+    退出码 0 全部无误，1 有错误，2 有文件无法读取 (exit 0 clean, 1 errors, 2 unreadable).
     """
-    results = verify_many(_returns(returns), jobs=jobs)
+    from .verify import verify_paths
+
+    s = session(ctx)
+    search = s.search(templates)
+    with progress_bar(s.err, "核查 verifying") as progress:
+        results = verify_paths(returns, jobs=jobs, search=search, on_progress=progress)
     if as_json:
         print(json.dumps([{"path": str(r.path), "template_id": r.template_id, "status": r.status,
                            "errors": r.errors, "warnings": r.warnings,
@@ -291,7 +236,7 @@ def verify(
     else:
         for r in results:
             if not r.findings:
-                out.print(f"✓ {escape(str(r.path))} — {r.status}（无问题）")
+                s.out.print(f"✓ {escape(str(r.path))} — {r.status}（无问题）")
                 continue
             table = Table("code", "severity", "sheet", "cell", "message", title=f"{escape(str(r.path))} — {r.status}")
             for column in table.columns:
@@ -300,106 +245,82 @@ def verify(
             table.columns[4].ratio = 1  # the message takes the room that is left
             for f in r.findings:
                 table.add_row(f.code, f.severity, escape(f.sheet or ""), f.cell or "", escape(f.message_zh))
-            out.print(table)
-        out.print(f"{len(results)} return(s): {sum(not r.errors and not r.unreadable for r in results)} clean, "
-                  f"{sum(bool(r.errors) and not r.unreadable for r in results)} with errors, "
-                  f"{sum(r.unreadable for r in results)} unreadable")
+            s.out.print(table)
+        s.out.print(f"{len(results)} return(s): {sum(not r.errors and not r.unreadable for r in results)} clean, "
+                    f"{sum(bool(r.errors) and not r.unreadable for r in results)} with errors, "
+                    f"{sum(r.unreadable for r in results)} unreadable")
     if report is not None:
         from .reports import write_findings_report
 
         write_findings_report(results, report)
-        err.print(f"findings written to {report}")
+        s.err.print(escape(f"findings written to {report}"))
     if annotate is not None:
         from .reports import annotate_copies
 
         copies = annotate_copies(results, annotate)
-        err.print(f"{len(copies)} annotated copies (returns with errors or warnings) in {annotate}")
+        s.err.print(escape(f"{len(copies)} annotated copies (returns with errors or warnings) in {annotate}"))
     if any(r.unreadable for r in results):
         raise typer.Exit(2)
     if any(r.errors for r in results):
         raise typer.Exit(1)
 
 
-@contextlib.contextmanager
-def open_archive(db: str | None, *, existing: bool = False) -> Iterator[Archive]:
-    """The archive for a command; one clear line (exit 2) instead of a database traceback.
-
-    ``existing``: the command only reads, so the default SQLite file must already be there
-    (a forgotten --db would otherwise create an empty archive and report nothing).
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .archive import Archive
-    from .archive.store import DEFAULT_URL
-
-    url = db or DEFAULT_URL
-    shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-    if existing and db is None and not Path(DEFAULT_URL.removeprefix("sqlite:///")).exists():
-        err.print(f"当前文件夹没有归档库 {shown}，请用 --db 指定 (no archive here: give --db URL)")
-        raise typer.Exit(2)
-    try:
-        archive = Archive(db)
-    except (SQLAlchemyError, OSError, ValueError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        err.print(f"无法打开归档库 {shown} (cannot open archive): {reason}")
-        raise typer.Exit(2) from None
-    err.print(f"归档库 archive: {shown}")
-    with archive:
-        yield archive
-
-
 @app.command()
 def collect(
-    returns: Annotated[list[Path], typer.Argument(help="Returned workbooks or folders.")],
-    db: Annotated[str | None, typer.Option("--db", help="Archive URL (default sqlite:///jixiao.sqlite).")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="Reporting year (default: the template's).")] = None,
+    ctx: typer.Context,
+    returns: Annotated[list[Path], typer.Argument(help="收回的报表文件或文件夹 (returned workbooks or folders).")],
+    db: Db = None,
+    year: Annotated[int | None, typer.Option(
+        "--year", help="报表年度，默认取模板的年度 (reporting year; default: the template's).")] = None,
+    jobs: Jobs = None,
+    templates: TemplateDirs = None,
 ) -> None:
-    """Verify returns and store them in the archive (a resubmission is a new version)."""
+    """核查收回的报表并存入归档库；重新报送的是新版本，同一文件不重复保存
+    (verify returns and archive them; a resubmission is a new version)."""
     from .collect import collect_files
 
-    files = _returns(returns)
-    with open_archive(db) as archive:
-        results = collect_files(files, archive, year=year)
+    s = session(ctx)
+    search = s.search(templates)
+    with open_archive(s, db) as archive, progress_bar(s.err, "归档 collecting") as progress:
+        results = collect_files(returns, archive, year=year, jobs=jobs, search=search, on_progress=progress)
     table = Table("file", "department", "version", "status", "errors", "warnings")
     for column in table.columns:
         column.overflow = "fold"  # wrap, never cut: the file name and status must be readable
     for r in results:
-        s = r.stored
-        if s is None:
+        stored = r.stored
+        if stored is None:
             state = "未归档（无法读取）"
-        elif not s.created:
+        elif not stored.created:
             state = f"{r.verification.status}（同一文件已归档，未重复保存）"
         else:
             state = r.verification.status
-        table.add_row(str(r.path), s.department_code if s else "", str(s.version) if s else "", state,
+        table.add_row(escape(str(r.path)), escape(stored.department_code) if stored else "",
+                      str(stored.version) if stored else "", state,
                       str(r.verification.errors), str(r.verification.warnings))
-    out.print(table)
+    s.out.print(table)
     if any(r.stored is None for r in results):
         raise typer.Exit(2)
 
 
 @app.command()
 def status(
-    year: Annotated[int, typer.Option("--year", help="Reporting year.")],
-    db: Annotated[str | None, typer.Option("--db", help="Archive URL.")] = None,
+    ctx: typer.Context,
+    year: Year,
+    db: Db = None,
     departments: Annotated[Path | None, typer.Option(
-        "--departments", help="The roster: a 单位 table (.xlsx/.csv with 单位编码, 单位名称).")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+        "--departments", help="单位名册：含 单位编码、单位名称 的 .xlsx/.csv，未报送的单位也列出 "
+        "(the roster; departments that sent nothing are listed as 未交).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 (print as JSON).")] = False,
 ) -> None:
-    """Who has returned, who has not, who must resubmit (未交 / 待修改 / 已通过).
+    """收表情况：未交 / 待修改 / 已通过 (who has returned, who must resubmit)."""
+    from .dataset import read_roster
 
-    With --departments every department of the roster is listed, 未交 when nothing came in.
-    """
-    from .dataset import DataFileError, read_roster
-
+    s = session(ctx)
     roster = None
     if departments is not None:
-        try:
+        with s.refusals():
             roster = read_roster(departments)
-        except DataFileError as exc:
-            err.print(str(exc.problem))
-            raise typer.Exit(2) from None
-    with open_archive(db, existing=True) as archive:
+    with open_archive(s, db, existing=True) as archive:
         rows = archive.status(year, roster)
     if as_json:
         print(json.dumps([{"department_code": r.department_code, "department_name": r.department_name,
@@ -411,85 +332,69 @@ def status(
         column.overflow = "fold"
     for r in rows:
         sent = r.version is not None  # 未交: no counts to show
-        table.add_row(r.department_code, r.department_name, r.status, str(r.version or ""),
+        table.add_row(escape(r.department_code), escape(r.department_name), r.status, str(r.version or ""),
                       str(r.error_count) if sent else "", str(r.warning_count) if sent else "")
-    out.print(table)
+    s.out.print(table)
 
 
 @app.command()
 def export(
-    year: Annotated[int, typer.Option("--year", help="Reporting year.")],
-    db: Annotated[str | None, typer.Option("--db", help="Archive URL.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: print).")] = None,
+    ctx: typer.Context,
+    year: Year,
+    db: Db = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv 或 json (csv or json).")] = "csv",
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="写入此文件，默认打印 (write to this file; default: print).")] = None,
 ) -> None:
-    """Export the latest return of every department (flat rows) as CSV or JSON.
+    """导出每个单位最新一版报表的数据（每行一个单位），CSV 或 JSON
+    (export the latest return of every department as flat rows).
 
-    CSV is UTF-8 with a byte-order mark, so Excel and WPS open the Chinese correctly;
-    the fixed columns (department, status, version ...) come first, then record.* sorted.
+    CSV 为带 BOM 的 UTF-8，Excel 和 WPS 可直接打开；先是固定列（单位、状态、版本…），
+    再是按名称排序的 record.* 列 (fixed columns first, then record.* sorted).
     """
-    import csv
-    import io
+    from .export import FORMATS, export_year
 
-    if fmt not in ("csv", "json"):
-        err.print(f"--format 只能是 csv 或 json (unknown format {fmt!r})")
-        raise typer.Exit(2)
-    with open_archive(db, existing=True) as archive:
-        rows = archive.export_rows(year)
-    if fmt == "json":
-        text = json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"
-    else:
-        fixed = [k for k in (rows[0] if rows else {}) if not k.startswith("record.")]
-        natural = [(re.sub(r"\d+", lambda m: m.group().zfill(6), k), k) for k in {k for row in rows for k in row}]
-        columns = fixed + [k for _, k in sorted(natural) if k not in fixed]  # zt_ind2 before zt_ind11
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buffer.getvalue()
+    s = session(ctx)
+    if fmt not in FORMATS:
+        s.fail(f"--format 只能是 csv 或 json (unknown format {fmt!r})")
+    with open_archive(s, db, existing=True) as archive:
+        exported = export_year(archive, year, fmt=fmt, out=out_file)
     if out_file is None:
-        sys.stdout.write(text)
-        return
-    from .atomic import atomic_output
-
-    with atomic_output(out_file) as tmp:
-        Path(tmp).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
-    err.print(f"wrote {out_file}: {len(rows)} row(s)")
+        sys.stdout.write(exported.text)
+    else:
+        s.err.print(escape(f"wrote {out_file}: {exported.rows} row(s)"))
 
 
 @app.command()
 def summary(
-    year: Annotated[int, typer.Option("--year", help="Reporting year.")],
-    db: Annotated[str | None, typer.Option("--db", help="Archive URL (default sqlite:///jixiao.sqlite).")] = None,
-    out_path: Annotated[Path, typer.Option("--out", help="Summary workbook to write.")] = Path("汇总表.xlsx"),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    ctx: typer.Context,
+    year: Year,
+    db: Db = None,
+    out_path: Annotated[Path, typer.Option("--out", help="汇总表文件 (summary workbook to write).")] = Path(
+        "汇总表.xlsx"),
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 (overwrite an existing file).")] = False,
+    templates: TemplateDirs = None,
 ) -> None:
-    """Write the year's summary workbook (汇总表): latest return per department, charts, open findings.
+    """生成年度汇总表：每个单位最新一版、图表、未解决的问题 (write the year's summary workbook).
 
-    Exit 2 when the output exists and --force is not given.
+    文件已存在且未加 --force 时退出码 2 (exit 2 when the output exists and --force is not given).
     """
-    from rich.markup import escape
-
     from .summary import write_summary
 
-    if out_path.is_dir():
-        err.print(f"{escape(str(out_path))}: 是文件夹，请给出 .xlsx 文件名 (is a folder; give a file name)")
-        raise typer.Exit(2)
-    if out_path.exists() and not force:
-        err.print(f"{escape(str(out_path))}: 文件已存在，未覆盖；如需覆盖请加 --force (file exists; use --force to overwrite)")
-        raise typer.Exit(2)
-    with open_archive(db, existing=True) as archive:
-        stats = write_summary(archive, year, out_path)
+    s = session(ctx)
+    search = s.search(templates)
+    with s.refusals(), open_archive(s, db, existing=True) as archive:
+        stats = write_summary(archive, year, out_path, force=force, search=search)
     table = Table("sheet", "rows", "A", "B", "average total", "待修改", title=f"{year} 汇总表")
     for v in stats.variants:
         table.add_row(escape(v.sheet), str(v.departments), f"{v.budget_total:.2f}", f"{v.actual_total:.2f}",
                       "" if v.average_total is None else f"{v.average_total:.2f}", str(v.needs_fix))
-    out.print(table)
+    s.out.print(table)
     if not stats.returns:
-        err.print(f"{year} 年度没有已归档的报表 (no returns archived for {year})")
+        s.err.print(f"{year} 年度没有已归档的报表 (no returns archived for {year})")
     for item in stats.not_recomputed:
-        err.print(f"{escape(item)}: 无法重新计算，已在备注中说明 (could not be recomputed)")
-    out.print(f"wrote {escape(str(out_path))}: {stats.returns} return(s), {stats.findings} open finding(s)")
+        s.err.print(f"{escape(item)}: 无法重新计算，已在备注中说明 (could not be recomputed)")
+    s.out.print(escape(f"wrote {out_path}: {stats.returns} return(s), {stats.findings} open finding(s)"))
 
 
 def main() -> None:  # pragma: no cover - console entry

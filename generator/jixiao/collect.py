@@ -1,20 +1,24 @@
 """Collecting returns into the archive: verify each file, then store it with its findings.
 
 >>> from jixiao.archive import Archive
->>> results = collect_files([Path("return.xlsx")], Archive("sqlite:///jixiao.sqlite"))  # doctest: +SKIP
+>>> with Archive("sqlite:///jixiao.sqlite") as archive:  # doctest: +SKIP
+...     results = collect_files(["returns/"], archive, jobs=2)
+>>> [(r.stored.department_code, r.stored.version) for r in results]  # doctest: +SKIP
+[('101001', 1), ('101002', 2)]
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .archive import Archive, StoredReturn, Submission
 from .layout import DEPARTMENT_KEY
+from .paths import TemplateSearchPath
 from .templates import load_template
-from .verify import Verification, verify_file
+from .verify import Verification, verify_paths
 
 #: Record fields that name the department, most specific first.
 _CODE_KEYS = ("dept_code", "unit_code")
@@ -44,22 +48,25 @@ def _department(v: Verification) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=32)
-def _template_year(template_id: str) -> int:
+def _template_year(template_id: str, search: TemplateSearchPath | None) -> int:
     """The reporting year a template declares (read once per template, not per return)."""
-    return int(load_template(template_id).template.params.get("year", 0) or 0)
+    return int(load_template(template_id, search=search).template.params.get("year", 0) or 0)
 
 
-def collect_files(paths: Iterable[Path], archive: Archive, *, year: int | None = None) -> list[Collected]:
-    """Verify and store each readable return (one transaction each); unreadable ones are
-    reported, not stored."""
+def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | None = None,
+                  jobs: int | None = None, search: TemplateSearchPath | None = None,
+                  on_progress: Callable[[int, int], None] | None = None) -> list[Collected]:
+    """Verify returns (files or folders, on ``jobs`` processes: see
+    :func:`jixiao.verify.verify_paths`) and store each readable one (one transaction
+    each); unreadable ones are reported, not stored. ``year`` defaults to the template's."""
     out: list[Collected] = []
-    for path in paths:
-        v = verify_file(path)
+    for v in verify_paths(paths, jobs=jobs, search=search, on_progress=on_progress):
+        path = v.path
         if v.unreadable:
             out.append(Collected(path, v, None))
             continue
         code, name = _department(v)
-        template_year = year or _template_year(v.template_id)
+        template_year = year or _template_year(v.template_id, search)
         stored = archive.store(Submission(
             file_bytes=Path(path).read_bytes(), filename=Path(path).name, department_code=code,
             department_name=name, year=template_year, template_id=v.template_id,

@@ -7,6 +7,8 @@ prompt on every header, validation on the typed columns, and one example row who
 
 >>> write_input_workbook(DataSchema.for_template(load_template("hunan-zhengti")), "单位数据.xlsx")  # doctest: +SKIP
 PosixPath('单位数据.xlsx')
+>>> init_data("hunan-zhengti")  # doctest: +SKIP
+PosixPath('hunan-zhengti-单位数据.xlsx')
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .atomic import atomic_output
+from .atomic import atomic_output, refuse_overwrite
 from .dataset import Column, DataSchema, iter_columns
+from .paths import TemplateSearchPath
+from .templates import load_template
 
 _FIXED_DATE = dt.datetime(2020, 1, 1)
 
@@ -34,6 +38,20 @@ def _example(col: Column, schema: DataSchema) -> object:
                 return {0: 60.0, 1: 40.0}.get(parts.index(col.key), 0.0)
         return 10.0
     return ""
+
+
+def init_data(template: str | Path, out: str | Path | None = None, *, force: bool = False,
+              search: TemplateSearchPath | None = None) -> Path:
+    """Write the empty department data workbook of a template (file or id, found along
+    ``search``) to ``out`` (default ``<id>-单位数据.xlsx``); return its path.
+
+    Raises :class:`jixiao.templates.TemplateError` or :class:`FileNotFoundError` for the
+    template, :class:`jixiao.atomic.OutputExists` when ``out`` exists and not ``force``.
+    """
+    lt = load_template(template, search=search)
+    path = Path(out) if out is not None else Path(f"{lt.template.id}-单位数据.xlsx")
+    refuse_overwrite(path, force=force)
+    return write_input_workbook(DataSchema.for_template(lt), path)
 
 
 def write_input_workbook(schema: DataSchema, path: str | Path) -> Path:

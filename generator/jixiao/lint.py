@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from . import model
 from .codes import Message
 from .codes import template as T
+from .paths import TemplateSearchPath, expand_paths
 from .rules.library import RuleLibraryError, library
 from .templates import LoadedTemplate, Problem, TemplateError, _locate, load_template
 
@@ -216,10 +217,11 @@ def _self_evaluation_problems(lt: LoadedTemplate, sheet: model.SelfEvaluationShe
     return out
 
 
-def lint_file(path: Path) -> list[Problem]:
-    """All problems of one template file (empty when clean)."""
+def lint_file(path: Path, search: TemplateSearchPath | None = None) -> list[Problem]:
+    """All problems of one template file (empty when clean); ``search`` finds the variant
+    it extends."""
     try:
-        lt = load_template(path)
+        lt = load_template(path, search=search)
     except TemplateError as exc:
         return exc.problems
     except FileNotFoundError as exc:
@@ -247,22 +249,23 @@ def layout_problems(lt: LoadedTemplate) -> list[Problem]:
     return []
 
 
-def lint_paths(paths: Iterable[Path]) -> list[Problem]:
+def lint_paths(paths: Iterable[Path], search: TemplateSearchPath | None = None) -> list[Problem]:
     """Lint files and folders, problems sorted by file and line.
 
-    A folder means its ``*.yaml`` and its ``archive/*.yaml``: archived versions are not
-    built any more, but returns are still read with them, so they must stay valid.
+    A folder means its ``*.yaml`` and its ``archive/*.yaml`` (:func:`lint_targets`).
+
+    >>> from jixiao.paths import templates_dir
+    >>> lint_paths([templates_dir()])
+    []
     """
     problems: list[Problem] = []
     for f in lint_targets(paths):
-        problems.extend(lint_file(f))
+        problems.extend(lint_file(f, search))
     return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.code))
 
 
 def lint_targets(paths: Iterable[Path]) -> list[Path]:
-    """The files ``lint_paths`` checks: a folder's ``*.yaml`` and ``archive/*.yaml``."""
-    files: list[Path] = []
-    for path in paths:
-        files.extend(sorted(path.glob("*.yaml")) + sorted((path / "archive").glob("*.yaml"))
-                     if path.is_dir() else [path])
-    return files
+    """The files ``lint_paths`` checks: a folder's ``*.yaml`` and ``archive/*.yaml``
+    (archived versions are not built any more, but returns are still read with them, so
+    they must stay valid)."""
+    return expand_paths(paths, "*.yaml", subfolders=["archive"])

@@ -22,7 +22,7 @@ from .codes import verify as V
 from .coerce import coerce_number
 from .findings import Finding
 from .layout import Cell, Layout, build_layout
-from .paths import template_search_path
+from .paths import TemplateSearchPath
 from .templates import LoadedTemplate, TemplateError, load_template
 from .writer import META_SHEET
 from .xlsxpkg import Package, SheetData, UnreadableWorkbook, column_letters, read_package
@@ -144,17 +144,19 @@ def _meta(pkg: Package) -> dict[str, Any]:
     return meta
 
 
-def find_version(template_id: str, version: int) -> LoadedTemplate:
-    """The template with this id and version, searched along ``template_search_path()``.
+def find_version(template_id: str, version: int, search: TemplateSearchPath | None = None) -> LoadedTemplate:
+    """The template with this id and version, searched along ``search`` (by default
+    :meth:`TemplateSearchPath.default`).
 
     In each folder: ``<id>.yaml`` (the current version) and ``archive/<id>@<version>.yaml``
     (older ones kept so their returns stay readable).
     """
-    for folder in template_search_path():
+    search = search or TemplateSearchPath.default()
+    for folder in search.folders:
         for path in (folder / f"{template_id}.yaml", folder / "archive" / f"{template_id}@{version}.yaml"):
             if path.exists():
                 try:
-                    lt = _cached_template(path, path.stat().st_mtime_ns)
+                    lt = _cached_template(path, path.stat().st_mtime_ns, search)
                 except TemplateError:
                     continue  # a broken current file must not hide a good archived version
                 if lt.template.id == template_id and lt.template.version == version:
@@ -205,23 +207,32 @@ def extract(layout: Layout, pkg: Package) -> tuple[dict[str, Any], list[Finding]
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_template(path: Path, mtime_ns: int) -> LoadedTemplate:
-    return load_template(path)
+def _cached_template(path: Path, mtime_ns: int, search: TemplateSearchPath) -> LoadedTemplate:
+    return load_template(path, search=search)  # the search path finds the variant it extends
 
 
 @functools.lru_cache(maxsize=8)
-def _layout(path: Path, mtime_ns: int, prefill_json: str) -> Layout:
+def _layout(path: Path, mtime_ns: int, search: TemplateSearchPath, prefill_json: str) -> Layout:
     """One layout per template file and pre-fill: a batch of returns shares it (read only).
 
     Few are kept (a layout with its formulas is about 3 MB): returns of one blank form
     share one; a province's pre-filled forms each have their own, kept or not.
     """
-    return build_layout(_cached_template(path, mtime_ns), json.loads(prefill_json))
+    return build_layout(_cached_template(path, mtime_ns, search), json.loads(prefill_json))
 
 
-def open_return(path: str | Path) -> Return:
-    """Read a workbook made by jixiao. Raises UnreadableWorkbook or NotAForm."""
+def open_return(path: str | Path, *, search: TemplateSearchPath | None = None) -> Return:
+    """Read a workbook made by jixiao. Raises UnreadableWorkbook or NotAForm.
+
+    Its template (by the id and version the workbook carries) is looked for along
+    ``search``, by default :meth:`TemplateSearchPath.default`.
+
+    >>> ret = open_return("returns/101_财政局.xlsx")  # doctest: +SKIP
+    >>> ret.record.template_id, ret.record.values["zt_contact"]  # doctest: +SKIP
+    ('guizhou-zhengti', '赵俊')
+    """
     path = Path(path)
+    search = search or TemplateSearchPath.default()
     pkg = read_package(path)
     meta = _meta(pkg)
     tid = meta.get("template_id")
@@ -233,7 +244,7 @@ def open_return(path: str | Path) -> Return:
     except (TypeError, ValueError):
         version = 0
     try:
-        lt = find_version(str(tid), version)
+        lt = find_version(str(tid), version, search)
     except (LookupError, FileNotFoundError, TemplateError):
         message = V.V002.format(template=tid, version=version)
         raise NotAForm(message.code, message.zh, message.en, path) from None
@@ -244,7 +255,7 @@ def open_return(path: str | Path) -> Return:
             prefill = json.loads(raw_prefill)
         except json.JSONDecodeError:
             prefill = {}
-    layout = _layout(lt.path, lt.path.stat().st_mtime_ns, json.dumps(prefill, sort_keys=True, ensure_ascii=False))
+    layout = _layout(lt.path, lt.path.stat().st_mtime_ns, search, json.dumps(prefill, sort_keys=True, ensure_ascii=False))
     values, findings = extract(layout, pkg)
     record = Record(lt.template.id, lt.template.version, values, prefill)
     fp = meta.get("fingerprint")

@@ -78,9 +78,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from .archive import Archive, StoredReturn
-from .atomic import atomic_output
+from .atomic import atomic_output, refuse_overwrite
 from .codes import SEVERITY_ZH, Status
 from .layout import Cell, Layout, SheetLayout
+from .paths import TemplateSearchPath
 from .reader import NotAForm, open_return
 from .rules.library import library
 from .rules.numbers import is_number
@@ -250,13 +251,13 @@ def _sum(values: Sequence[Any]) -> float | None:
     return sum(numbers) if numbers else None
 
 
-def _recompute(stored: StoredReturn, data: bytes, folder: Path) -> _Row:
+def _recompute(stored: StoredReturn, data: bytes, folder: Path, search: TemplateSearchPath) -> _Row:
     """A summary row: the return reread from its bytes, every computed value recomputed."""
     row = _Row(stored)
     path = folder / f"{stored.sha256}.xlsx"
     path.write_bytes(data)
     try:
-        ret = open_return(path)
+        ret = open_return(path, search=search)
     except (UnreadableWorkbook, NotAForm) as exc:
         row.note = f"无法重新计算：{getattr(exc, 'message_zh', exc)}"
         return row
@@ -556,19 +557,29 @@ def _write_findings(wb: xlsxwriter.Workbook, st: _Styles, latest: list[StoredRet
     return len(items)
 
 
-def write_summary(archive: Archive, year: int, out: str | Path) -> SummaryStats:
+def write_summary(archive: Archive, year: int, out: str | Path, *, force: bool = False,
+                  search: TemplateSearchPath | None = None) -> SummaryStats:
     """Write the summary workbook of ``year`` from the latest returns in ``archive``.
 
-    The file at ``out`` is replaced atomically (refusing to overwrite is the caller's
-    choice; ``jixiao summary`` wants ``--force``). Returns what was written: rows per
-    sheet, and per variant the totals of its 合计 row. See the module docstring.
+    An existing file at ``out`` is replaced (atomically) only with ``force``, else
+    :class:`jixiao.atomic.OutputExists`; a folder is :class:`jixiao.atomic.OutputIsFolder`.
+    ``search`` finds the templates the returns are read again with. Returns what was
+    written: rows per sheet, and per variant the totals of its 合计 row. See the module
+    docstring.
+
+    >>> with Archive("sqlite:///jixiao.sqlite") as archive:  # doctest: +SKIP
+    ...     stats = write_summary(archive, 2023, "汇总表.xlsx", force=True)
+    >>> stats.returns, stats.findings  # doctest: +SKIP
+    (4, 7)
     """
     out = Path(out)
+    refuse_overwrite(out, force=force)
+    search = search or TemplateSearchPath.default()
     latest = archive.latest(year)
     rows: list[_Row] = []
     with tempfile.TemporaryDirectory(prefix="jixiao-summary-") as folder:
         for stored in latest:
-            rows.append(_recompute(stored, archive.blob(stored.sha256), Path(folder)))
+            rows.append(_recompute(stored, archive.blob(stored.sha256), Path(folder), search))
     by_template: dict[str, list[_Row]] = {}
     for r in rows:
         by_template.setdefault(r.stored.template_id, []).append(r)

@@ -18,7 +18,7 @@ from . import safe_text
 from .codes import Message
 from .codes import template as T
 from .model import Template
-from .paths import template_search_path
+from .paths import TemplateSearchPath
 from .yamlload import Located, Mark, YamlError, load
 
 
@@ -63,13 +63,14 @@ def deep_merge(base: Any, override: Any) -> Any:
     return override
 
 
-def find_template(name: str | Path, folder: Path | None = None) -> Path:
-    """A template by path, or by id in ``folder`` or along the template search path
-    ($JIXIAO_TEMPLATES, ./templates, the shipped folder)."""
+def find_template(name: str | Path, folder: Path | None = None,
+                  search: TemplateSearchPath | None = None) -> Path:
+    """A template by path, or by id in ``folder`` or along ``search`` (by default
+    $JIXIAO_TEMPLATES, ./templates, the shipped folder)."""
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.exists():
         return path
-    folders = [folder] if folder else template_search_path()
+    folders = [folder] if folder else list((search or TemplateSearchPath.default()).folders)
     for f in folders:
         candidate = f / f"{name}.yaml"
         if candidate.exists():
@@ -96,7 +97,7 @@ class LoadedTemplate:
         return safe_text.render(text, {**self.template.params, **extra})
 
 
-def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Located]]:
+def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[dict[str, Any], list[Located]]:
     located = load(path)
     data = located.data
     if not isinstance(data, dict):
@@ -109,7 +110,7 @@ def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Located
         raise TemplateError([Problem.at(path, m.line, m.col, T.T005.format())])
     # The parent is looked for beside the child first, then along the search path, so a
     # bureau's own variant in ./templates can extend a shipped one by its id.
-    candidates = [path.parent / f"{parent_id}.yaml", *(d / f"{parent_id}.yaml" for d in template_search_path())]
+    candidates = [path.parent / f"{parent_id}.yaml", *(d / f"{parent_id}.yaml" for d in search.folders)]
     parent_path = next((c for c in candidates if c.exists()), candidates[0])
     if parent_path.resolve() in [p.resolve() for p in seen] or parent_path.resolve() == path.resolve():
         m = located.mark(("extends",))
@@ -120,7 +121,7 @@ def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Located
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
         raise TemplateError([Problem.at(path, m.line, m.col,
                                         T.T007_UNKNOWN_PARENT.format(parent=parent_id, known=", ".join(known)))])
-    parent_data, chain = _resolve(parent_path, [*seen, path])
+    parent_data, chain = _resolve(parent_path, [*seen, path], search)
     merged = deep_merge({k: v for k, v in parent_data.items() if k != "extends"}, data)
     return merged, [located, *chain]
 
@@ -157,15 +158,20 @@ def validation_problems(exc: ValidationError, chain: list[Located]) -> list[Prob
 _UNION_TAGS = {"self_evaluation", "basic_data", "checklist"}
 
 
-def load_template(name: str | Path, folder: Path | None = None) -> LoadedTemplate:
+def load_template(name: str | Path, folder: Path | None = None, *,
+                  search: TemplateSearchPath | None = None) -> LoadedTemplate:
     """Load, merge and validate a template; raise :class:`TemplateError` with every problem.
+
+    ``name`` is a file or an id looked up along ``search`` (which also finds the variant
+    an ``extends`` names); by default :meth:`TemplateSearchPath.default`.
 
     >>> load_template("guizhou-zhengti").template.sheets[0].name
     '部门整体支出绩效自评表'
     """
-    path = find_template(name, folder)
+    search = search or TemplateSearchPath.default()
+    path = find_template(name, folder, search)
     try:
-        data, chain = _resolve(path, [])
+        data, chain = _resolve(path, [], search)
     except YamlError as exc:
         raise TemplateError([Problem(exc.path, exc.mark.line, exc.mark.col, exc.code, exc.message)]) from None
     try:

@@ -62,10 +62,6 @@ class Located:
             p = p[:-1]
         return self.marks.get((), Mark(1, 1))
 
-    def key_mark(self, path: Path_) -> Mark:
-        """Position of the key of ``path`` in its mapping (for unknown-key errors)."""
-        return self.key_marks.get(tuple(path)) or self.mark(path)
-
 
 def _m(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)

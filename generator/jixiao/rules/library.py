@@ -21,7 +21,6 @@ import jinja2
 import yaml
 
 from ..paths import formulas_dir
-from .excel import disallowed_functions
 from .reference import REFERENCES
 
 KINDS = ("score", "aggregate", "check", "grade")
@@ -288,10 +287,3 @@ def library() -> dict[str, Rule]:
             f"rules without a Python reference: {missing}; references without a rule: {extra}"
         )
     return rules
-
-
-def check_formula(formula: str) -> None:
-    """Raise if a formula calls a function outside the allowed list."""
-    bad = disallowed_functions(formula)
-    if bad:
-        raise RuleLibraryError(f"formula uses functions not allowed: {sorted(bad)}: {formula}")

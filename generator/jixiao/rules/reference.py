@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .numbers import apply_rounding, excel_general, excel_round, is_blank, is_number
+from .numbers import apply_rounding, excel_general, excel_round, is_number
 
 Reference = Callable[[dict[str, Any], dict[str, Any]], Any]
 REFERENCES: dict[str, Reference] = {}
@@ -147,14 +147,6 @@ def equal_all_or_nothing(a: dict[str, Any], p: dict[str, Any]) -> float | None:
     return weight if excel_round(max(actual, 0) - target, 6) == 0 else 0
 
 
-@reference("TARGET_ZERO")
-def target_zero(a: dict[str, Any], p: dict[str, Any]) -> float | None:
-    actual, weight = a["actual"], a["weight"]
-    if not _numbers(actual, weight):
-        return None
-    return _target_zero(actual, weight)
-
-
 @reference("INDICATOR_SCORE")
 def indicator_score(a: dict[str, Any], p: dict[str, Any]) -> float | None:
     direction = a["direction"]
@@ -168,36 +160,6 @@ def indicator_score(a: dict[str, Any], p: dict[str, Any]) -> float | None:
     if direction == "定性":
         return a["declared"] if is_number(a["declared"]) else None
     return None
-
-
-@reference("STEP_DEDUCTION")
-def step_deduction(a: dict[str, Any], p: dict[str, Any]) -> float | None:
-    value, weight = a["value"], a["weight"]
-    if not _numbers(value, weight):
-        return None
-    if value <= p["threshold"]:
-        return weight
-    over_points = excel_round((value - p["threshold"]) * 100, 6)
-    return max(weight - p["points"] * over_points, 0)
-
-
-@reference("TIERED_STEPS")
-def tiered_steps(a: dict[str, Any], p: dict[str, Any]) -> float | None:
-    value = a["value"]
-    if not is_number(value):
-        return None
-    for bound, points in p["tiers"]:
-        if value <= bound:
-            return points
-    return p["otherwise"]
-
-
-@reference("CAP_AT_WEIGHT")
-def cap_at_weight(a: dict[str, Any], p: dict[str, Any]) -> float | None:
-    score, weight = a["score"], a["weight"]
-    if not _numbers(score, weight):
-        return None
-    return min(score, weight)
 
 
 # ---------------------------------------------------------------- aggregates
@@ -395,8 +357,3 @@ def chk_exec_over_100(a: dict[str, Any], p: dict[str, Any]) -> str:
 def chk_not_negative(a: dict[str, Any], p: dict[str, Any]) -> str:
     n = sum(1 for v in a["amounts"] if is_number(v) and v < 0)
     return OK if n == 0 else f"{n} 个金额为负数"
-
-
-def blank_to_none(v: Any) -> Any:
-    """Formula results of "" read back as empty."""
-    return None if is_blank(v) else v

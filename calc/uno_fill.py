@@ -1,8 +1,8 @@
 """Type text into spreadsheet cells through LibreOffice's dispatcher, then save as xlsx.
 
 A standalone script for the interpreter that has Python-UNO (Debian's /usr/bin/python3);
-the jixiao package never imports it (``import uno`` only works in that interpreter and
-installs an import hook). :func:`jixiao.engine.libreoffice.fill_by_typing` starts a
+nothing imports it (``import uno`` only works in that interpreter and
+installs an import hook). :func:`calc.libreoffice.fill_by_typing` starts a
 soffice listening on a socket, then runs::
 
     /usr/bin/python3 uno_fill.py request.json response.json

@@ -24,7 +24,7 @@ formula bar it then builds has no UI file).
 
 Example::
 
-    from jixiao.engine import libreoffice as lo
+    from calc import libreoffice as lo
 
     if lo.available():
         out = lo.recalculate([Path("form.xlsx")], Path("recalculated"))
