@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import csv_safe
 from .archive import Archive
 from .atomic import atomic_output
 
@@ -42,10 +43,13 @@ def _check(fmt: str) -> None:
 
 def render_rows(rows: list[dict[str, Any]], fmt: str = "csv") -> str:
     """Rows as CSV (the fixed columns first, then every ``record.*`` column of any row in
-    natural order, CRLF lines) or as indented JSON.
+    natural order, CRLF lines; text a spreadsheet would read as a formula is neutralised,
+    see :mod:`jixiao.csv_safe`) or as indented JSON.
 
     >>> render_rows([{"department_code": "101", "record.zt_ind11": 1, "record.zt_ind2": 2}])
     'department_code,record.zt_ind2,record.zt_ind11\\r\\n101,2,1\\r\\n'
+    >>> render_rows([{"department_name": "=cmd|' /C calc'!A0", "total": -3}])
+    "department_name,total\\r\\n'=cmd|' /C calc'!A0,-3\\r\\n"
     """
     _check(fmt)
     if fmt == "json":
@@ -55,7 +59,7 @@ def render_rows(rows: list[dict[str, Any]], fmt: str = "csv") -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(csv_safe.row(row) for row in rows)
     return buffer.getvalue()
 
 
