@@ -205,7 +205,7 @@ def test_messages_are_chinese_with_english_gloss(path: Path) -> None:
             "staffing_label",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="lint._fields_at resolves every sheet to SelfEvaluationSheet (the first "
+                reason="templates._fields_at resolves every sheet to SelfEvaluationSheet (the first "
                 "union member), so keys of basic_data/checklist sheets get no did-you-mean",
             ),
         ),

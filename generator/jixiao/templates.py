@@ -8,13 +8,15 @@ jinja2 with the variant's ``params`` (year, region, department ...).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from . import model
 from .model import Template
 from .paths import template_search_path
 from .yamlload import Located, Mark, YamlError, load
@@ -139,10 +141,63 @@ def _locate(chain: list[Located], loc: tuple[Any, ...], *, key: bool = False) ->
     return chain[0].source, Mark(1, 1)
 
 
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The allowed keys of the model at ``loc`` (for did-you-mean)."""
+    current: Any = model.Template
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return []
+            current = _inner_model(field.annotation, part)
+        else:
+            return []
+    if current is None and loc and loc[0] == "sheets":
+        return sorted({f for cls in (model.SelfEvaluationSheet, model.BasicDataSheet,
+                                     model.ChecklistSheet) for f in cls.model_fields})
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any, name: str) -> Any:
+    args = getattr(annotation, "__args__", ()) or ()
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in args:
+        found = _inner_model(arg, name)
+        if found is not None:
+            return found
+    return None
+
+
+def describe_validation_error(err: dict[str, Any], loc: tuple[Any, ...]) -> tuple[str, str]:
+    """A stable code and a Chinese-with-English message for one pydantic error."""
+    kind = err["type"]
+    where = ".".join(str(x) for x in loc) or "(top)"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _fields_at(loc)
+        guess = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"，是否应为 {guess[0]!r}? (did you mean {guess[0]!r}?)" if guess else ""
+        return "T010", f"未知的键 {key!r}{hint} (unknown key {where})"
+    if kind == "missing":
+        return "T011", f"缺少必填键 {loc[-1]!r} (missing required key {where})"
+    if kind == "union_tag_invalid":
+        return "T013", (
+            f"未知的工作表类型 {err.get('input', {}).get('kind')!r}，应为 self_evaluation、"
+            "basic_data 或 checklist (unknown sheet kind)"
+        )
+    if kind in ("greater_than",) and loc and loc[-1] == "weight":
+        return "T012", f"分值必须大于 0 ({where}: weight must be > 0, got {err.get('input')!r})"
+    msg = err.get("msg", kind)
+    return "T012", f"取值无效 {where}: {err.get('input')!r} ({msg})"
+
+
 def validation_problems(exc: ValidationError, chain: list[Located]) -> list[Problem]:
     """Translate pydantic errors into ``file:line:col`` problems."""
-    from .lint import describe_validation_error  # lint owns the wording and codes
-
     problems = []
     for err in exc.errors():
         loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in _UNION_TAGS))
