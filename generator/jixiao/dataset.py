@@ -226,11 +226,11 @@ class DataSchema:
             if s.id in project_sids and s.id != first_project:
                 continue
             cols = proj_cols if s.id in project_sids else dept_cols
+            rows = {name for row in s.indicator_rows for name in row.inputs()}  # from the 指标 table
             for cell in s.cells:
-                if cell.role != "input" or not cell.name:
+                if cell.role != "input" or not cell.name or not cell.key or cell.name in rows:
                     continue
-                key = cell.name[len(s.id) + 1:]
-                column = _data_column(cell, key, s.id if s.id not in project_sids else project_spec.id,  # type: ignore[union-attr]
+                column = _data_column(cell, cell.key, s.id if s.id not in project_sids else project_spec.id,  # type: ignore[union-attr]
                                       project=s.id in project_sids)
                 if column is None:
                     continue
@@ -271,8 +271,6 @@ class DataSchema:
 
 def _data_column(cell: Cell, key: str, sheet: str, *, project: bool) -> Column | None:
     """The input-table column for a form input, or None when the bureau does not pre-fill it."""
-    if key.startswith("ind") and key[3:4].isdigit():
-        return None  # indicator rows come from the 指标 table
     if key in NAME_KEYS and not project:
         return Column(cell.label, "name", key, sheet)
     if key == PROJECT_KEY and project:

@@ -32,7 +32,6 @@ T120    the template passes every check above but still cannot be laid out
 from __future__ import annotations
 
 import difflib
-import fnmatch
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,8 @@ from typing import Any
 import jinja2
 
 from . import model
+from .layout import CellName, build_layout
+from .layout.cross_checks import resolve
 from .rules.library import RuleLibraryError, library
 from .templates import LoadedTemplate, Problem, TemplateError, _locate, load_template
 
@@ -148,12 +149,6 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
                     if part not in keys:
                         out.append(_problem(lt, (*base, "cost_rows", i, "sum_of", j), "T107",
                                             f"sum_of 引用了不存在的行 {part!r} (unknown row)"))
-    for ci, check in enumerate(t.cross_checks):
-        for name in [check.total, *check.parts]:
-            sheet_id = name.split("_", 1)[0]
-            if not any(fnmatch.fnmatchcase(sid, sheet_id) for sid in sheet_ids):
-                out.append(_problem(lt, ("cross_checks", ci), "T112",
-                                    f"跨表校验引用了未知单元格 {name!r} (unknown cell name)"))
     return out
 
 
@@ -222,11 +217,14 @@ def lint_file(path: Path) -> list[Problem]:
 
 
 def layout_problems(lt: LoadedTemplate) -> list[Problem]:
-    """Lay the template out and render every formula: what the checks above miss (a name
-    two fields share, a rule in the wrong slot) surfaces here as T120, never as a crash."""
-    from .layout import build_layout
-
+    """Lay the template out: cross-checks naming cells the form does not have (T112), then
+    every formula rendered: what the checks above miss (a name two fields share, a rule in
+    the wrong slot) surfaces here as T120, never as a crash."""
     try:
+        sheets_only = LoadedTemplate(lt.template.model_copy(update={"cross_checks": []}), lt.path, lt.chain)
+        unknown = cross_check_problems(lt, build_layout(sheets_only).by_name)
+        if unknown:
+            return unknown
         layout = build_layout(lt)
         for cell in layout.computed():
             layout.formula(cell)
@@ -234,6 +232,21 @@ def layout_problems(lt: LoadedTemplate) -> list[Problem]:
         return [Problem(str(lt.path), 1, 1, "T120",
                         f"模板无法生成表格：{type(exc).__name__}: {exc} (template cannot be laid out)")]
     return []
+
+
+def cross_check_problems(lt: LoadedTemplate, names: Iterable[CellName]) -> list[Problem]:
+    """T112 for every cross-check cell that is not one of ``names`` (the laid-out cells);
+    a pattern with ``*`` must match at least one."""
+    known = set(names)
+    out: list[Problem] = []
+    for ci, check in enumerate(lt.template.cross_checks):
+        wanted = [(("cross_checks", ci, "total"), check.total),
+                  *((("cross_checks", ci, "parts", j), part) for j, part in enumerate(check.parts))]
+        for loc, name in wanted:
+            found = resolve(name, known)
+            if not found or not known.issuperset(found):
+                out.append(_problem(lt, loc, "T112", f"跨表校验引用了未知单元格 {name!r} (unknown cell name)"))
+    return out
 
 
 def lint_paths(paths: Iterable[Path]) -> list[Problem]:

@@ -74,12 +74,12 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from .archive import Archive, StoredReturn
 from .atomic import atomic_output
-from .layout import Cell, Layout, SheetLayout
+from .layout import Layout, SheetLayout
+from .layout.refs import a1
 from .reader import NotAForm, open_return
 from .rules.library import library
 from .rules.numbers import is_number
@@ -156,70 +156,42 @@ class _Plan:
 
 
 def _choose_sheet(layout: Layout) -> SheetLayout | None:
-    names = layout.by_name
-    evals = [s for s in layout.sheets if f"{s.id}_total_score" in names]
-    department = [s for s in evals if f"{s.id}_project" not in names]
+    evals = [s for s in layout.sheets if s.role == "self_evaluation" and s.total]
+    department = [s for s in evals if s.field_named("project") is None]
     if department:
         return department[0]
-    checklists = [s for s in layout.sheets if f"{s.id}_total_self" in names]
+    checklists = [s for s in layout.sheets if s.role == "checklist" and s.total]
     if checklists:
         return checklists[0]
     return evals[0] if evals else None
 
 
-def _rate_cell(layout: Layout, sheet: str) -> Cell | None:
-    """The execution rate of a self-evaluation sheet: its rate cell over budget and actual."""
-    for c in layout.computed():
-        if c.sheet == sheet and c.value_type == "rate" and {"budget", "actual"} <= set(c.args):
-            return c
-    return None
-
-
-def _row_text(layout: Layout, cell: Cell) -> str:
-    """The first text label in the cell's row (a checklist section's name)."""
-    labels = [c for c in layout.sheet(cell.sheet).cells
-              if c.row == cell.row and c.col < cell.col and c.role == "label" and isinstance(c.value, str)
-              and c.value.strip()]
-    return min(labels, key=lambda c: c.col).value.strip() if labels else ""
-
-
-def _part_head(layout: Layout, name: str) -> str:
-    cell = layout.cell(name)
-    m = re.fullmatch(r"(.+_l1_\d+)_score", name)
-    if m and f"{m.group(1)}_label" in layout.by_name:
-        return str(layout.cell(f"{m.group(1)}_label").params.get("name") or cell.label)
-    if "执行率" in cell.label:
-        return _EXEC_HEAD
-    return _row_text(layout, cell) or cell.label or name
+def _part_heads(s: SheetLayout) -> dict[str, str]:
+    """The column head of each part of a sheet's total: 预算执行率得分 and the subtotals' titles."""
+    heads = {sub.score: sub.title for sub in s.subtotals}
+    if s.execution is not None:
+        heads[s.execution.score] = _EXEC_HEAD
+    return heads
 
 
 def _plan(layout: Layout) -> _Plan | None:
     s = _choose_sheet(layout)
-    if s is None:
+    if s is None or s.total is None:
         return None
-    names = layout.by_name
-    if f"{s.id}_total_score" in names:
-        total, grade = f"{s.id}_total_score", f"{s.id}_grade"
-        sheets = [s.name]
-        from_projects = False
-    else:
-        total, grade = f"{s.id}_total_self", None
-        averaged = [c for c in layout.computed() if c.sheet == s.name and c.rule == "AVERAGE_TIMES"]
-        sheets = [layout.cell(v).sheet for c in averaged for v in c.args.get("values", [])]
-        from_projects = True
-    funds = []
-    for sheet in sheets:
-        rate = _rate_cell(layout, sheet)
-        if rate is not None:
-            funds.append((str(rate.args["budget"]), str(rate.args["actual"]), str(rate.name)))
-    parts = layout.cell(total).args.get("parts", [])
+    if s.role == "self_evaluation":
+        sheets = [s]
+    else:  # a checklist: the funds of the project forms it averages
+        sheets = [layout.sheet(layout.cell(total).sheet) for total in s.averaged]
+    funds = [(x.execution.budget, x.execution.actual, x.execution.rate) for x in sheets if x.execution is not None]
+    heads = _part_heads(s)
+    parts = layout.cell(s.total).args.get("parts", [])
     return _Plan(
         sheet=s.name,
         funds=tuple(funds),
-        parts=tuple((_part_head(layout, p), p) for p in parts),
-        total=total,
-        grade=grade if grade and grade in names else None,
-        from_projects=from_projects,
+        parts=tuple((heads.get(p) or layout.cell(p).label or p, p) for p in parts),
+        total=s.total,
+        grade=s.grade,
+        from_projects=s.role == "checklist",
     )
 
 
@@ -443,8 +415,7 @@ def _write_variant(wb: xlsxwriter.Workbook, st: _Styles, name: str, template_id:
     t = n + 1
 
     def rng(j: int, absolute: bool = False) -> str:
-        return (xl_rowcol_to_cell(1, j, absolute, absolute) + ":"
-                + xl_rowcol_to_cell(max(n, 1), j, absolute, absolute))
+        return a1(1, j, absolute=absolute) + ":" + a1(max(n, 1), j, absolute=absolute)
 
     def column(head: str) -> list[Any]:
         return [cols[idx[head]].get(r) for r in rows]
@@ -464,7 +435,7 @@ def _write_variant(wb: xlsxwriter.Workbook, st: _Styles, name: str, template_id:
         elif c.kind == "money":
             ws.write_formula(t, j, f"=SUM({rng(j)})", st.t_money, budget if j == idx["全年预算数(A)"] else actual)
         elif c.head == "预算执行率" and budget > 0:
-            a, b = xl_rowcol_to_cell(t, idx["全年预算数(A)"]), xl_rowcol_to_cell(t, idx["全年执行数(B)"])
+            a, b = a1(t, idx["全年预算数(A)"]), a1(t, idx["全年执行数(B)"])
             ws.write_formula(t, j, f"={b}/{a}", st.t_rate, actual / budget)
         elif c.kind == "score" and any(is_number(v) for v in column(c.head)):
             numbers = [float(v) for v in column(c.head) if is_number(v)]
@@ -492,7 +463,7 @@ def _write_variant(wb: xlsxwriter.Workbook, st: _Styles, name: str, template_id:
     for k, label in enumerate(labels, start=1):
         grades[label] = sum(1 for r in rows if r.grade == label)
         ws.write_string(k, g0, label, st.center)
-        ws.write_formula(k, g0 + 1, f"=COUNTIF({rng(grade_col, True)},{xl_rowcol_to_cell(k, g0)})", st.integer,
+        ws.write_formula(k, g0 + 1, f"=COUNTIF({rng(grade_col, True)},{a1(k, g0)})", st.integer,
                          grades[label])
     chart_row = len(labels) + 2
     if labels:

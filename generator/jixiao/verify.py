@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding, count
-from .layout import ROW_FLAGS, Cell, evaluate
+from .layout import ROW_FLAGS, Cell, Layout, evaluate
 from .reader import NotAForm, Return, open_return
 from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
 from .writer import gc_paused
@@ -46,6 +46,7 @@ class Verification:
     computed: dict[str, Any] = field(default_factory=dict)
     prefill: dict[str, Any] = field(default_factory=dict)  # what the bureau pre-filled (department code ...)
     unreadable: bool = False
+    layout: Layout | None = field(default=None, repr=False, compare=False)  # what the return was read against
 
     @property
     def errors(self) -> int:
@@ -110,7 +111,7 @@ def _structure(ret: Return, out: list[Finding]) -> None:
             role = cell.role
             if role == "input" and not _needs_validation(cell):
                 continue
-            address = make_ref(cell.row + 1, cell.col + 1)
+            address = cell.address
             got = found.get(address)
             if role == "computed":
                 formula = got.formula if got is not None else None
@@ -214,16 +215,14 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
     layout = ret.layout
     sc = ret.template.template.scoring
     for s in layout.sheets:
-        # The cell a flag marks red in the form is the cell its finding names.
-        marked = {m.flag: layout.cell(m.target) for m in s.marks if m.when == "flag"}
-        for cell in s.cells:
-            if cell.role != "computed" or cell.value_type != "flag" or computed.get(cell.name) != 1:  # type: ignore[arg-type]
+        for check in s.row_checks:
+            if computed.get(check.flag) != 1:
                 continue
+            cell = layout.cell(check.flag)
             row_msg, _ = _FLAG_TEXT.get(cell.rule or "", (cell.rule, ""))
             en = _FLAG_EN.get(cell.rule or "", cell.rule or "")
-            prefix = cell.name.rsplit("_chk_", 1)[0]  # type: ignore[union-attr]
-            name = computed.get(prefix + "_name") or (cell.label if prefix.endswith("exec") else "")
-            target = marked.get(cell.name, cell)  # type: ignore[arg-type]
+            name = (computed.get(check.row_name) if check.row_name else None) or check.label
+            target = layout.cell(check.target)  # the cell the flag marks red in the form
             out.append(Finding(cell.rule or "", "error",
                                f"{_label(cell, str(name))}：{row_msg}", f"row {cell.row + 1} {name}: {en}",
                                cell.sheet, target.address, target.name or "",
@@ -242,68 +241,75 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
                                cell.sheet, cell.address, pname, {"message": value}))
 
 
-def _fields(ret: Return, out: list[Finding]) -> None:
+def _used_sheets(layout: Layout, values: dict[str, Any]) -> set[str]:
+    """Names of the sheets a department uses: any input filled, or indicators declared for it.
+
+    A project sheet nobody needed (the form has three, the department one project) stays
+    empty and is not asked for anything.
+    """
+    used = {layout.cell(n).sheet for n in values if n in layout.by_name}
+    return used | {s.name for s in layout.sheets if any(row.locked for row in s.indicator_rows)}
+
+
+def _fields(ret: Return, used_sheets: set[str], out: list[Finding]) -> None:
+    """Required header and signature fields left empty (V301), dates outside the year (V302)."""
     year = ret.template.template.params.get("year")
-    for cell in ret.layout.inputs():
-        if cell.validation and cell.validation.get("kind") == "date":
-            value = ret.record.values.get(cell.name)  # type: ignore[arg-type]
+    values = ret.record.values
+    for s in ret.layout.sheets:
+        for f in s.fields:
+            cell = ret.layout.cell(f.name)
+            value = values.get(f.name)
             if value is None:
-                out.append(Finding("V301", "warning", f"{cell.label}未填写", f"{cell.label} is empty",
-                                   cell.sheet, cell.address, cell.name or ""))
-            elif isinstance(year, int):
-                try:
-                    d = dt.date.fromisoformat(str(value))
-                except ValueError:
-                    continue
-                if not (dt.date(year, 1, 1) <= d <= dt.date(year + 1, 12, 31)):
-                    out.append(Finding("V302", "warning", f"{cell.label} {d.isoformat()} 不在 {year} 年度填报期内",
-                                       f"{cell.label} {d} outside the reporting period", cell.sheet, cell.address,
-                                       cell.name or "", {"date": d.isoformat()}))
-        elif cell.label in ("联系人", "联系电话", "填表人", "填报人") and cell.name not in ret.record.values:
-            out.append(Finding("V301", "warning", f"{cell.label}未填写", f"{cell.label} is empty",
-                               cell.sheet, cell.address, cell.name or ""))
+                if f.required and s.name in used_sheets:
+                    out.append(Finding("V301", "warning", f"{cell.label}未填写", f"{cell.label} is empty",
+                                       cell.sheet, cell.address, f.name))
+            elif f.kind == "date" and isinstance(year, int):
+                _date_in_year(cell, value, year, out)
 
 
-_INDICATOR_NAME = re.compile(r"^(?P<row>.+_ind\d+)_name$")
+def _date_in_year(cell: Cell, value: Any, year: int, out: list[Finding]) -> None:
+    try:
+        d = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return
+    if not (dt.date(year, 1, 1) <= d <= dt.date(year + 1, 12, 31)):
+        out.append(Finding("V302", "warning", f"{cell.label} {d.isoformat()} 不在 {year} 年度填报期内",
+                           f"{cell.label} {d} outside the reporting period", cell.sheet, cell.address,
+                           cell.name or "", {"date": d.isoformat()}))
 
 
-def _completeness(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
+def _completeness(ret: Return, computed: dict[str, Any], used_sheets: set[str], out: list[Finding]) -> None:
     """What a form cannot be accepted without: results on named rows, A and B, anything at all."""
     layout, values = ret.layout, ret.record.values
     if not values:
         out.append(Finding("V305", "error", "表格未填写任何内容，请填写后再报送", "nothing filled in"))
         return
     declared_mode = ret.template.template.scoring.mode == "declared"
-    used_sheets = {layout.cell(n).sheet for n in values if n in layout.by_name}
-    used_sheets |= {c.sheet for c in layout.by_name.values() if c.role == "constant" and c.name
-                    and _INDICATOR_NAME.match(c.name)}
-    for name, cell in layout.by_name.items():
-        m = _INDICATOR_NAME.match(name)
-        if m is None or cell.sheet not in used_sheets or is_blank(computed.get(name)):
-            continue
-        row = m.group("row")
-        qualitative = computed.get(f"{row}_direction") == "定性"
-        if declared_mode or qualitative:
-            need, what = f"{row}_declared", "自评得分" if declared_mode else "定性得分（并选择定性档次）"
-        else:
-            need, what = f"{row}_actual", "实际完成值"
-        if need in layout.by_name and is_blank(computed.get(need)):
-            target = layout.cell(need)
-            label = computed.get(name)
-            out.append(Finding("V303", "error", f"第 {target.row + 1} 行「{label}」未填写{what}",
-                               f"row {target.row + 1} {label}: no result ({need})", target.sheet, target.address,
-                               need))
     for s in layout.sheets:
         if s.name not in used_sheets:
             continue
-        for cell in s.cells:
-            if cell.role == "computed" and cell.value_type == "rate" and {"budget", "actual"} <= set(cell.args):
-                for arg in ("budget", "actual"):
-                    source = layout.cell(cell.args[arg])  # type: ignore[arg-type]
-                    if is_blank(computed.get(source.name)):  # type: ignore[arg-type]
-                        out.append(Finding("V304", "error", f"{source.label}未填写，无法计算预算执行率",
-                                           f"{source.label} is empty: no execution rate", source.sheet,
-                                           source.address, source.name or ""))
+        for row in s.indicator_rows:
+            label = computed.get(row.name)
+            if is_blank(label):
+                continue
+            if declared_mode or computed.get(row.direction) == "定性":
+                need, what = row.declared, "自评得分" if declared_mode else "定性得分（并选择定性档次）"
+            else:
+                need, what = row.actual, "实际完成值"
+            if is_blank(computed.get(need)):
+                target = layout.cell(need)
+                out.append(Finding("V303", "error", f"第 {target.row + 1} 行「{label}」未填写{what}",
+                                   f"row {target.row + 1} {label}: no result ({need})", target.sheet, target.address,
+                                   need))
+    for s in layout.sheets:
+        if s.name not in used_sheets or s.execution is None:
+            continue
+        for name in (s.execution.budget, s.execution.actual):
+            source = layout.cell(name)
+            if is_blank(computed.get(name)):
+                out.append(Finding("V304", "error", f"{source.label}未填写，无法计算预算执行率",
+                                   f"{source.label} is empty: no execution rate", source.sheet,
+                                   source.address, name))
 
 
 def _prefill_changes(ret: Return, out: list[Finding]) -> None:
@@ -330,11 +336,12 @@ def verify_return(ret: Return) -> Verification:
     _structure(ret, findings)
     _saved_values(ret, computed, findings)
     _rules(ret, computed, findings)
-    _fields(ret, findings)
-    _completeness(ret, computed, findings)
+    used_sheets = _used_sheets(ret.layout, ret.record.values)
+    _fields(ret, used_sheets, findings)
+    _completeness(ret, computed, used_sheets, findings)
     _prefill_changes(ret, findings)
     return Verification(ret.path, findings, ret.template.template.id, ret.template.template.version,
-                        dict(ret.record.values), computed, prefill=dict(ret.record.prefill))
+                        dict(ret.record.values), computed, prefill=dict(ret.record.prefill), layout=ret.layout)
 
 
 def verify_file(path: str | Path) -> Verification:
