@@ -40,9 +40,9 @@ from typing import Any, Literal
 from . import model
 from .amounts import InconsistentTotalError, balance_rounding, round_half_up
 from .layout import COPIES_KEY, DEPARTMENT_KEY, INDICATORS_KEY, Cell, build_layout, sheet_copy_id
+from .layout.refs import column_letters
 from .targets import parse_target
 from .templates import LoadedTemplate
-from .xlsxpkg import column_letters
 
 Kind = Literal["code", "name", "project", "text", "money", "date", "longtext", "level1", "level2",
                "indicator", "target", "weight", "unit", "direction"]
@@ -492,7 +492,7 @@ def _bind(table: RawTable, columns: list[Column], which: Table, problems: list[D
             continue
         base, unit = _split_unit(header)
         col = by_header.get(_norm(base))
-        letter = column_letters(i + 1)
+        letter = column_letters(i)
         if col is None:
             close = difflib.get_close_matches(_norm(base), [_norm(_split_unit(c.header)[0]) for c in columns], n=1)
             hint = f"，是否应为“{close[0]}”？" if close else ""
@@ -569,7 +569,7 @@ class _Reader:
         t = bound.table
         header = t.headers[pos] if 0 <= pos < len(t.headers) else ""
         self.problems.append(DataProblem(code, severity, zh, en, t.file, t.name or "", row,
-                                         column_letters(pos + 1) if pos >= 0 else "", header, department))
+                                         column_letters(pos) if pos >= 0 else "", header, department))
 
     def _values(self, bound: _Bound, n: int, cells: list[Any], sheet_of: Any, code: str) -> dict[str, Any] | None:
         """Typed values of one row's form columns by defined name; None when the row has an error."""

@@ -29,8 +29,8 @@ template any more (its template was withdrawn) keeps its row with blank numbers 
 
 Which sheet of a workbook is summarised (one row per department and template):
 
-* the first self-evaluation sheet without a ``project`` header field (the defined name
-  ``<sheet>_project``): the department-level form — ``zt`` in guizhou-zhengti and in
+* the first self-evaluation sheet without a ``project`` header field: the
+  department-level form — ``zt`` in guizhou-zhengti and in
   hunan-zhengti (whose 基础数据表 ``jc`` has no score and whose project forms
   ``xm1``..``xm3`` are not summarised);
 * otherwise the first checklist sheet (gansu-checklist's 整体绩效自评表 ``qd``): its

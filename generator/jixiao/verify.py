@@ -16,10 +16,11 @@ from typing import Any
 
 from .findings import Finding, count
 from .layout import ROW_FLAGS, Cell, Layout, evaluate
+from .layout.refs import a1
 from .reader import NotAForm, Return, open_return
 from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
 from .writer import gc_paused
-from .xlsxpkg import SheetData, UnreadableWorkbook, make_ref, split_ref
+from .xlsxpkg import SheetData, UnreadableWorkbook, split_ref
 
 _FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
 _FLAG_EN = {
@@ -156,14 +157,15 @@ def _validated_cells(sheet: SheetData) -> set[str]:
             r1, c1 = split_ref(last)
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
-                    cells.add(make_ref(r, c))
+                    cells.add(a1(r - 1, c - 1))
     return cells
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _canonical(ref: str) -> str:
-    """``make_ref(*split_ref(ref))``, memoized (forms repeat their references)."""
-    return make_ref(*split_ref(ref))
+    """A reference as the layout writes it (``$B$3`` -> ``B3``), memoized (forms repeat theirs)."""
+    row, col = split_ref(ref)
+    return a1(row - 1, col - 1)
 
 
 def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
