@@ -57,6 +57,19 @@ def _fmt(x: float) -> str:
 def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
     """Problems a valid-shaped template can still have (weights, rule ids, names)."""
     t = lt.template
+    out = _scoring_problems(lt)
+    sheet_ids = {s.id for s in t.sheets}
+    # Repeated sheets (count > 1) are laid out as xm1, xm2 ...: names may use those ids.
+    sheet_ids |= {f"{s.id}{n}" for s in t.sheets if getattr(s, "count", 1) > 1
+                  for n in range(1, s.count + 1)}
+    for si, sheet in enumerate(t.sheets):
+        out.extend(_sheet_problems(lt, sheet, ("sheets", si), sheet_ids))
+    return out
+
+
+def _scoring_problems(lt: LoadedTemplate) -> list[Problem]:
+    """Rule ids and parameters of the scoring section, and its qualitative tiers."""
+    t = lt.template
     out: list[Problem] = []
     rules = library()
     scoring = t.scoring
@@ -105,50 +118,50 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
         if labels.index(label) != i:
             out.append(_problem(lt, ("scoring", "tiers", i, "label"), "T105",
                                 f"定性档次 {label!r} 重复 (duplicate tier)"))
+    return out
 
-    sheet_ids = {s.id for s in t.sheets}
-    # Repeated sheets (count > 1) are laid out as xm1, xm2 ...: names may use those ids.
-    sheet_ids |= {f"{s.id}{n}" for s in t.sheets if getattr(s, "count", 1) > 1
-                  for n in range(1, s.count + 1)}
-    for si, sheet in enumerate(t.sheets):
-        base = ("sheets", si)
-        for text_key in ("title", "subtitle", "name"):
-            text = getattr(sheet, text_key, "")
-            try:
-                lt.render_text(text, n=1, department="")
-            except jinja2.TemplateError as exc:
-                out.append(_problem(lt, (*base, text_key), "T110",
-                                    f"文本无法渲染：{exc} (cannot render {text_key})"))
-        for fkey in ("header", "signatures"):
-            keys = [f.key for f in getattr(sheet, fkey, [])]
-            for i, k in enumerate(keys):
-                if keys.index(k) != i:
-                    out.append(_problem(lt, (*base, fkey, i, "key"), "T105",
-                                        f"字段 {k!r} 重复 (duplicate field key)"))
-        if isinstance(sheet, model.SelfEvaluationSheet):
-            out.extend(_self_evaluation_problems(lt, sheet, base))
-        elif isinstance(sheet, model.ChecklistSheet):
-            total = sum(item.weight for sec in sheet.sections for item in sec.items)
-            if abs(total - scoring.total_weight) > 1e-9:
-                out.append(_problem(lt, (*base, "sections"), "T108",
-                                    f"考核内容分值合计 {_fmt(total)}，应为 {_fmt(scoring.total_weight)} "
-                                    f"(checklist weights {_fmt(total)} != {_fmt(scoring.total_weight)})"))
-            if sheet.project_sheet and sheet.project_sheet not in sheet_ids:
-                out.append(_problem(lt, (*base, "project_sheet"), "T111",
-                                    f"项目表 {sheet.project_sheet!r} 不存在 (unknown project sheet)"))
-            keys = [item.key for sec in sheet.sections for item in sec.items]
-            for k in {k for k in keys if keys.count(k) > 1}:
-                out.append(_problem(lt, (*base, "sections"), "T105", f"考核内容 key {k!r} 重复 (duplicate item key)"))
-        elif isinstance(sheet, model.BasicDataSheet):
-            keys = [r.key for r in sheet.cost_rows]
-            for i, row in enumerate(sheet.cost_rows):
-                if keys.index(row.key) != i:
-                    out.append(_problem(lt, (*base, "cost_rows", i, "key"), "T105",
-                                        f"行 key {row.key!r} 重复 (duplicate row key)"))
-                for j, part in enumerate(row.sum_of):
-                    if part not in keys:
-                        out.append(_problem(lt, (*base, "cost_rows", i, "sum_of", j), "T107",
-                                            f"sum_of 引用了不存在的行 {part!r} (unknown row)"))
+
+def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...], sheet_ids: set[str]) -> list[Problem]:
+    """Display text, field keys and the kind's own checks of one sheet."""
+    scoring = lt.template.scoring
+    out: list[Problem] = []
+    for text_key in ("title", "subtitle", "name"):
+        text = getattr(sheet, text_key, "")
+        try:
+            lt.render_text(text, n=1, department="")
+        except jinja2.TemplateError as exc:
+            out.append(_problem(lt, (*base, text_key), "T110",
+                                f"文本无法渲染：{exc} (cannot render {text_key})"))
+    for fkey in ("header", "signatures"):
+        keys = [f.key for f in getattr(sheet, fkey, [])]
+        for i, k in enumerate(keys):
+            if keys.index(k) != i:
+                out.append(_problem(lt, (*base, fkey, i, "key"), "T105",
+                                    f"字段 {k!r} 重复 (duplicate field key)"))
+    if isinstance(sheet, model.SelfEvaluationSheet):
+        out.extend(_self_evaluation_problems(lt, sheet, base))
+    elif isinstance(sheet, model.ChecklistSheet):
+        total = sum(item.weight for sec in sheet.sections for item in sec.items)
+        if abs(total - scoring.total_weight) > 1e-9:
+            out.append(_problem(lt, (*base, "sections"), "T108",
+                                f"考核内容分值合计 {_fmt(total)}，应为 {_fmt(scoring.total_weight)} "
+                                f"(checklist weights {_fmt(total)} != {_fmt(scoring.total_weight)})"))
+        if sheet.project_sheet and sheet.project_sheet not in sheet_ids:
+            out.append(_problem(lt, (*base, "project_sheet"), "T111",
+                                f"项目表 {sheet.project_sheet!r} 不存在 (unknown project sheet)"))
+        keys = [item.key for sec in sheet.sections for item in sec.items]
+        for k in {k for k in keys if keys.count(k) > 1}:
+            out.append(_problem(lt, (*base, "sections"), "T105", f"考核内容 key {k!r} 重复 (duplicate item key)"))
+    elif isinstance(sheet, model.BasicDataSheet):
+        keys = [r.key for r in sheet.cost_rows]
+        for i, row in enumerate(sheet.cost_rows):
+            if keys.index(row.key) != i:
+                out.append(_problem(lt, (*base, "cost_rows", i, "key"), "T105",
+                                    f"行 key {row.key!r} 重复 (duplicate row key)"))
+            for j, part in enumerate(row.sum_of):
+                if part not in keys:
+                    out.append(_problem(lt, (*base, "cost_rows", i, "sum_of", j), "T107",
+                                        f"sum_of 引用了不存在的行 {part!r} (unknown row)"))
     return out
 
 
