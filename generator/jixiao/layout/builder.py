@@ -113,7 +113,7 @@ class SheetBuilder:
         cell = self.input(row, col, f.key, value_type=vt, style="input_date" if vt == "date" else "input_text",
                           to=to, label=f.label, max_length=f.max_length,
                           validation={"kind": "date", "year": self.ctx.year} if vt == "date" else None)
-        self.s.fields.append(FieldCell(name=self.name(f.key), key=f.key, label=f.label, kind=f.type,
+        self.s.fields.append(FieldCell(name=self.name(f.key), key=f.key, kind=f.type,
                                        required=f.required))
         return cell
 

@@ -64,7 +64,7 @@ def _execution(sb: SheetBuilder, row: int, fund_key: str) -> None:
                 {"budget": b, "actual": a, "weight": "exec_weight"}, sc.execution_score.params,
                 style="score", to=None if declared else (row, L), label="执行率得分")
     sb.s.execution = Execution(budget=sb.name(b), actual=sb.name(a), rate=rate.name or "",
-                               weight=sb.name("exec_weight"), score=sb.name("exec_score"))
+                               score=sb.name("exec_score"))
     if not declared:
         return
     sb.input(row, K, "exec_score", value_type="score", style="input_score", label="执行率自评得分",

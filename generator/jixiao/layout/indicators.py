@@ -72,15 +72,15 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
         sb.put(l2_first, B, l2.name, style="head", to=(sb.row - 1, B))
     r = sb.row
     sb.put(r, B, "小计", style="head", to=(r, H))
-    weight = sb.computed(r, I, f"l1_{number}_weight", "TOTAL", {"parts": list(weights)}, style="weight_total")
+    sb.computed(r, I, f"l1_{number}_weight", "TOTAL", {"parts": list(weights)}, style="weight_total")
     score = sb.computed(r, J if declared else K, f"l1_{number}_score", "SUBTOTAL", {"scores": list(scores)},
                         style="score_total", label=f"{l1.name}得分")
     sb.put(r, K if declared else J, None, style="label")
     sb.put(r, L, None, style="label")
     sb.row += 1
-    label = sb.computed(first, A, f"l1_{number}_label", "LEVEL1_LABEL", {"weights": list(weights)},
-                        {"name": l1.name, "nominal": l1.weight}, style="head", value_type="text", to=(sb.row - 1, A))
-    s.subtotals.append(Subtotal(title=l1.name, score=score.name or "", weight=weight.name, label=label.name))
+    sb.computed(first, A, f"l1_{number}_label", "LEVEL1_LABEL", {"weights": list(weights)},
+                {"name": l1.name, "nominal": l1.weight}, style="head", value_type="text", to=(sb.row - 1, A))
+    s.subtotals.append(Subtotal(title=l1.name, score=score.name or ""))
     table.weights.extend(weights)
     table.subtotals.append(score.name or "")
     table.weight_checks.append((l1.name, weights, l1.weight))
@@ -161,8 +161,5 @@ def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable) -> No
         target = marked.get(rid, row.declared if declared else row.score)
         sb.s.marks.append(ConditionalMark(target=target, flag=flag))
         sb.s.row_checks.append(RowCheck(flag=flag, target=target, row_name=row.name, label=""))
-    check = sb.computed(r, M, f"{row.key}_check", "ROW_MESSAGE", {"flags": row_flags},
-                        {"messages": [m for rid, m, *_ in ROW_FLAGS if rid in active]}, style="check",
-                        value_type="text")
-    row.check = check.name or ""
-
+    sb.computed(r, M, f"{row.key}_check", "ROW_MESSAGE", {"flags": row_flags},
+                {"messages": [m for rid, m, *_ in ROW_FLAGS if rid in active]}, style="check", value_type="text")

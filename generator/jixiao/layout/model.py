@@ -88,7 +88,6 @@ class FieldCell:
 
     name: CellName
     key: str
-    label: str
     kind: Literal["text", "date", "phone"]
     required: bool
 
@@ -111,7 +110,6 @@ class IndicatorRow:
     declared: CellName  # the department's own score (declared mode) or qualitative score
     score: CellName  # the computed score
     reason: CellName
-    check: CellName = ""  # the row's 本行校验 message
     final: CellName = ""  # the score that counts: ``declared`` in declared mode, else ``score``
 
     def inputs(self) -> list[CellName]:
@@ -136,7 +134,6 @@ class Execution:
     budget: CellName
     actual: CellName
     rate: CellName
-    weight: CellName
     score: CellName  # the score that counts in the total
 
 
@@ -146,8 +143,6 @@ class Subtotal:
 
     title: str  # 产出指标, 一、基本支出评价
     score: CellName
-    weight: CellName | None = None
-    label: CellName | None = None  # the first-level label cell (shows its weights)
 
 
 @dataclass
