@@ -147,6 +147,15 @@ class Subtotal:
 
 @dataclass
 class SheetLayout:
+    """One sheet: its cells and page setup, and what its cells mean.
+
+    ``role`` is the template sheet kind. A self-evaluation sheet has ``fields``,
+    ``execution``, ``indicator_rows``, ``subtotals`` (one per first-level indicator),
+    ``total`` and ``grade``; a checklist has ``fields``, ``subtotals`` (its sections),
+    ``total`` (自评分数合计) and the project totals it ``averaged``; a basic data sheet has
+    ``fields``. Every sheet has its ``panel`` checks; ``row_checks`` are its per-row flags.
+    """
+
     id: str
     name: str
     role: SheetRole = "self_evaluation"
