@@ -34,8 +34,7 @@ def _department(v: Verification) -> tuple[str, str]:
     if isinstance(department, dict) and department.get("code"):
         return str(department["code"]), str(department.get("name") or department["code"])
     code = name = ""
-    fields = sorted((f.name, f.key) for s in v.layout.sheets for f in s.fields) if v.layout else []
-    for cell_name, key in fields:
+    for cell_name, key in sorted(v.fields.items()):
         value = v.record.get(cell_name)
         if not code and key in _CODE_KEYS and value:
             code = str(value)

@@ -47,7 +47,8 @@ class Verification:
     computed: dict[str, Any] = field(default_factory=dict)
     prefill: dict[str, Any] = field(default_factory=dict)  # what the bureau pre-filled (department code ...)
     unreadable: bool = False
-    layout: Layout | None = field(default=None, repr=False, compare=False)  # what the return was read against
+    #: The form's header and signature fields: cell name -> field key (``zt_unit`` -> ``unit``).
+    fields: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -343,7 +344,8 @@ def verify_return(ret: Return) -> Verification:
     _completeness(ret, computed, used_sheets, findings)
     _prefill_changes(ret, findings)
     return Verification(ret.path, findings, ret.template.template.id, ret.template.template.version,
-                        dict(ret.record.values), computed, prefill=dict(ret.record.prefill), layout=ret.layout)
+                        dict(ret.record.values), computed, prefill=dict(ret.record.prefill),
+                        fields={f.name: f.key for s in ret.layout.sheets for f in s.fields})
 
 
 def verify_file(path: str | Path) -> Verification:
