@@ -19,13 +19,16 @@ from typing import Any
 #: One named cell as the fingerprint sees it: (name, address, role, rule, params, args).
 CellIdentity = tuple[Any, str, str, Any, dict[str, Any], dict[str, Any]]
 
+#: ``json.dumps(..., ensure_ascii=False, sort_keys=True, default=str)``, built once (json.dumps
+#: with arguments builds a new encoder per call, and a form has thousands of named cells).
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, separators=(", ", ": "))
+
 
 def fingerprint_of(sheets: Iterable[tuple[str, str, Iterable[CellIdentity]]]) -> str:
     """The fingerprint of sheets given as (id, name, named cells in order)."""
     lines: list[str] = []
     for sheet_id, name, cells in sheets:
         lines.append(f"sheet:{sheet_id}:{name}")
-        lines.extend(json.dumps(list(cell), ensure_ascii=False, sort_keys=True, default=str,
-                                separators=(", ", ": ")) for cell in cells)
+        lines.extend(_JSON.encode(list(cell)) for cell in cells)
     lines.append("")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
