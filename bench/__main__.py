@@ -355,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- Status: {', '.join(f'{k} {v}' for k, v in sorted(status.items()))}.",
         "- Findings (returns with them): " + ", ".join(f"{c} {k} ({returns_with[c]})"
                                                       for c, k in sorted(codes.items())) + ".",
-        f"- Expected from the data: V301 for the 3 signature fields of each of the {unused} project sheets "
-        f"nobody uses (every form has at least 3): {3 * unused} expected; CHK_FUNDS_SUM in every return "
+        f"- Expected from the data: no V301 (every field a department uses is filled; the {unused} project "
+        f"sheets nobody uses, every form having at least 3, are not asked for theirs); CHK_FUNDS_SUM in every return "
         f"with 0 projects (项目支出 spent but no project form; the cross-check adds up every 项目支出表) or with funds "
         f"that do not add up: {len(odd | off)} expected; ROW_REASON_MISSING where a careless department "
         f"left out reasons.",

@@ -85,20 +85,10 @@ KNOWN_BUGS: dict[str, str] = {
         "notes (and the template name, cost_columns) are rendered by the layout but not by "
         "lint; lint is clean and build_layout fails with UndefinedError 'region'"
     ),
-    "t112-unknown-cell.yaml": (
-        "T112 only checks the sheet id before the first '_'; an unknown cell on a known "
-        "sheet passes lint and build_layout fails with KeyError"
-    ),
-    "t112-unknown-sheet.yaml": (
-        "T112 points at the cross check item, not at the unknown cell name"
-    ),
     "ok-direction-equal-unquoted.yaml": (
         "a bare `direction: =` (the model's own value) is T001 'could not determine a "
         "constructor for the tag tag:yaml.org,2002:value': yamlload uses PyYAML's YAML 1.1 "
         "resolver, which reads = as the special value tag"
-    ),
-    "ok-t112-sheet-id-underscore.yaml": (
-        "false T112: the sheet id zt_a contains '_', lint splits the cell name at the first '_'"
     ),
 }
 
@@ -205,7 +195,7 @@ def test_messages_are_chinese_with_english_gloss(path: Path) -> None:
             "staffing_label",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="lint._fields_at resolves every sheet to SelfEvaluationSheet (the first "
+                reason="templates._fields_at resolves every sheet to SelfEvaluationSheet (the first "
                 "union member), so keys of basic_data/checklist sheets get no did-you-mean",
             ),
         ),

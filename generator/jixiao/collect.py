@@ -38,11 +38,11 @@ def _department(v: Verification) -> tuple[str, str]:
     if isinstance(department, dict) and department.get("code"):
         return str(department["code"]), str(department.get("name") or department["code"])
     code = name = ""
-    for key, value in sorted(v.record.items()):
-        field = key.split("_", 1)[-1]
-        if not code and field in _CODE_KEYS and value:
+    for cell_name, key in sorted(v.fields.items()):
+        value = v.record.get(cell_name)
+        if not code and key in _CODE_KEYS and value:
             code = str(value)
-        if not name and field in _NAME_KEYS and value:
+        if not name and key in _NAME_KEYS and value:
             name = str(value)
     return code or name or v.path.stem, name or v.path.stem
 

@@ -6,71 +6,20 @@ Messages are Chinese with an English gloss; codes and wording are in :mod:`jixia
 from __future__ import annotations
 
 import difflib
-import fnmatch
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from pydantic import BaseModel
 
 from . import model
 from .codes import Message
 from .codes import template as T
+from .layout import CellName, build_layout
+from .layout.cross_checks import resolve
 from .paths import TemplateSearchPath, expand_paths
 from .rules.library import RuleLibraryError, library
 from .templates import LoadedTemplate, Problem, TemplateError, _locate, load_template
-
-
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """The allowed keys of the model at ``loc`` (for did-you-mean)."""
-    current: Any = model.Template
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(part)
-            if field is None:
-                return []
-            current = _inner_model(field.annotation, part)
-        else:
-            return []
-    if current is None and loc and loc[0] == "sheets":
-        return sorted({f for cls in (model.SelfEvaluationSheet, model.BasicDataSheet,
-                                     model.ChecklistSheet) for f in cls.model_fields})
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _inner_model(annotation: Any, name: str) -> Any:
-    args = getattr(annotation, "__args__", ()) or ()
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in args:
-        found = _inner_model(arg, name)
-        if found is not None:
-            return found
-    return None
-
-
-def describe_validation_error(err: dict[str, Any], loc: tuple[Any, ...]) -> Message:
-    """The T message (T010 to T013) of one pydantic error."""
-    kind = err["type"]
-    where = ".".join(str(x) for x in loc) or "(top)"
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        guess = difflib.get_close_matches(key, _fields_at(loc), n=1)
-        if guess:
-            return T.T010_GUESS.format(key=key, where=where, guess=guess[0])
-        return T.T010.format(key=key, where=where)
-    if kind == "missing":
-        return T.T011.format(key=loc[-1], where=where)
-    if kind == "union_tag_invalid":
-        return T.T013.format(kind=err.get("input", {}).get("kind"))
-    if kind in ("greater_than",) and loc and loc[-1] == "weight":
-        return T.T012_WEIGHT.format(where=where, value=err.get("input"))
-    return T.T012.format(where=where, value=err.get("input"), reason=err.get("msg", kind))
 
 
 def _problem(lt: LoadedTemplate, loc: tuple[Any, ...], message: Message) -> Problem:
@@ -84,6 +33,19 @@ def _fmt(x: float) -> str:
 
 def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
     """Problems a valid-shaped template can still have (weights, rule ids, names)."""
+    t = lt.template
+    out = _scoring_problems(lt)
+    sheet_ids = {s.id for s in t.sheets}
+    # Repeated sheets (count > 1) are laid out as xm1, xm2 ...: names may use those ids.
+    sheet_ids |= {f"{s.id}{n}" for s in t.sheets if getattr(s, "count", 1) > 1
+                  for n in range(1, s.count + 1)}
+    for si, sheet in enumerate(t.sheets):
+        out.extend(_sheet_problems(lt, sheet, ("sheets", si), sheet_ids))
+    return out
+
+
+def _scoring_problems(lt: LoadedTemplate) -> list[Problem]:
+    """Rule ids and parameters of the scoring section, and its qualitative tiers."""
     t = lt.template
     out: list[Problem] = []
     rules = library()
@@ -129,49 +91,44 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
     for i, label in enumerate(labels):
         if labels.index(label) != i:
             out.append(_problem(lt, ("scoring", "tiers", i, "label"), T.T105_TIER.format(label=label)))
+    return out
 
-    sheet_ids = {s.id for s in t.sheets}
-    # Repeated sheets (count > 1) are laid out as xm1, xm2 ...: names may use those ids.
-    sheet_ids |= {f"{s.id}{n}" for s in t.sheets if getattr(s, "count", 1) > 1
-                  for n in range(1, s.count + 1)}
-    for si, sheet in enumerate(t.sheets):
-        base = ("sheets", si)
-        for text_key in ("title", "subtitle", "name"):
-            text = getattr(sheet, text_key, "")
-            try:
-                lt.render_text(text, n=1, department="")
-            except jinja2.TemplateError as exc:
-                out.append(_problem(lt, (*base, text_key), T.T110.format(error=exc, key=text_key)))
-        for fkey in ("header", "signatures"):
-            keys = [f.key for f in getattr(sheet, fkey, [])]
-            for i, k in enumerate(keys):
-                if keys.index(k) != i:
-                    out.append(_problem(lt, (*base, fkey, i, "key"), T.T105_FIELD.format(key=k)))
-        if isinstance(sheet, model.SelfEvaluationSheet):
-            out.extend(_self_evaluation_problems(lt, sheet, base))
-        elif isinstance(sheet, model.ChecklistSheet):
-            total = sum(item.weight for sec in sheet.sections for item in sec.items)
-            if abs(total - scoring.total_weight) > 1e-9:
-                out.append(_problem(lt, (*base, "sections"),
-                                    T.T108.format(total=_fmt(total), expected=_fmt(scoring.total_weight))))
-            if sheet.project_sheet and sheet.project_sheet not in sheet_ids:
-                out.append(_problem(lt, (*base, "project_sheet"), T.T111.format(sheet=sheet.project_sheet)))
-            keys = [item.key for sec in sheet.sections for item in sec.items]
-            for k in {k for k in keys if keys.count(k) > 1}:
-                out.append(_problem(lt, (*base, "sections"), T.T105_ITEM.format(key=k)))
-        elif isinstance(sheet, model.BasicDataSheet):
-            keys = [r.key for r in sheet.cost_rows]
-            for i, row in enumerate(sheet.cost_rows):
-                if keys.index(row.key) != i:
-                    out.append(_problem(lt, (*base, "cost_rows", i, "key"), T.T105_ROW.format(key=row.key)))
-                for j, part in enumerate(row.sum_of):
-                    if part not in keys:
-                        out.append(_problem(lt, (*base, "cost_rows", i, "sum_of", j), T.T107_SUM_OF.format(row=part)))
-    for ci, check in enumerate(t.cross_checks):
-        for name in [check.total, *check.parts]:
-            sheet_id = name.split("_", 1)[0]
-            if not any(fnmatch.fnmatchcase(sid, sheet_id) for sid in sheet_ids):
-                out.append(_problem(lt, ("cross_checks", ci), T.T112.format(name=name)))
+
+def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...], sheet_ids: set[str]) -> list[Problem]:
+    """Display text, field keys and the kind's own checks of one sheet."""
+    scoring = lt.template.scoring
+    out: list[Problem] = []
+    for text_key in ("title", "subtitle", "name"):
+        text = getattr(sheet, text_key, "")
+        try:
+            lt.render_text(text, n=1, department="")
+        except jinja2.TemplateError as exc:
+            out.append(_problem(lt, (*base, text_key), T.T110.format(error=exc, key=text_key)))
+    for fkey in ("header", "signatures"):
+        keys = [f.key for f in getattr(sheet, fkey, [])]
+        for i, k in enumerate(keys):
+            if keys.index(k) != i:
+                out.append(_problem(lt, (*base, fkey, i, "key"), T.T105_FIELD.format(key=k)))
+    if isinstance(sheet, model.SelfEvaluationSheet):
+        out.extend(_self_evaluation_problems(lt, sheet, base))
+    elif isinstance(sheet, model.ChecklistSheet):
+        total = sum(item.weight for sec in sheet.sections for item in sec.items)
+        if abs(total - scoring.total_weight) > 1e-9:
+            out.append(_problem(lt, (*base, "sections"),
+                                T.T108.format(total=_fmt(total), expected=_fmt(scoring.total_weight))))
+        if sheet.project_sheet and sheet.project_sheet not in sheet_ids:
+            out.append(_problem(lt, (*base, "project_sheet"), T.T111.format(sheet=sheet.project_sheet)))
+        keys = [item.key for sec in sheet.sections for item in sec.items]
+        for k in {k for k in keys if keys.count(k) > 1}:
+            out.append(_problem(lt, (*base, "sections"), T.T105_ITEM.format(key=k)))
+    elif isinstance(sheet, model.BasicDataSheet):
+        keys = [r.key for r in sheet.cost_rows]
+        for i, row in enumerate(sheet.cost_rows):
+            if keys.index(row.key) != i:
+                out.append(_problem(lt, (*base, "cost_rows", i, "key"), T.T105_ROW.format(key=row.key)))
+            for j, part in enumerate(row.sum_of):
+                if part not in keys:
+                    out.append(_problem(lt, (*base, "cost_rows", i, "sum_of", j), T.T107_SUM_OF.format(row=part)))
     return out
 
 
@@ -236,17 +193,35 @@ def lint_file(path: Path, search: TemplateSearchPath | None = None) -> list[Prob
 
 
 def layout_problems(lt: LoadedTemplate) -> list[Problem]:
-    """Lay the template out and render every formula: what the checks above miss (a name
-    two fields share, a rule in the wrong slot) surfaces here as T120, never as a crash."""
-    from .layout import build_layout
-
+    """Lay the template out: cross-checks naming cells the form does not have (T112), then
+    every formula rendered: what the checks above miss (a name two fields share, a rule in
+    the wrong slot) surfaces here as T120, never as a crash."""
     try:
+        sheets_only = LoadedTemplate(lt.template.model_copy(update={"cross_checks": []}), lt.path, lt.chain)
+        unknown = cross_check_problems(lt, build_layout(sheets_only).by_name)
+        if unknown:
+            return unknown
         layout = build_layout(lt)
         for cell in layout.computed():
             layout.formula(cell)
     except Exception as exc:  # noqa: BLE001 - any failure here is a template problem to report
         return [Problem.at(lt.path, 1, 1, T.T120.format(error=f"{type(exc).__name__}: {exc}"))]
     return []
+
+
+def cross_check_problems(lt: LoadedTemplate, names: Iterable[CellName]) -> list[Problem]:
+    """T112 for every cross-check cell that is not one of ``names`` (the laid-out cells);
+    a pattern with ``*`` must match at least one."""
+    known = set(names)
+    out: list[Problem] = []
+    for ci, check in enumerate(lt.template.cross_checks):
+        wanted = [(("cross_checks", ci, "total"), check.total),
+                  *((("cross_checks", ci, "parts", j), part) for j, part in enumerate(check.parts))]
+        for loc, name in wanted:
+            found = resolve(name, known)
+            if not found or not known.issuperset(found):
+                out.append(_problem(lt, loc, T.T112.format(name=name)))
+    return out
 
 
 def lint_paths(paths: Iterable[Path], search: TemplateSearchPath | None = None) -> list[Problem]:

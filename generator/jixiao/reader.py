@@ -22,10 +22,11 @@ from .codes import verify as V
 from .coerce import coerce_number
 from .findings import Finding
 from .layout import Cell, Layout, build_layout
+from .layout.refs import a1
 from .paths import TemplateSearchPath
 from .templates import LoadedTemplate, TemplateError, load_template
 from .writer import META_SHEET
-from .xlsxpkg import Package, SheetData, UnreadableWorkbook, column_letters, read_package
+from .xlsxpkg import Package, SheetData, UnreadableWorkbook, read_package
 
 NUMERIC = ("money", "weight", "score")  # strict: text there is an error
 #: Targets and actuals hold numbers for quantitative rows and text for qualitative ones.
@@ -133,7 +134,7 @@ def _meta(pkg: Package) -> dict[str, Any]:
             parts = []
             col = 2
             while True:
-                v = sheet.value(f"{column_letters(col)}{row}")
+                v = sheet.value(a1(row - 1, col - 1))
                 if v is None:
                     break
                 parts.append(v)

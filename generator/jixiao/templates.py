@@ -8,13 +8,14 @@ jinja2 with the variant's ``params`` (year, region, department ...).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from . import safe_text
+from . import model, safe_text
 from .codes import Message
 from .codes import template as T
 from .model import Template
@@ -142,10 +143,59 @@ def _locate(chain: list[Located], loc: tuple[Any, ...], *, key: bool = False) ->
     return chain[0].source, Mark(1, 1)
 
 
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The allowed keys of the model at ``loc`` (for did-you-mean)."""
+    current: Any = model.Template
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return []
+            current = _inner_model(field.annotation, part)
+        else:
+            return []
+    if current is None and loc and loc[0] == "sheets":
+        return sorted({f for cls in (model.SelfEvaluationSheet, model.BasicDataSheet,
+                                     model.ChecklistSheet) for f in cls.model_fields})
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any, name: str) -> Any:
+    args = getattr(annotation, "__args__", ()) or ()
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in args:
+        found = _inner_model(arg, name)
+        if found is not None:
+            return found
+    return None
+
+
+def describe_validation_error(err: dict[str, Any], loc: tuple[Any, ...]) -> Message:
+    """The T message (T010 to T013) of one pydantic error."""
+    kind = err["type"]
+    where = ".".join(str(x) for x in loc) or "(top)"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        guess = difflib.get_close_matches(key, _fields_at(loc), n=1)
+        if guess:
+            return T.T010_GUESS.format(key=key, where=where, guess=guess[0])
+        return T.T010.format(key=key, where=where)
+    if kind == "missing":
+        return T.T011.format(key=loc[-1], where=where)
+    if kind == "union_tag_invalid":
+        return T.T013.format(kind=err.get("input", {}).get("kind"))
+    if kind in ("greater_than",) and loc and loc[-1] == "weight":
+        return T.T012_WEIGHT.format(where=where, value=err.get("input"))
+    return T.T012.format(where=where, value=err.get("input"), reason=err.get("msg", kind))
+
+
 def validation_problems(exc: ValidationError, chain: list[Located]) -> list[Problem]:
     """Translate pydantic errors into ``file:line:col`` problems."""
-    from .lint import describe_validation_error  # lint owns the wording and codes
-
     problems = []
     for err in exc.errors():
         loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in _UNION_TAGS))

@@ -23,12 +23,13 @@ from typing import Any
 from .codes import Status
 from .codes import verify as V
 from .findings import Finding, count
-from .layout import ROW_FLAGS, Cell, evaluate
+from .layout import ROW_FLAGS, Cell, Layout, evaluate
+from .layout.refs import a1
 from .paths import TemplateSearchPath, expand_paths
 from .reader import NotAForm, Return, open_return
 from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
 from .writer import gc_paused
-from .xlsxpkg import SheetData, UnreadableWorkbook, make_ref, split_ref
+from .xlsxpkg import SheetData, UnreadableWorkbook, split_ref
 
 _FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
 #: Panel checks whose failure is a warning (needs an explanation) rather than an error.
@@ -47,6 +48,8 @@ class Verification:
     computed: dict[str, Any] = field(default_factory=dict)
     prefill: dict[str, Any] = field(default_factory=dict)  # what the bureau pre-filled (department code ...)
     unreadable: bool = False
+    #: The form's header and signature fields: cell name -> field key (``zt_unit`` -> ``unit``).
+    fields: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -101,7 +104,7 @@ def _structure(ret: Return, out: list[Finding]) -> None:
             role = cell.role
             if role == "input" and not _needs_validation(cell):
                 continue
-            address = make_ref(cell.row + 1, cell.col + 1)
+            address = cell.address
             got = found.get(address)
             if role == "computed":
                 formula = got.formula if got is not None else None
@@ -142,14 +145,15 @@ def _validated_cells(sheet: SheetData) -> set[str]:
             r1, c1 = split_ref(last)
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
-                    cells.add(make_ref(r, c))
+                    cells.add(a1(r - 1, c - 1))
     return cells
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _canonical(ref: str) -> str:
-    """``make_ref(*split_ref(ref))``, memoized (forms repeat their references)."""
-    return make_ref(*split_ref(ref))
+    """A reference as the layout writes it (``$B$3`` -> ``B3``), memoized (forms repeat theirs)."""
+    row, col = split_ref(ref)
+    return a1(row - 1, col - 1)
 
 
 def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
@@ -199,16 +203,14 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
     layout = ret.layout
     sc = ret.template.template.scoring
     for s in layout.sheets:
-        # The cell a flag marks red in the form is the cell its finding names.
-        marked = {m.flag: layout.cell(m.target) for m in s.marks if m.when == "flag"}
-        for cell in s.cells:
-            if cell.role != "computed" or cell.value_type != "flag" or computed.get(cell.name) != 1:  # type: ignore[arg-type]
+        for check in s.row_checks:
+            if computed.get(check.flag) != 1:
                 continue
+            cell = layout.cell(check.flag)
             row_msg, _ = _FLAG_TEXT.get(cell.rule or "", (cell.rule, ""))
             en = V.ROW_FLAG_EN.get(cell.rule or "", cell.rule or "")
-            prefix = cell.name.rsplit("_chk_", 1)[0]  # type: ignore[union-attr]
-            name = computed.get(prefix + "_name") or (cell.label if prefix.endswith("exec") else "")
-            target = marked.get(cell.name, cell)  # type: ignore[arg-type]
+            name = (computed.get(check.row_name) if check.row_name else None) or check.label
+            target = layout.cell(check.target)  # the cell the flag marks red in the form
             zh, en = (V.ROW_FLAG.format(row=cell.row + 1, name=name, text=row_msg, text_en=en) if name
                       else V.ROW_FLAG_UNNAMED.format(row=cell.row + 1, text=row_msg, text_en=en))
             out.append(Finding(cell.rule or "", "error", zh, en, cell.sheet, target.address, target.name or "",
@@ -227,63 +229,70 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             out.append(Finding(cell.rule or "", severity, zh, en, cell.sheet, cell.address, pname, {"message": value}))
 
 
-def _fields(ret: Return, out: list[Finding]) -> None:
+def _used_sheets(layout: Layout, values: dict[str, Any]) -> set[str]:
+    """Names of the sheets a department uses: any input filled, or indicators declared for it.
+
+    A project sheet nobody needed (the form has three, the department one project) stays
+    empty and is not asked for anything.
+    """
+    used = {layout.cell(n).sheet for n in values if n in layout.by_name}
+    return used | {s.name for s in layout.sheets if any(row.locked for row in s.indicator_rows)}
+
+
+def _fields(ret: Return, used_sheets: set[str], out: list[Finding]) -> None:
+    """Required header and signature fields left empty (V301), dates outside the year (V302)."""
     year = ret.template.template.params.get("year")
-    for cell in ret.layout.inputs():
-        if cell.validation and cell.validation.get("kind") == "date":
-            value = ret.record.values.get(cell.name)  # type: ignore[arg-type]
+    values = ret.record.values
+    for s in ret.layout.sheets:
+        for f in s.fields:
+            cell = ret.layout.cell(f.name)
+            value = values.get(f.name)
             if value is None:
-                out.append(Finding.of(V.V301.format(label=cell.label), cell.sheet, cell.address, cell.name or ""))
-            elif isinstance(year, int):
-                try:
-                    d = dt.date.fromisoformat(str(value))
-                except ValueError:
-                    continue
-                if not (dt.date(year, 1, 1) <= d <= dt.date(year + 1, 12, 31)):
-                    out.append(Finding.of(V.V302.format(label=cell.label, date=d.isoformat(), year=year), cell.sheet,
-                                          cell.address, cell.name or "", {"date": d.isoformat()}))
-        elif cell.label in ("联系人", "联系电话", "填表人", "填报人") and cell.name not in ret.record.values:
-            out.append(Finding.of(V.V301.format(label=cell.label), cell.sheet, cell.address, cell.name or ""))
+                if f.required and s.name in used_sheets:
+                    out.append(Finding.of(V.V301.format(label=cell.label), cell.sheet, cell.address, f.name))
+            elif f.kind == "date" and isinstance(year, int):
+                _date_in_year(cell, value, year, out)
 
 
-_INDICATOR_NAME = re.compile(r"^(?P<row>.+_ind\d+)_name$")
+def _date_in_year(cell: Cell, value: Any, year: int, out: list[Finding]) -> None:
+    try:
+        d = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return
+    if not (dt.date(year, 1, 1) <= d <= dt.date(year + 1, 12, 31)):
+        out.append(Finding.of(V.V302.format(label=cell.label, date=d.isoformat(), year=year), cell.sheet,
+                              cell.address, cell.name or "", {"date": d.isoformat()}))
 
 
-def _completeness(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
+def _completeness(ret: Return, computed: dict[str, Any], used_sheets: set[str], out: list[Finding]) -> None:
     """What a form cannot be accepted without: results on named rows, A and B, anything at all."""
     layout, values = ret.layout, ret.record.values
     if not values:
         out.append(Finding.of(V.V305.format()))
         return
     declared_mode = ret.template.template.scoring.mode == "declared"
-    used_sheets = {layout.cell(n).sheet for n in values if n in layout.by_name}
-    used_sheets |= {c.sheet for c in layout.by_name.values() if c.role == "constant" and c.name
-                    and _INDICATOR_NAME.match(c.name)}
-    for name, cell in layout.by_name.items():
-        m = _INDICATOR_NAME.match(name)
-        if m is None or cell.sheet not in used_sheets or is_blank(computed.get(name)):
-            continue
-        row = m.group("row")
-        qualitative = computed.get(f"{row}_direction") == "定性"
-        if declared_mode or qualitative:
-            need, what = f"{row}_declared", V.V303_DECLARED if declared_mode else V.V303_QUALITATIVE
-        else:
-            need, what = f"{row}_actual", V.V303_ACTUAL
-        if need in layout.by_name and is_blank(computed.get(need)):
-            target = layout.cell(need)
-            label = computed.get(name)
-            out.append(Finding.of(what.format(row=target.row + 1, name=label, cell=need), target.sheet, target.address,
-                                  need))
     for s in layout.sheets:
         if s.name not in used_sheets:
             continue
-        for cell in s.cells:
-            if cell.role == "computed" and cell.value_type == "rate" and {"budget", "actual"} <= set(cell.args):
-                for arg in ("budget", "actual"):
-                    source = layout.cell(cell.args[arg])  # type: ignore[arg-type]
-                    if is_blank(computed.get(source.name)):  # type: ignore[arg-type]
-                        out.append(Finding.of(V.V304.format(label=source.label), source.sheet, source.address,
-                                              source.name or ""))
+        for row in s.indicator_rows:
+            label = computed.get(row.name)
+            if is_blank(label):
+                continue
+            if declared_mode or computed.get(row.direction) == "定性":
+                need, what = row.declared, V.V303_DECLARED if declared_mode else V.V303_QUALITATIVE
+            else:
+                need, what = row.actual, V.V303_ACTUAL
+            if is_blank(computed.get(need)):
+                target = layout.cell(need)
+                out.append(Finding.of(what.format(row=target.row + 1, name=label, cell=need), target.sheet,
+                                      target.address, need))
+    for s in layout.sheets:
+        if s.name not in used_sheets or s.execution is None:
+            continue
+        for name in (s.execution.budget, s.execution.actual):
+            source = layout.cell(name)
+            if is_blank(computed.get(name)):
+                out.append(Finding.of(V.V304.format(label=source.label), source.sheet, source.address, name))
 
 
 def _prefill_changes(ret: Return, out: list[Finding]) -> None:
@@ -309,11 +318,13 @@ def verify_return(ret: Return) -> Verification:
     _structure(ret, findings)
     _saved_values(ret, computed, findings)
     _rules(ret, computed, findings)
-    _fields(ret, findings)
-    _completeness(ret, computed, findings)
+    used_sheets = _used_sheets(ret.layout, ret.record.values)
+    _fields(ret, used_sheets, findings)
+    _completeness(ret, computed, used_sheets, findings)
     _prefill_changes(ret, findings)
     return Verification(ret.path, findings, ret.template.template.id, ret.template.template.version,
-                        dict(ret.record.values), computed, prefill=dict(ret.record.prefill))
+                        dict(ret.record.values), computed, prefill=dict(ret.record.prefill),
+                        fields={f.name: f.key for s in ret.layout.sheets for f in s.fields})
 
 
 def verify_file(path: str | Path, *, search: TemplateSearchPath | None = None) -> Verification:

@@ -31,8 +31,8 @@ from xlsxwriter.worksheet import Worksheet
 from . import __version__
 from .atomic import atomic_output
 from .layout import Cell, Layout, SheetLayout, evaluate
+from .layout.refs import column_letters
 from .rules.numbers import is_number
-from .xlsxpkg import column_letters
 
 META_SHEET = "_jixiao"
 
@@ -263,7 +263,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
             if rule:
                 ws.data_validation(row, col, row, col, rule)
         if name:
-            wb.define_name(name, f"{sheet_ref}{column_letters(col + 1)}${row + 1}")
+            wb.define_name(name, f"{sheet_ref}{column_letters(col)}${row + 1}")
     for mark in s.marks:
         target = layout.cell(mark.target)
         flag = layout.cell(mark.flag)
