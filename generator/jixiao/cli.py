@@ -30,10 +30,10 @@ from rich.table import Table
 
 from .build import OutputExists, build_template, template_paths
 from .lint import lint_paths, lint_targets
-from .reader import NotAForm, Record, open_return
+from .read import UnreadableWorkbook
+from .read.record import NotAForm, Record, open_return
 from .templates import LoadedTemplate, TemplateError, load_template
 from .verify import Verification, verify_file
-from .xlsxpkg import UnreadableWorkbook
 
 if TYPE_CHECKING:
     from .archive import Archive

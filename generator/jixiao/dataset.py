@@ -40,9 +40,9 @@ from typing import Any, Literal
 from . import model
 from .amounts import InconsistentTotalError, balance_rounding, round_half_up
 from .layout import COPIES_KEY, DEPARTMENT_KEY, INDICATORS_KEY, Cell, build_layout, sheet_copy_id
+from .read.refs import column_letters
 from .targets import parse_target
 from .templates import LoadedTemplate
-from .xlsxpkg import column_letters
 
 Kind = Literal["code", "name", "project", "text", "money", "date", "longtext", "level1", "level2",
                "indicator", "target", "weight", "unit", "direction"]

@@ -24,9 +24,9 @@ from typing import Any, Literal
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import model
+from .read.refs import column_letters, make_ref
 from .rules.library import Rule, library
 from .templates import LoadedTemplate
-from .xlsxpkg import column_letters, make_ref
 
 Role = Literal["label", "input", "computed", "constant"]
 ValueType = Literal["text", "money", "number", "weight", "score", "rate", "date", "choice", "flag",

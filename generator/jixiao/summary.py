@@ -44,8 +44,7 @@ Which sheet of a workbook is summarised (one row per department and template):
 The output is deterministic (same archive content, same bytes: fixed document date,
 rows by department code, sheets by template id) and written atomically.
 
->>> import tempfile
->>> from jixiao.archive import Archive
+>>> >>> from jixiao.archive import Archive
 >>> folder = tempfile.TemporaryDirectory()
 >>> with Archive("sqlite://") as archive:          # an empty archive: only 问题清单
 ...     stats = write_summary(archive, 2023, Path(folder.name) / "汇总表.xlsx")
@@ -65,7 +64,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,11 +78,11 @@ from xlsxwriter.worksheet import Worksheet
 from .archive import Archive, StoredReturn
 from .atomic import atomic_output
 from .layout import Cell, Layout, SheetLayout
-from .reader import NotAForm, open_return
+from .read import UnreadableWorkbook
+from .read.record import NotAForm, open_return
 from .rules.library import library
 from .rules.numbers import is_number
 from .verify import verify_return
-from .xlsxpkg import UnreadableWorkbook
 
 __all__ = ["FINDINGS_SHEET", "SummaryStats", "VariantSummary", "sheet_name", "write_summary"]
 
@@ -250,18 +248,14 @@ def _sum(values: Sequence[Any]) -> float | None:
     return sum(numbers) if numbers else None
 
 
-def _recompute(stored: StoredReturn, data: bytes, folder: Path) -> _Row:
+def _recompute(stored: StoredReturn, data: bytes) -> _Row:
     """A summary row: the return reread from its bytes, every computed value recomputed."""
     row = _Row(stored)
-    path = folder / f"{stored.sha256}.xlsx"
-    path.write_bytes(data)
     try:
-        ret = open_return(path)
+        ret = open_return(data)
     except (UnreadableWorkbook, NotAForm) as exc:
         row.note = f"无法重新计算：{getattr(exc, 'message_zh', exc)}"
         return row
-    finally:
-        path.unlink(missing_ok=True)
     layout = ret.layout
     sc = ret.template.template.scoring
     row.title = layout.title
@@ -565,10 +559,7 @@ def write_summary(archive: Archive, year: int, out: str | Path) -> SummaryStats:
     """
     out = Path(out)
     latest = archive.latest(year)
-    rows: list[_Row] = []
-    with tempfile.TemporaryDirectory(prefix="jixiao-summary-") as folder:
-        for stored in latest:
-            rows.append(_recompute(stored, archive.blob(stored.sha256), Path(folder)))
+    rows = [_recompute(stored, archive.blob(stored.sha256)) for stored in latest]
     by_template: dict[str, list[_Row]] = {}
     for r in rows:
         by_template.setdefault(r.stored.template_id, []).append(r)

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +15,11 @@ from typing import Any
 
 from .findings import Finding, count
 from .layout import ROW_FLAGS, Cell, evaluate
-from .reader import NotAForm, Return, open_return
+from .read import SheetData, UnreadableWorkbook
+from .read.record import NotAForm, Return, open_return
+from .read.refs import covered, make_ref
 from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
 from .writer import gc_paused
-from .xlsxpkg import SheetData, UnreadableWorkbook, make_ref, split_ref
 
 _FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
 _FLAG_EN = {
@@ -103,7 +103,8 @@ def _structure(ret: Return, out: list[Finding]) -> None:
         if not sheet.protection.sheet:
             out.append(Finding("V102", "error", f"工作表「{s.name}」的保护被取消，计算公式可能被改动，请使用下发的原表格",
                                f"sheet protection removed on {s.name!r}", s.name))
-        validated = _validated_cells(sheet)
+        validated = _validated_cells(sheet, [(c.row + 1, c.col + 1) for c in s.cells
+                                             if c.role == "input" and _needs_validation(c)])
         found = sheet.cells
         shifted = 0
         for cell in s.cells:
@@ -133,7 +134,7 @@ def _structure(ret: Return, out: list[Finding]) -> None:
                                            "（可能插入或删除了行），请使用下发的原表格",
                                            f"locked cell {address} changed (rows inserted or deleted?)",
                                            s.name, address, cell.name or "", {"expected": cell.value, "found": value}))
-            elif role == "input" and address not in validated:
+            elif role == "input" and (cell.row + 1, cell.col + 1) not in validated:
                 out.append(Finding("V106", "warning", f"{cell.label}（{address}）的数据有效性被删除",
                                    f"data validation removed at {address}", s.name, address, cell.name or ""))
 
@@ -142,27 +143,10 @@ def _needs_validation(cell: Cell) -> bool:
     return cell.validation is not None or cell.value_type in ("money", "choice", "weight", "score")
 
 
-def _validated_cells(sheet: SheetData) -> set[str]:
-    """Every cell covered by a data validation (``sqref`` is space-separated ranges)."""
-    cells: set[str] = set()
-    for v in sheet.validations:
-        for part in v.sqref.split():
-            first, _, last = part.replace("$", "").partition(":")
-            if not last:
-                cells.add(_canonical(first))
-                continue
-            r0, c0 = split_ref(first)
-            r1, c1 = split_ref(last)
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    cells.add(make_ref(r, c))
-    return cells
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _canonical(ref: str) -> str:
-    """``make_ref(*split_ref(ref))``, memoized (forms repeat their references)."""
-    return make_ref(*split_ref(ref))
+def _validated_cells(sheet: SheetData, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The ``(row, col)`` of ``cells`` covered by a data validation: range by range, never
+    cell by cell (a validation may cover the whole sheet)."""
+    return covered((box for v in sheet.validations for box in v.boxes), cells)
 
 
 def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:

@@ -31,8 +31,8 @@ from xlsxwriter.worksheet import Worksheet
 from . import __version__
 from .atomic import atomic_output
 from .layout import Cell, Layout, SheetLayout, evaluate
+from .read.refs import column_letters
 from .rules.numbers import is_number
-from .xlsxpkg import column_letters
 
 META_SHEET = "_jixiao"
 
