@@ -17,7 +17,7 @@ from .formula import translate_formula
 from .package import CellData, CellValue, DataValidation, SheetProtection, StyledSpan
 from .refs import MAX_COL, MAX_ROW, Box, cell_key, make_ref, sqref_boxes, unescape
 from .values import as_bool, as_int
-from .xml import Walk, local, parse
+from .xml import _LOCAL, Walk, local, parse
 from .zipparts import Archive, Budget
 
 
@@ -36,6 +36,12 @@ def _datetime(text: str) -> datetime | str:
         return datetime.fromisoformat(text.strip())
     except ValueError:
         return text
+
+
+def _flag(a: dict[str, str], key: str) -> bool:
+    """A boolean attribute (default False); ``"1"``, as every writer puts it, at once."""
+    text = a.get(key)
+    return text == "1" or (text is not None and as_bool(text))
 
 
 def _inline_text(el: Element) -> str:
@@ -114,7 +120,8 @@ class SheetWalk(Walk):
         for child in el:
             name = local(child.tag)
             if name in ("formula1", "formula2", "sqref"):
-                texts.setdefault(name, "".join(child.itertext()))
+                text = "".join(child.itertext()) if len(child) else child.text or ""
+                texts.setdefault(name, text)
         sqref = a.get("sqref") or texts.get("sqref") or ""
         return DataValidation(
             sqref=sqref,
@@ -123,9 +130,9 @@ class SheetWalk(Walk):
             operator=a.get("operator"),
             formula1=texts.get("formula1"),
             formula2=texts.get("formula2"),
-            allow_blank=as_bool(a.get("allowBlank")),
-            show_error_message=as_bool(a.get("showErrorMessage")),
-            show_input_message=as_bool(a.get("showInputMessage")),
+            allow_blank=_flag(a, "allowBlank"),
+            show_error_message=_flag(a, "showErrorMessage"),
+            show_input_message=_flag(a, "showInputMessage"),
             error_title=a.get("errorTitle"),
             error=a.get("error"),
             prompt_title=a.get("promptTitle"),
@@ -147,7 +154,7 @@ class SheetWalk(Walk):
             self.rows.append(StyledSpan(row, row, self.locked_of(as_int(s, "row s"))))
         col = n = 0
         for c in el:
-            if local(c.tag) == "c":
+            if (_LOCAL.get(c.tag) or local(c.tag)) == "c":
                 col = self.read_cell(c, row, col)
                 n += 1
         budget = self.budget
@@ -172,7 +179,8 @@ class SheetWalk(Walk):
         """One ``<c>``: returns its column (a following cell without ``r`` is the next)."""
         a = c.attrib
         ref, c_row, c_col = self.address(a, row, col)
-        if ref in self.cells:
+        cells = self.cells
+        if ref in cells:
             raise malformed(f"{self.part} 中单元格 {ref} 重复出现", f"duplicate cell {ref}")
         s = a.get("s")
         try:
@@ -181,7 +189,8 @@ class SheetWalk(Walk):
             raise malformed(f"样式序号无效：{s[:20]!r}", f"bad style index {s[:20]!r}") from None
         v = f = inline = None
         for child in c:
-            name = local(child.tag)
+            tag = child.tag
+            name = _LOCAL.get(tag) or local(tag)
             if name == "v":
                 v = child.text or ""
             elif name == "f":
@@ -191,7 +200,10 @@ class SheetWalk(Walk):
             elif name == "c":
                 raise malformed(f"{self.part} 中单元格嵌套", f"nested <c> in {self.part}")
         t = a.get("t", "n")
-        value = self.value(t, v, inline, ref)
+        if t == "n" and v and not v.isspace():
+            value: CellValue = _number(v, ref)
+        else:
+            value = self.value(t, v, inline, ref)
         formula = ftype = fref = si = None
         if f is not None:
             formula = f.text or ""
@@ -204,9 +216,9 @@ class SheetWalk(Walk):
                     self.masters.setdefault(si, (c_row, c_col, formula))
                 else:
                     self.pending.append(ref)
-        self.cells[ref] = CellData(
-            ref, value, formula, style, self.locked_of(style), t, ftype, fref, si, c_row, c_col
-        )
+        xf_locked = self.xf_locked
+        locked = xf_locked[style] if 0 <= style < len(xf_locked) else True
+        cells[ref] = CellData(ref, value, formula, style, locked, t, ftype, fref, si, c_row, c_col)
         return c_col
 
     def value(self, t: str, v: str | None, inline: Element | None, ref: str) -> CellValue:

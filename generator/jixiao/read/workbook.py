@@ -124,7 +124,7 @@ class _Workbook(Walk):
             info.names.append(
                 DefinedName(
                     a.get("name", ""),
-                    "".join(el.itertext()),
+                    "".join(el.itertext()) if len(el) else el.text or "",
                     as_int(local_id, "localSheetId") if local_id is not None else None,
                 )
             )

@@ -54,9 +54,12 @@ class Walk:
 
 
 def _visit(walk: Walk, el: Element, budget: Budget) -> None:
-    name = local(el.tag)
+    tag = el.tag
+    name = _LOCAL.get(tag) or local(tag)
     if name in walk.units:
-        budget.add_elements(count(el))
+        budget.elements += len(list(el.iter()))
+        if budget.elements > budget.max_elements:
+            raise budget.too_big()
         walk.unit(name, el)
     elif name in walk.containers:
         budget.add_elements(1)
