@@ -186,7 +186,21 @@ def test_range_that_is_no_range_is_a_code(filled: Path, tmp_path: Path) -> None:
     assert verification.unreadable and [f.code for f in verification.findings] == ["R011"]
 
 
-def test_bad_merge_range_is_a_code(filled: Path, tmp_path: Path) -> None:
-    path = rewrite_part(filled, tmp_path / "merge.xlsx", SHEET,
-                        lambda t: re.sub(r'<mergeCell ref="[^"]+"/>', '<mergeCell ref="A1:B"/>', t, count=1))
+@pytest.mark.parametrize("pattern,bad", [
+    (r'<mergeCell ref="[^"]+"/>', '<mergeCell ref="A1:B"/>'),
+    (r'<conditionalFormatting sqref="[^"]+">', '<conditionalFormatting sqref="A1 XFE1">'),
+])
+def test_bad_merge_or_format_range_is_a_code(filled: Path, tmp_path: Path, pattern: str, bad: str) -> None:
+    path = rewrite_part(filled, tmp_path / "bad.xlsx", SHEET, lambda t: re.sub(pattern, bad, t, count=1))
     _refused(path, "R011")
+
+
+def test_conditional_format_ranges_count(filled: Path, tmp_path: Path) -> None:
+    many = " ".join(f"Z{row}" for row in range(1, 2001))
+    path = rewrite_part(filled, tmp_path / "cf.xlsx", SHEET,
+                        lambda t: re.sub(r'<conditionalFormatting sqref="[^"]+">',
+                                         f'<conditionalFormatting sqref="{many}">', t, count=1))
+    assert read_package(path).sheets[0].cells
+    with pytest.raises(UnreadableWorkbook) as info:
+        read_package(path, max_ranges=1000)
+    assert info.value.code == "R013" and "1,000" in info.value.message_zh

@@ -1,8 +1,9 @@
 """One pass over a sheet part: cells (cached value and formula at once), styles of
 empty rows and columns, merges, protection and data validations.
 
-Validation and merge ranges are parsed into boxes and counted against the range budget
-(R013); a range that is no range (``sqref="hidden"``) is a malformed package (R011).
+Validation, conditional-format and merge ranges are parsed into boxes, never expanded to
+cells, and counted against the range budget (R013); a range that is no range
+(``sqref="hidden"``) is a malformed package (R011).
 """
 
 from __future__ import annotations
@@ -57,10 +58,14 @@ def _inline_text(el: Element) -> str:
 
 
 class SheetWalk(Walk):
-    units = frozenset(
-        {"row", "col", "mergeCell", "dataValidation", "sheetProtection", "dimension"}
-    )
-    containers = frozenset({"sheetData", "cols", "mergeCells", "dataValidations", "extLst", "ext"})
+    units = frozenset({
+        "row", "col", "mergeCell", "dataValidation", "conditionalFormatting", "sheetProtection",
+        "dimension",
+    })
+    containers = frozenset({
+        "sheetData", "cols", "mergeCells", "dataValidations", "conditionalFormattings", "extLst",
+        "ext",
+    })
 
     def __init__(self, part: str, sst: list[str], xf_locked: list[bool], budget: Budget) -> None:
         self.part = part
@@ -97,6 +102,13 @@ class SheetWalk(Walk):
                 self.merges.append(ref)
         elif name == "dataValidation":
             self.validations.append(self.validation(el))
+        elif name == "conditionalFormatting":
+            # Not kept (nothing reads formats back), but its ranges count and must parse.
+            sqref = a.get("sqref") or next(
+                (c.text or "" for c in el if local(c.tag) == "sqref"), ""
+            )
+            if sqref:
+                self.boxes(sqref)
         elif name == "sheetProtection":
             self.protection = dict(a)
         else:
