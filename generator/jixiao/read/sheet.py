@@ -174,15 +174,8 @@ class SheetWalk(Walk):
         if budget.cells > budget.max_cells:
             raise budget.too_big()
 
-    def address(self, a: dict[str, str], row: int, col: int) -> tuple[str, int, int]:
-        r = a.get("r")
-        if r:
-            try:
-                return cell_key(r)
-            except ValueError:
-                raise malformed(
-                    f"{self.part} 中的单元格地址无效：{r[:20]!r}", f"bad cell ref {r[:20]!r}"
-                ) from None
+    def address(self, row: int, col: int) -> tuple[str, int, int]:
+        """A cell without ``r`` is the one after the previous cell of its row."""
         if col >= MAX_COL:
             raise malformed(f"{self.part} 中有缺少地址的单元格", f"cell without ref in {self.part}")
         return make_ref(row, col + 1), row, col + 1
@@ -190,7 +183,13 @@ class SheetWalk(Walk):
     def read_cell(self, c: Element, row: int, col: int) -> int:
         """One ``<c>``: returns its column (a following cell without ``r`` is the next)."""
         a = c.attrib
-        ref, c_row, c_col = self.address(a, row, col)
+        r = a.get("r")
+        try:
+            ref, c_row, c_col = cell_key(r) if r else self.address(row, col)
+        except ValueError:
+            raise malformed(
+                f"{self.part} 中的单元格地址无效：{r[:20]!r}", f"bad cell ref {r[:20]!r}"
+            ) from None
         cells = self.cells
         if ref in cells:
             raise malformed(f"{self.part} 中单元格 {ref} 重复出现", f"duplicate cell {ref}")
