@@ -204,3 +204,17 @@ def test_conditional_format_ranges_count(filled: Path, tmp_path: Path) -> None:
     with pytest.raises(UnreadableWorkbook) as info:
         read_package(path, max_ranges=1000)
     assert info.value.code == "R013" and "1,000" in info.value.message_zh
+
+
+@pytest.mark.parametrize("levels", [3_000, 200_000])
+def test_deep_nesting_is_a_code_not_a_crash(filled: Path, tmp_path: Path, levels: int) -> None:
+    """Nested containers (walked) deeper than any spreadsheet: R011, within one chunk of
+    the parser or across many; nested elements nobody reads are only counted."""
+    nested = "<extLst>" + "<ext>" * levels + "</ext>" * levels + "</extLst>"
+    path = rewrite_part(filled, tmp_path / "deep.xlsx", SHEET, lambda t: t.replace("</sheetData>", "</sheetData>" + nested))
+    err = _refused(path, "R011")
+    assert "嵌套" in err.message_zh
+    ignored = "<x>" * 3_000 + "</x>" * 3_000
+    path = rewrite_part(filled, tmp_path / "ignored.xlsx", SHEET,
+                        lambda t: t.replace("</sheetData>", "</sheetData>" + ignored))
+    assert read_package(path).sheets[0].cells

@@ -18,7 +18,7 @@ from .formula import translate_formula
 from .package import CellData, CellValue, DataValidation, SheetProtection, StyledSpan
 from .refs import MAX_COL, MAX_ROW, Box, cell_key, make_ref, sqref_boxes, unescape
 from .values import as_bool, as_int
-from .xml import _LOCAL, Walk, local, parse
+from .xml import LOCAL_NAMES, Walk, local, parse
 from .zipparts import Archive, Budget
 
 
@@ -166,7 +166,7 @@ class SheetWalk(Walk):
             self.rows.append(StyledSpan(row, row, self.locked_of(as_int(s, "row s"))))
         col = n = 0
         for c in el:
-            if (_LOCAL.get(c.tag) or local(c.tag)) == "c":
+            if (LOCAL_NAMES.get(c.tag) or local(c.tag)) == "c":
                 col = self.read_cell(c, row, col)
                 n += 1
         budget = self.budget
@@ -201,7 +201,7 @@ class SheetWalk(Walk):
         v = f = inline = None
         for child in c:
             tag = child.tag
-            name = _LOCAL.get(tag) or local(tag)
+            name = LOCAL_NAMES.get(tag) or local(tag)
             if name == "v":
                 v = child.text or ""
             elif name == "f":

@@ -27,14 +27,18 @@ from .zipparts import Budget
 #: Bytes fed to the parser at a time; what is complete after each is walked and dropped.
 CHUNK = 1 << 16
 
-_LOCAL: dict[str, str] = {}
+#: Tag -> local name, filled by :func:`local`; hot loops read it directly
+#: (``LOCAL_NAMES.get(tag) or local(tag)``) to spare a call per element.
+LOCAL_NAMES: dict[str, str] = {}
 
 
 def local(tag: str) -> str:
     """``"uri}row"`` -> ``"row"`` (expat's namespace form; cached: parts repeat tags)."""
-    name = _LOCAL.get(tag)
+    name = LOCAL_NAMES.get(tag)
     if name is None:
-        name = _LOCAL[tag] = tag[tag.rfind("}") + 1 :]
+        if len(LOCAL_NAMES) >= 4096:  # a hostile file's made-up tags must not pile up
+            LOCAL_NAMES.clear()
+        name = LOCAL_NAMES[tag] = tag[tag.rfind("}") + 1 :]
     return name
 
 
@@ -53,24 +57,28 @@ class Walk:
         raise NotImplementedError
 
 
-def _visit(walk: Walk, el: Element, budget: Budget) -> None:
+#: Deeper nesting than this is no spreadsheet (an .xlsx part nests a dozen levels).
+MAX_DEPTH = 100
+
+
+def _visit(walk: Walk, el: Element, budget: Budget, depth: int = 1) -> None:
     tag = el.tag
-    name = _LOCAL.get(tag) or local(tag)
+    name = LOCAL_NAMES.get(tag) or local(tag)
     if name in walk.units:
         budget.elements += len(list(el.iter()))
         if budget.elements > budget.max_elements:
             raise budget.too_big()
         walk.unit(name, el)
     elif name in walk.containers:
+        if depth > MAX_DEPTH:
+            raise malformed(f"XML 嵌套超过 {MAX_DEPTH} 层", f"nesting deeper than {MAX_DEPTH}")
         budget.add_elements(1)
         for child in el:
-            _visit(walk, child, budget)
+            _visit(walk, child, budget, depth + 1)
     else:
         budget.add_elements(count(el))
 
 
-#: Deeper nesting than this is no spreadsheet (an .xlsx part nests a dozen levels).
-MAX_DEPTH = 100
 
 
 def _drain(walk: Walk, root: Element, budget: Budget, part: str) -> None:
