@@ -35,9 +35,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from jixiao import reader
 from jixiao.build import build_template
 from jixiao.layout import build_layout
+from jixiao.read import record as reader
 from jixiao.templates import load_template
 from jixiao.verify import verify_file
 

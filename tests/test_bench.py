@@ -136,10 +136,12 @@ _MUTATIONS = [
 
 
 @pytest.mark.parametrize("part,old,new", _MUTATIONS)
-def test_tree_and_stream_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part: str, old: str,
+def test_chunk_boundaries_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part: str, old: str,
                                        new: str) -> None:
-    """The tree walk of xlsxpkg and its streaming pass give the same package or the same refusal."""
-    import jixiao.xlsxpkg as xlsxpkg
+    """Read in 64 KiB chunks or in 7-byte chunks (every element split across a boundary
+    of the pruned tree), a file gives the same package or the same refusal."""
+    import jixiao.read as read_api
+    import jixiao.read.xml as xml
 
     name, prefill, values = department_dataset(1)[0]
     src = build_template(load_template(TEMPLATE), tmp_path, prefill=prefill, values=values, filename=name)
@@ -155,13 +157,13 @@ def test_tree_and_stream_read_the_same(tmp_path: Path, monkeypatch: pytest.Monke
 
     def read(path: Path):
         try:
-            return xlsxpkg.read_package(path)
-        except xlsxpkg.UnreadableWorkbook as exc:
+            return read_api.read_package(path)
+        except read_api.UnreadableWorkbook as exc:
             return (exc.code, str(exc))
 
     for path in (src, dst):
-        tree = read(path)
-        monkeypatch.setattr(xlsxpkg, "TREE_MAX_BYTES", -1)
-        stream = read(path)
+        whole = read(path)
+        monkeypatch.setattr(xml, "CHUNK", 7)
+        split = read(path)
         monkeypatch.undo()
-        assert tree == stream
+        assert whole == split

@@ -46,7 +46,7 @@ def test_prefilled_forms_are_filed_under_their_code_and_roster_status(db_url, tm
     from openpyxl import Workbook
 
     from jixiao.build import build_template
-    from jixiao.reader import open_return
+    from jixiao.read.record import open_return
 
     data = tmp_path / "单位.xlsx"
     wb = Workbook()

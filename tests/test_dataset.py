@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from jixiao.batch import build_departments, plan_filenames, safe_filename
 from jixiao.cli import app
 from jixiao.dataset import DataFileError, DataSchema, read_dataset
-from jixiao.reader import Record, open_return
+from jixiao.read.record import Record, open_return
 from jixiao.templates import load_template
 from jixiao.verify import verify_file
 

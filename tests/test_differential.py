@@ -59,9 +59,9 @@ from xlsxwriter.utility import xl_col_to_name
 from calc.libreoffice import available, recalculate
 from conftest import report, require
 from engine_util import is_error_value, same_shown, written
+from jixiao.read import read_package
 from jixiao.rules.library import Rule, library
 from jixiao.rules.numbers import is_number
-from jixiao.xlsxpkg import read_package
 
 RULES = library()
 MIN_EXAMPLES = 1000

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 import hostile
-from jixiao import xlsxpkg
-from jixiao.codes.read import CODES
-from jixiao.xlsxpkg import UnreadableWorkbook, read_package
+from jixiao.read import CODES, UnreadableWorkbook, intake, read_package, reading
+from jixiao.read.errors import Refuse
+from jixiao.read.zipparts import Budget, CappedReader
 
 #: the phrase of each code's Chinese message a department reads first
 KEY_PHRASE = {
@@ -33,6 +33,8 @@ KEY_PHRASE = {
     "R010": "不允许的 XML 结构",
     "R011": "内部结构有误",
     "R012": "内容过多",
+    "R013": "区域过多",
+    "R014": "不是普通文件",
     "R099": "意外错误",
 }
 
@@ -153,7 +155,7 @@ def test_zip_bomb_declared_total(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_too_many_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(xlsxpkg, "MAX_ZIP_ENTRIES", 40)
+    monkeypatch.setattr(intake, "MAX_ZIP_ENTRIES", 40)
     err = refused(hostile.many_entries(tmp_path, 50), "R009")
     assert "条目" in err.message_zh
 
@@ -165,18 +167,18 @@ def test_zip_bomb_lying_headers(tmp_path: Path) -> None:
 
 
 def test_streaming_cap_enforced_when_headers_lie() -> None:
-    budget = xlsxpkg._Budget(10_000, 200, 100)
-    reader = xlsxpkg._CappedReader(io.BytesIO(b"x" * 5000), 1000, budget, "xl/a.xml")
-    with pytest.raises(xlsxpkg._Refuse) as info:
+    budget = Budget(10_000, 200, 100)
+    reader = CappedReader(io.BytesIO(b"x" * 5000), 1000, budget, "xl/a.xml")
+    with pytest.raises(Refuse) as info:
         while reader.read(512):
             pass
     assert info.value.code == "R009"
 
-    budget = xlsxpkg._Budget(3000, 200, 100)
-    first = xlsxpkg._CappedReader(io.BytesIO(b"x" * 2000), 2000, budget, "xl/a.xml")
+    budget = Budget(3000, 200, 100)
+    first = CappedReader(io.BytesIO(b"x" * 2000), 2000, budget, "xl/a.xml")
     assert len(first.read(4096)) == 2000
-    second = xlsxpkg._CappedReader(io.BytesIO(b"x" * 2000), 2000, budget, "xl/b.xml")
-    with pytest.raises(xlsxpkg._Refuse) as info:
+    second = CappedReader(io.BytesIO(b"x" * 2000), 2000, budget, "xl/b.xml")
+    with pytest.raises(Refuse) as info:
         second.read(4096)
     assert info.value.code == "R009"
 
@@ -294,7 +296,7 @@ def test_unexpected_error_still_unreadable(tmp_path: Path, monkeypatch: pytest.M
     def boom(*_args: object) -> None:
         raise KeyError("bug")
 
-    monkeypatch.setattr(xlsxpkg, "_read_zip", boom)
+    monkeypatch.setattr(reading, "_read_zip", boom)
     err = refused(hostile.valid_workbook(tmp_path / "ok.xlsx"), "R099")
     assert "KeyError" in err.message_en
 

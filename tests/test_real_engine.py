@@ -42,13 +42,13 @@ from engine_util import (
 from forms import indicator_names, seed_000_values
 from jixiao.build import build_template, template_paths
 from jixiao.layout import Layout, build_layout, evaluate
-from jixiao.reader import open_return
+from jixiao.read import read_package
+from jixiao.read.record import open_return
 from jixiao.rules.excel import disallowed_functions
 from jixiao.rules.numbers import excel_round
 from jixiao.templates import load_template
 from jixiao.verify import verify_file
 from jixiao.writer import write_workbook
-from jixiao.xlsxpkg import read_package
 
 pytestmark = pytest.mark.libreoffice
 

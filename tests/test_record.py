@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from jixiao.build import build_template
 from jixiao.layout import build_layout
-from jixiao.reader import Record, open_return
+from jixiao.read.record import Record, open_return
 from jixiao.templates import load_template
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from forms import add_part, build_filled, cell_xml, rewrite_part, seed_000_values
 from jixiao.cli import app
-from jixiao.reader import open_return
+from jixiao.read.record import open_return
 from jixiao.rules.numbers import excel_round
 from jixiao.verify import verify_file
 

@@ -25,7 +25,7 @@ from jixiao.build import build_template, template_paths
 from jixiao.cli import app
 from jixiao.layout import build_layout, evaluate
 from jixiao.lint import lint_paths
-from jixiao.reader import extract, find_version, open_return
+from jixiao.read.record import extract, find_version, open_return
 from jixiao.templates import load_template
 from jixiao.verify import verify_file, verify_return
 

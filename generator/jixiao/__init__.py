@@ -3,7 +3,7 @@
 Data flows one way:
 
     YAML template -> validated model (model.py) -> layout (layout.py) -> xlsx (writer.py)
-    xlsx return   -> package reader (xlsxpkg.py) -> record (record.py) -> checks -> findings
+    xlsx return   -> package reader (read/) -> record (read/record.py) -> checks -> findings
 
 The layout is shared by the writer and the reader, so neither guesses the other's cells.
 """

@@ -5,7 +5,7 @@ function, and prints.
     jixiao build TEMPLATE... --out DIR jixiao.build.build_templates
     jixiao build TEMPLATE --data departments.xlsx --out DIR   jixiao.batch.build_from_data
     jixiao init-data TEMPLATE          jixiao.init_data.init_data
-    jixiao read WORKBOOK [--json|--yaml]  jixiao.reader.open_return
+    jixiao read WORKBOOK [--json|--yaml]  jixiao.read.record.open_return
     jixiao verify RETURN... [--json]   jixiao.verify.verify_paths (exit 0 clean, 1 errors, 2 unreadable)
     jixiao collect RETURN... [--db]    jixiao.collect.collect_files
     jixiao status --year Y [--db]      jixiao.archive.Archive.status
@@ -111,7 +111,7 @@ def build(
         _build_batch(s, names[0], data, indicators, projects, out_dir, force=force, jobs=jobs, search=search)
         return
     from .build import build_templates
-    from .reader import Record
+    from .read.record import Record
 
     prefill = values = None
     if data is not None:
@@ -184,8 +184,8 @@ def read(
     JSON/YAML 记录（docs/record.md）可用于 jixiao build --data record.json 预填
     (the record pre-fills `jixiao build --data record.json`).
     """
-    from .reader import NotAForm, open_return
-    from .xlsxpkg import UnreadableWorkbook
+    from .read import UnreadableWorkbook
+    from .read.record import NotAForm, open_return
 
     s = session(ctx)
     try:

@@ -44,8 +44,7 @@ Which sheet of a workbook is summarised (one row per department and template):
 The output is deterministic (same archive content, same bytes: fixed document date,
 rows by department code, sheets by template id) and written atomically.
 
->>> import tempfile
->>> from jixiao.archive import Archive
+>>> >>> from jixiao.archive import Archive
 >>> folder = tempfile.TemporaryDirectory()
 >>> with Archive("sqlite://") as archive:          # an empty archive: only 问题清单
 ...     stats = write_summary(archive, 2023, Path(folder.name) / "汇总表.xlsx")
@@ -65,7 +64,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +75,8 @@ from .archive import Archive, StoredReturn
 from .atomic import atomic_output, refuse_overwrite
 from .layout import Layout, SheetLayout
 from .paths import TemplateSearchPath
-from .reader import NotAForm, open_return
+from .read import UnreadableWorkbook
+from .read.record import NotAForm, open_return
 from .rules.library import library
 from .rules.numbers import is_number
 from .summary_sheets import (
@@ -90,7 +89,6 @@ from .summary_sheets import (
     write_variant,
 )
 from .verify import verify_return
-from .xlsxpkg import UnreadableWorkbook
 
 __all__ = ["FINDINGS_SHEET", "SummaryStats", "VariantSummary", "sheet_name", "write_summary"]
 
@@ -185,18 +183,14 @@ def _number(v: Any) -> float | None:
     return float(v) if is_number(v) else None
 
 
-def _recompute(stored: StoredReturn, data: bytes, folder: Path, search: TemplateSearchPath) -> SummaryRow:
+def _recompute(stored: StoredReturn, data: bytes, search: TemplateSearchPath) -> SummaryRow:
     """A summary row: the return reread from its bytes, every computed value recomputed."""
     row = SummaryRow(stored)
-    path = folder / f"{stored.sha256}.xlsx"
-    path.write_bytes(data)
     try:
-        ret = open_return(path, search=search)
+        ret = open_return(data, search=search)
     except (UnreadableWorkbook, NotAForm) as exc:
         row.note = f"无法重新计算：{getattr(exc, 'message_zh', exc)}"
         return row
-    finally:
-        path.unlink(missing_ok=True)
     layout = ret.layout
     sc = ret.template.template.scoring
     row.title = layout.title
@@ -268,10 +262,7 @@ def write_summary(archive: Archive, year: int, out: str | Path, *, force: bool =
     refuse_overwrite(out, force=force)
     search = search or TemplateSearchPath.default()
     latest = archive.latest(year)
-    rows: list[SummaryRow] = []
-    with tempfile.TemporaryDirectory(prefix="jixiao-summary-") as folder:
-        for stored in latest:
-            rows.append(_recompute(stored, archive.blob(stored.sha256), Path(folder), search))
+    rows = [_recompute(stored, archive.blob(stored.sha256), search) for stored in latest]
     by_template: dict[str, list[SummaryRow]] = {}
     for r in rows:
         by_template.setdefault(r.stored.template_id, []).append(r)

@@ -24,12 +24,12 @@ from .codes import Status
 from .codes import verify as V
 from .findings import Finding, count
 from .layout import ROW_FLAGS, Cell, Layout, evaluate
-from .layout.refs import a1
 from .paths import TemplateSearchPath, expand_paths
-from .reader import NotAForm, Return, open_return
+from .read import SheetData, UnreadableWorkbook
+from .read.record import NotAForm, Return, open_return
+from .read.refs import covered
 from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
 from .writer import gc_paused
-from .xlsxpkg import SheetData, UnreadableWorkbook, split_ref
 
 _FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
 #: Panel checks whose failure is a warning (needs an explanation) rather than an error.
@@ -97,7 +97,8 @@ def _structure(ret: Return, out: list[Finding]) -> None:
             continue
         if not sheet.protection.sheet:
             out.append(Finding.of(V.V102.format(sheet=s.name), s.name))
-        validated = _validated_cells(sheet)
+        validated = _validated_cells(sheet, [(c.row + 1, c.col + 1) for c in s.cells
+                                             if c.role == "input" and _needs_validation(c)])
         found = sheet.cells
         shifted = 0
         for cell in s.cells:
@@ -123,7 +124,7 @@ def _structure(ret: Return, out: list[Finding]) -> None:
                         found_text = value if value is not None else ""
                         out.append(Finding.of(V.V105.format(address=address, expected=cell.value, found=found_text),
                                               s.name, address, cell.name or "", {"expected": cell.value, "found": value}))
-            elif role == "input" and address not in validated:
+            elif role == "input" and (cell.row + 1, cell.col + 1) not in validated:
                 out.append(Finding.of(V.V106.format(label=cell.label, address=address), s.name, address,
                                       cell.name or ""))
 
@@ -132,28 +133,10 @@ def _needs_validation(cell: Cell) -> bool:
     return cell.validation is not None or cell.value_type in ("money", "choice", "weight", "score")
 
 
-def _validated_cells(sheet: SheetData) -> set[str]:
-    """Every cell covered by a data validation (``sqref`` is space-separated ranges)."""
-    cells: set[str] = set()
-    for v in sheet.validations:
-        for part in v.sqref.split():
-            first, _, last = part.replace("$", "").partition(":")
-            if not last:
-                cells.add(_canonical(first))
-                continue
-            r0, c0 = split_ref(first)
-            r1, c1 = split_ref(last)
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    cells.add(a1(r - 1, c - 1))
-    return cells
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _canonical(ref: str) -> str:
-    """A reference as the layout writes it (``$B$3`` -> ``B3``), memoized (forms repeat theirs)."""
-    row, col = split_ref(ref)
-    return a1(row - 1, col - 1)
+def _validated_cells(sheet: SheetData, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The ``(row, col)`` of ``cells`` covered by a data validation: range by range, never
+    cell by cell (a validation may cover the whole sheet)."""
+    return covered((box for v in sheet.validations for box in v.boxes), cells)
 
 
 def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:

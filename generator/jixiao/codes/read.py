@@ -88,6 +88,19 @@ R012 = Code(
     "The workbook exceeds the budget of {max_cells} cells (or of XML elements).",
     ("max_cells",),
 )
+R013 = Code(
+    "R013", "error",
+    "工作表中的数据有效性、条件格式或合并单元格区域过多（超过 {max_ranges} 个）{detail_zh}，"
+    "已停止读取。请删除多余的数据有效性、条件格式或合并单元格后重新保存再提交。",
+    "More than {max_ranges} validation, conditional-format or merge ranges{detail_en}.",
+    ("max_ranges",), ("detail_zh", "detail_en"),
+)
+R014 = Code(
+    "R014", "error",
+    "无法打开该文件：这不是普通文件，而是{kind_zh}。请提交填写好的自评表 .xlsx 文件。",
+    "Not a regular file: {kind_en}; refused without opening it.",
+    ("kind_zh", "kind_en"),
+)
 R099 = Code(
     "R099", "error",
     "读取文件时发生意外错误。请联系财政局技术支持并提供该文件。",

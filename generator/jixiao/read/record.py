@@ -18,26 +18,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .codes import verify as V
-from .coerce import coerce_number
-from .findings import Finding
-from .layout import Cell, Layout, build_layout
-from .layout.refs import a1
-from .paths import TemplateSearchPath
-from .templates import LoadedTemplate, TemplateError, load_template
-from .writer import META_SHEET
-from .xlsxpkg import Package, SheetData, UnreadableWorkbook, read_package
+from ..codes import verify as V
+from ..coerce import coerce_number
+from ..findings import Finding
+from ..layout import Cell, Layout, build_layout
+from ..layout.refs import a1
+from ..paths import TemplateSearchPath
+from ..templates import LoadedTemplate, TemplateError, load_template
+from ..writer import META_SHEET
+from .errors import UnreadableWorkbook
+from .intake import Source
+from .package import Package, SheetData
+from .reading import read_package
 
 NUMERIC = ("money", "weight", "score")  # strict: text there is an error
 #: Targets and actuals hold numbers for quantitative rows and text for qualitative ones.
 LENIENT = ("number",)
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: Day 0 of serial dates: the 1900 system (Excel's 1900-02-29 included, hence the 30th)
+#: and the 1904 system (``<workbookPr date1904="1">``, old Mac workbooks).
+_EPOCH_1900 = dt.date(1899, 12, 30)
+_EPOCH_1904 = dt.date(1904, 1, 1)
 
 
 class NotAForm(Exception):
     """A readable workbook that jixiao cannot read as one of its forms."""
 
-    def __init__(self, code: str, message_zh: str, message_en: str, path: Path) -> None:
+    def __init__(self, code: str, message_zh: str, message_en: str, path: Path | None) -> None:
         super().__init__(f"{path}: {code} {message_zh} ({message_en})")
         self.code, self.message_zh, self.message_en, self.path = code, message_zh, message_en, path
 
@@ -105,7 +111,7 @@ class Record:
 class Return:
     """A workbook read against its template's layout."""
 
-    path: Path
+    path: Path | None
     package: Package
     template: LoadedTemplate
     layout: Layout
@@ -165,9 +171,15 @@ def find_version(template_id: str, version: int, search: TemplateSearchPath | No
     raise LookupError(version)
 
 
-def _excel_date(value: Any) -> str | None:
+def _excel_date(value: Any, date1904: bool = False) -> str | None:
+    """A serial date as ISO text, in the workbook's date system; None for anything else.
+
+    >>> _excel_date(45352.0), _excel_date(43890.0, date1904=True)
+    ('2024-03-01', '2024-03-01')
+    """
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 2958466:
-        return (_EXCEL_EPOCH + dt.timedelta(days=int(value))).isoformat()
+        epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+        return (epoch + dt.timedelta(days=int(value))).isoformat()
     return None
 
 
@@ -192,7 +204,7 @@ def extract(layout: Layout, pkg: Package) -> tuple[dict[str, Any], list[Finding]
                                            {"typed": raw, "read": c.value}))
             value = c.value
         elif cell.value_type == "date":
-            value = _excel_date(raw) or (raw.strip() if isinstance(raw, str) and raw.strip() else None)
+            value = _excel_date(raw, pkg.date1904) or (raw.strip() if isinstance(raw, str) and raw.strip() else None)
         else:
             if isinstance(raw, float) and raw.is_integer() and cell.value_type != "number":
                 raw = int(raw)
@@ -222,19 +234,16 @@ def _layout(path: Path, mtime_ns: int, search: TemplateSearchPath, prefill_json:
     return build_layout(_cached_template(path, mtime_ns, search), json.loads(prefill_json))
 
 
-def open_return(path: str | Path, *, search: TemplateSearchPath | None = None) -> Return:
-    """Read a workbook made by jixiao. Raises UnreadableWorkbook or NotAForm.
+def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> Return:
+    """Read a workbook made by jixiao from a path, bytes or a binary file object.
+    Raises UnreadableWorkbook or NotAForm.
 
     Its template (by the id and version the workbook carries) is looked for along
     ``search``, by default :meth:`TemplateSearchPath.default`.
-
-    >>> ret = open_return("returns/101_财政局.xlsx")  # doctest: +SKIP
-    >>> ret.record.template_id, ret.record.values["zt_contact"]  # doctest: +SKIP
-    ('guizhou-zhengti', '赵俊')
     """
-    path = Path(path)
+    pkg = read_package(source)
+    path = pkg.path
     search = search or TemplateSearchPath.default()
-    pkg = read_package(path)
     meta = _meta(pkg)
     tid = meta.get("template_id")
     if not tid:

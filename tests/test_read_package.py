@@ -1,4 +1,4 @@
-"""jixiao.xlsxpkg reads what openpyxl reads, in one pass (values and formulas at once)."""
+"""jixiao.read reads what openpyxl reads, in one pass (values and formulas at once)."""
 
 from __future__ import annotations
 
@@ -20,15 +20,9 @@ from openpyxl.formula.translate import Translator
 from openpyxl.worksheet.formula import ArrayFormula
 
 from conftest import require
-from jixiao.xlsxpkg import (
-    CellData,
-    Package,
-    SheetData,
-    UnreadableWorkbook,
-    read_package,
-    split_ref,
-    translate_formula,
-)
+from jixiao.read import CellData, Package, SheetData, UnreadableWorkbook, read_package
+from jixiao.read.formula import translate_formula
+from jixiao.read.refs import split_ref
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
