@@ -341,6 +341,15 @@ def _qualitative(text: str, kind: TargetKind, notes: list[str]) -> Target:
 # ---------------------------------------------------------------------------------- parse
 
 
+class _NotAQuantity(Exception):
+    """Internal: the text is read as qualitative, for ``reason`` (a key of the catalogue's
+    target reasons)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def parse_target(text: str, bare_direction: BareDirection = ">=") -> Target:
     """Read a declared target; never raises for any ``str`` (see the module rules).
 
@@ -359,24 +368,16 @@ def parse_target(text: str, bare_direction: BareDirection = ">=") -> Target:
         raise ValueError(f"bare_direction must be '>=', '<=' or '=', not {bare_direction!r}")
     if not isinstance(text, str):  # defensive: a cell value that is not text
         text = "" if text is None else str(text)
-
     s, notes = _normalise(text)
-    if _PLACEHOLDER_RE.fullmatch(s):
-        return _qualitative(text, "empty", notes)
-    if _DATE_RE.search(_GROUP_COMMA_RE.sub("", s)):
-        return _qualitative(text, "date", notes)
+    try:
+        return _quantity(text, s, notes, bare_direction)
+    except _NotAQuantity as why:
+        return _qualitative(text, why.reason, notes)
 
-    runs = list(_DIGIT_RUN_RE.finditer(s))
-    if not runs:
-        return _qualitative(text, "text", notes)
-    if len(runs) > 1:
-        return _qualitative(text, "multiple", notes)
-    run = runs[0]
-    if _CLAUSE_RE.search(s[: run.start()]) or _CLAUSE_RE.search(s[run.end() :]):
-        return _qualitative(text, "multiple", notes)
-    if not _NUMBER_RE.fullmatch(run.group()):
-        return _qualitative(text, "unclear", notes)  # e.g. 1,23 or 1.2.3
 
+def _quantity(text: str, s: str, notes: list[str], bare_direction: BareDirection) -> Target:
+    """The target as a quantity: one number, an operator before or after it, a unit."""
+    run = _single_number(s)
     prefix, rest = s[: run.start()], s[run.end() :]
     digits = run.group().replace(",", "")
     if prefix.endswith("-"):
@@ -384,46 +385,11 @@ def parse_target(text: str, bare_direction: BareDirection = ">=") -> Target:
     elif prefix.endswith("+"):
         prefix = prefix[:-1]
     value = Decimal(digits)
-
-    # -- before the number: approximation, symbol or word operator, subject
     if prefix.endswith(_APPROX_BEFORE) or rest.startswith(_APPROX_AFTER):
-        return _qualitative(text, "approximate", notes)
-    pre: BareDirection | None = None
-    pre_word = ""
-    if prefix and prefix[-1] in _PRE_SYMBOLS:
-        pre, strict = _PRE_SYMBOLS[prefix[-1]]
-        if strict:
-            notes.append(f"strict '{prefix[-1]}' read as '{_SYMBOL[pre]}'")
-        prefix = prefix[:-1]
-    else:
-        word = next((w for w in _PRE_WORDS_LONGEST if prefix.endswith(w)), None)
-        if word == "达" and prefix.endswith(_NOT_DA):
-            word = None
-        if word is not None:
-            pre, strict = _PRE_WORDS[word]
-            pre_word = word
-            if strict:
-                notes.append(f"strict '{word}' read as '{_SYMBOL[pre]}'")
-            prefix = prefix[: -len(word)]
+        raise _NotAQuantity("approximate")
+    pre, pre_word, prefix = _operator_before(prefix, notes)
     subject = prefix.rstrip(":：")
-
-    # -- after the number: unit, post-operator, suffix
-    percent = unlisted = False
-    if rest.startswith("%"):
-        unit, percent = "%", True
-    else:
-        unit = _match_unit(rest) or ""
-    rest = rest[len(unit) :]
-    if not unit and rest and not rest.startswith((*_POST_WORDS_LONGEST, *_APPROX_POST)):
-        # An unlisted unit: the letters up to a post-operator, if short enough.
-        ends = [i for w in (*_POST_WORDS_LONGEST, *_APPROX_POST) if (i := rest.find(w)) > 0]
-        cut = min(ends, default=len(rest))
-        if _UNIT_FALLBACK_RE.fullmatch(rest[:cut]):
-            unit, rest, unlisted = rest[:cut], rest[cut:], True
-        else:
-            return _qualitative(text, "unclear", notes)
-    if rest.startswith(_APPROX_POST):
-        return _qualitative(text, "approximate", notes)
+    unit, percent, unlisted, rest = _unit_after(rest)
     post_word = next((w for w in _POST_WORDS_LONGEST if rest.startswith(w)), None)
     post: BareDirection | None = None
     if post_word is not None:
@@ -433,37 +399,86 @@ def parse_target(text: str, bare_direction: BareDirection = ">=") -> Target:
     if _OPERATOR_CHARS_RE.search(subject + suffix) or (suffix and (unlisted or not unit)):
         # A second operator (``≥5以上≥``), or text after a number whose unit is unlisted
         # or missing (``≥5颗以上粒``, ``≥5以上人``): where the unit ends is a guess.
-        return _qualitative(text, "unclear", notes)
+        raise _NotAQuantity("unclear")
+    direction = _direction(pre, pre_word, post, bare_direction, value, notes,
+                           unanchored=bool(subject or suffix))
+    return Target(direction=direction, value=value, unit=unit, text=text, percent=percent, subject=subject,
+                  suffix=suffix, kind="quantity", bare=pre is None and post is None, notes=tuple(notes))
 
-    # -- combine
-    direction: BareDirection
-    bare = pre is None and post is None
-    if pre is None and post is None:
-        if subject or suffix:
-            return _qualitative(text, "unclear", notes)
-        direction = bare_direction
-        if value == 0 and direction != "=":
-            direction = "="
-            notes.append("bare 0 read as '='")
-    elif pre is not None and (post is None or post == pre):
-        direction = pre
-    elif post is not None and (pre is None or pre_word in _REFINABLE_WORDS):
-        direction = post
+
+def _single_number(s: str) -> re.Match[str]:
+    """The one number of the text; anything else (no number, several, a date) is qualitative."""
+    if _PLACEHOLDER_RE.fullmatch(s):
+        raise _NotAQuantity("empty")
+    if _DATE_RE.search(_GROUP_COMMA_RE.sub("", s)):
+        raise _NotAQuantity("date")
+    runs = list(_DIGIT_RUN_RE.finditer(s))
+    if not runs:
+        raise _NotAQuantity("text")
+    if len(runs) > 1:
+        raise _NotAQuantity("multiple")
+    run = runs[0]
+    if _CLAUSE_RE.search(s[: run.start()]) or _CLAUSE_RE.search(s[run.end() :]):
+        raise _NotAQuantity("multiple")
+    if not _NUMBER_RE.fullmatch(run.group()):
+        raise _NotAQuantity("unclear")  # e.g. 1,23 or 1.2.3
+    return run
+
+
+def _operator_before(prefix: str, notes: list[str]) -> tuple[BareDirection | None, str, str]:
+    """(direction, the word that said it, the prefix without it) of a symbol or word
+    operator written before the number."""
+    if prefix and prefix[-1] in _PRE_SYMBOLS:
+        pre, strict = _PRE_SYMBOLS[prefix[-1]]
+        if strict:
+            notes.append(f"strict '{prefix[-1]}' read as '{_SYMBOL[pre]}'")
+        return pre, "", prefix[:-1]
+    word = next((w for w in _PRE_WORDS_LONGEST if prefix.endswith(w)), None)
+    if word == "达" and prefix.endswith(_NOT_DA):
+        word = None
+    if word is None:
+        return None, "", prefix
+    pre, strict = _PRE_WORDS[word]
+    if strict:
+        notes.append(f"strict '{word}' read as '{_SYMBOL[pre]}'")
+    return pre, word, prefix[: -len(word)]
+
+
+def _unit_after(rest: str) -> tuple[str, bool, bool, str]:
+    """(unit, is a percentage, unit not in the list, what follows the unit)."""
+    if rest.startswith("%"):
+        unit, percent = "%", True
     else:
-        return _qualitative(text, "conflict", notes)
+        unit, percent = _match_unit(rest) or "", False
+    rest = rest[len(unit) :]
+    unlisted = False
+    if not unit and rest and not rest.startswith((*_POST_WORDS_LONGEST, *_APPROX_POST)):
+        # An unlisted unit: the letters up to a post-operator, if short enough.
+        ends = [i for w in (*_POST_WORDS_LONGEST, *_APPROX_POST) if (i := rest.find(w)) > 0]
+        cut = min(ends, default=len(rest))
+        if not _UNIT_FALLBACK_RE.fullmatch(rest[:cut]):
+            raise _NotAQuantity("unclear")
+        unit, rest, unlisted = rest[:cut], rest[cut:], True
+    if rest.startswith(_APPROX_POST):
+        raise _NotAQuantity("approximate")
+    return unit, percent, unlisted, rest
 
-    return Target(
-        direction=direction,
-        value=value,
-        unit=unit,
-        text=text,
-        percent=percent,
-        subject=subject,
-        suffix=suffix,
-        kind="quantity",
-        bare=bare,
-        notes=tuple(notes),
-    )
+
+def _direction(pre: BareDirection | None, pre_word: str, post: BareDirection | None,
+               bare_direction: BareDirection, value: Decimal, notes: list[str], *, unanchored: bool) -> BareDirection:
+    """The one direction the operators before and after the number agree on."""
+    if pre is None and post is None:
+        if unanchored:  # ``人均2000元`` or ``2000元左右的``: a bare number with words around it
+            raise _NotAQuantity("unclear")
+        if value == 0 and bare_direction != "=":
+            notes.append("bare 0 read as '='")
+            return "="
+        return bare_direction
+    if pre is not None and (post is None or post == pre):
+        return pre
+    if post is not None and (pre is None or pre_word in _REFINABLE_WORDS):
+        return post
+    raise _NotAQuantity("conflict")
 
 
 def format_target(t: Target) -> str:
