@@ -342,8 +342,7 @@ def _qualitative(text: str, kind: TargetKind, notes: list[str]) -> Target:
 
 
 class _NotAQuantity(Exception):
-    """Internal: the text is read as qualitative, for ``reason`` (a key of the catalogue's
-    target reasons)."""
+    """Internal: the text is read as qualitative, for ``reason`` (codes.data.TARGET_REASONS)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
