@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .refs import MAX_COL, MAX_ROW, column_letters, column_number
+from ..layout.refs import column_letters
+from .refs import MAX_COL, MAX_ROW, column_number
 
 # String literals, quoted sheet names and
 # bracketed parts (external workbook indexes, structured references) are masked first so
@@ -68,7 +69,7 @@ def _shift_col(letters: str, absolute: str, dcol: int) -> str | None:
     if absolute:
         return "$" + letters
     col = column_number(letters) + dcol
-    return column_letters(col) if 1 <= col <= MAX_COL else None
+    return column_letters(col - 1) if 1 <= col <= MAX_COL else None
 
 
 def _shift_row(digits: str, absolute: str, drow: int) -> str | None:

@@ -1,4 +1,5 @@
-"""A1 references and ranges: cells as (row, column), ranges as boxes, never cell by cell.
+"""Reading A1 references and ranges: cells as 1-based (row, column), ranges as boxes, never
+cell by cell. Writing a reference is :func:`jixiao.layout.refs.a1`'s job alone.
 
 A data validation may cover ``A1:XFD1048576`` (17 billion cells): ranges are kept as
 ``(first_row, first_col, last_row, last_col)`` boxes and a question like "which of these
@@ -11,6 +12,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
+
+from ..layout.refs import a1
 
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
@@ -30,21 +33,6 @@ def column_number(letters: str) -> int:
     return n
 
 
-@lru_cache(maxsize=MAX_COL)
-def column_letters(col: int) -> str:
-    """``1`` -> ``"A"``, ``28`` -> ``"AB"``."""
-    out = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def make_ref(row: int, col: int) -> str:
-    """``make_ref(3, 2)`` -> ``"B3"``."""
-    return f"{column_letters(col)}{row}"
-
-
 def split_ref(ref: str) -> tuple[int, int]:
     """``"$B$3"`` -> ``(3, 2)``; ValueError for anything but a cell on the grid."""
     m = _CELL_REF_RE.fullmatch(ref)
@@ -60,7 +48,7 @@ def split_ref(ref: str) -> tuple[int, int]:
 def cell_key(ref: str) -> tuple[str, int, int]:
     """Canonical ref, row, column of a ``<c r>`` (cached: forms repeat their refs)."""
     row, col = split_ref(ref)
-    return make_ref(row, col), row, col
+    return a1(row - 1, col - 1), row, col
 
 
 def normal_ref(ref: str) -> str:

@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from ..layout.refs import a1
 from .errors import malformed
 from .formula import translate_formula
 from .package import CellData, CellValue, DataValidation, SheetProtection, StyledSpan
-from .refs import MAX_COL, MAX_ROW, Box, cell_key, make_ref, sqref_boxes, unescape
+from .refs import MAX_COL, MAX_ROW, Box, cell_key, sqref_boxes, unescape
 from .values import as_bool, as_int
 from .xml import LOCAL_NAMES, Walk, local, parse
 from .zipparts import Archive, Budget
@@ -178,7 +179,7 @@ class SheetWalk(Walk):
         """A cell without ``r`` is the one after the previous cell of its row."""
         if col >= MAX_COL:
             raise malformed(f"{self.part} 中有缺少地址的单元格", f"cell without ref in {self.part}")
-        return make_ref(row, col + 1), row, col + 1
+        return a1(row - 1, col), row, col + 1
 
     def read_cell(self, c: Element, row: int, col: int) -> int:
         """One ``<c>``: returns its column (a following cell without ``r`` is the next)."""
