@@ -1,9 +1,14 @@
 """Writing outputs so that a crash or an interruption never leaves a half-written file,
 and never replaces an existing one unless asked to.
 
->>> refuse_overwrite(Path("/tmp/out.xlsx"), force=False)  # doctest: +SKIP
->>> with atomic_output(Path("/tmp/out.xlsx")) as tmp:   # doctest: +SKIP
-...     write_something(tmp)                              # renamed to out.xlsx on success
+>>> with atomic_output(Path("out.txt")) as tmp:   # written beside, renamed on success
+...     _ = tmp.write_text("全部写完才出现")
+>>> Path("out.txt").read_text()
+'全部写完才出现'
+>>> refuse_overwrite(Path("out.txt"), force=False)
+Traceback (most recent call last):
+...
+jixiao.atomic.OutputExists: out.txt exists (pass force=True to overwrite)
 """
 
 from __future__ import annotations

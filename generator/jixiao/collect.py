@@ -1,10 +1,10 @@
 """Collecting returns into the archive: verify each file, then store it with its findings.
 
 >>> from jixiao.archive import Archive
->>> with Archive("sqlite:///jixiao.sqlite") as archive:  # doctest: +SKIP
+>>> with Archive("sqlite:///new.sqlite") as archive:
 ...     results = collect_files(["returns/"], archive, jobs=2)
->>> [(r.stored.department_code, r.stored.version) for r in results]  # doctest: +SKIP
-[('101001', 1), ('101002', 2)]
+>>> [(r.stored.department_name, r.stored.version, r.stored.status) for r in results]
+[('甲局', 1, '已通过'), ('乙局', 1, '待修改')]
 """
 
 from __future__ import annotations

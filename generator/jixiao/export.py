@@ -1,9 +1,9 @@
 """Exporting the latest returns of a year as flat rows (CSV or JSON): ``jixiao export``.
 
->>> with Archive("sqlite:///jixiao.sqlite") as archive:  # doctest: +SKIP
+>>> with Archive("sqlite:///jixiao.sqlite") as archive:
 ...     exported = export_year(archive, 2023, fmt="csv", out=Path("2023.csv"))
->>> exported.rows  # doctest: +SKIP
-281
+>>> exported.rows, Path("2023.csv").read_bytes()[:3] == b"\\xef\\xbb\\xbf"  # UTF-8 with a BOM
+(2, True)
 """
 
 from __future__ import annotations

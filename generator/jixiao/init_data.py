@@ -5,9 +5,9 @@ One sheet per table (单位, 项目 when the template has project sheets, 指标
 prompt on every header, validation on the typed columns, and one example row whose
 单位编码 starts with 示例 (the reader skips it).
 
->>> write_input_workbook(DataSchema.for_template(load_template("hunan-zhengti")), "单位数据.xlsx")  # doctest: +SKIP
+>>> write_input_workbook(DataSchema.for_template(load_template("hunan-zhengti")), "单位数据.xlsx")
 PosixPath('单位数据.xlsx')
->>> init_data("hunan-zhengti")  # doctest: +SKIP
+>>> init_data("hunan-zhengti")
 PosixPath('hunan-zhengti-单位数据.xlsx')
 """
 

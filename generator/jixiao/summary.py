@@ -44,20 +44,11 @@ Which sheet of a workbook is summarised (one row per department and template):
 The output is deterministic (same archive content, same bytes: fixed document date,
 rows by department code, sheets by template id) and written atomically.
 
->>> >>> from jixiao.archive import Archive
->>> folder = tempfile.TemporaryDirectory()
->>> with Archive("sqlite://") as archive:          # an empty archive: only 问题清单
-...     stats = write_summary(archive, 2023, Path(folder.name) / "汇总表.xlsx")
->>> stats.returns, stats.sheets
-(0, {'问题清单': 0})
->>> folder.cleanup()
-
-With returns collected (``jixiao collect``)::
-
-    with Archive("sqlite:///jixiao.sqlite") as archive:
-        stats = write_summary(archive, 2023, Path("汇总表.xlsx"))
-    for v in stats.variants:
-        print(v.sheet, v.departments, v.budget_total, v.actual_total, v.average_total)
+>>> from jixiao.archive import Archive
+>>> with Archive("sqlite:///jixiao.sqlite") as archive:  # returns collected by ``jixiao collect``
+...     stats = write_summary(archive, 2023, "汇总表.xlsx")
+>>> stats.returns, [(v.departments, v.budget_total, v.needs_fix) for v in stats.variants]
+(2, [(2, 919.22, 1)])
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Verifying a return: structure and tampering, saved values against recomputation, rules.
 
->>> report = verify_file("return.xlsx")      # doctest: +SKIP
->>> [f.code for f in report.findings]        # doctest: +SKIP
-['ROW_SCORE_OVER_WEIGHT', 'V107']
->>> [r.status for r in verify_paths(["returns/"], jobs=2)]  # doctest: +SKIP
+>>> report = verify_file("returns/101002_乙局.xlsx")
+>>> sorted({f.code for f in report.findings if f.severity == "error"})
+['ROW_QUAL_OUT_OF_BAND', 'ROW_SCORE_OVER_WEIGHT']
+>>> [str(r.status) for r in verify_paths(["returns/"], jobs=2)]
 ['已通过', '待修改']
 """
 
@@ -336,9 +336,9 @@ def verify_paths(paths: Iterable[str | Path], *, jobs: int | None = None,
     missing file gives its R001 result. ``on_progress(done, total)`` is called before the
     first file and after each (a progress bar).
 
-    >>> results = verify_paths(["returns/"], jobs=2)  # doctest: +SKIP
-    >>> sum(r.unreadable for r in results), sum(bool(r.errors) for r in results)  # doctest: +SKIP
-    (0, 3)
+    >>> results = verify_paths(["returns/", "missing.xlsx"], jobs=2)
+    >>> sum(r.unreadable for r in results), sum(bool(r.errors) for r in results)
+    (1, 2)
     """
     files = expand_paths(paths, recursive=True)
     search = search or TemplateSearchPath.default()

@@ -18,10 +18,11 @@ so a new variant needs no code here. Reading never stops at a bad row: every pro
 :class:`DataProblem` naming the file, sheet, row and column; a department with an error
 in any of its rows is not built (nothing half-filled is sent), the others are.
 
->>> schema = DataSchema.for_template(load_template("guizhou-zhengti"))  # doctest: +SKIP
->>> data = read_dataset(schema, "departments.xlsx")                     # doctest: +SKIP
->>> [d.code for d in data.departments][:2], len(data.problems)          # doctest: +SKIP
-(['101001', '101002'], 0)
+>>> from jixiao.templates import load_template
+>>> schema = DataSchema.for_template(load_template("guizhou-zhengti"))
+>>> data = read_dataset(schema, "departments.csv")
+>>> [d.code for d in data.departments], [p.code for p in data.problems]
+(['101001', '101002'], [])
 """
 
 from .core import Column, DataProblem, Dataset, Department, Kind, Severity, Table

@@ -132,8 +132,8 @@ def read_roster(path: str | Path) -> list[tuple[str, str]]:
     department table (or a two-column list) will do. Rows without a code and init-data's
     example row are skipped; DataFileError when no table has a 单位编码 column.
 
-    >>> read_roster("单位数据.xlsx")[:1]  # doctest: +SKIP
-    [('520001', '某某局')]
+    >>> read_roster("departments.csv")
+    [('101001', '甲局'), ('101002', '乙局')]
     """
     for table in read_tables(path):
         if classify(table) != "单位":

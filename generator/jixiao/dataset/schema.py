@@ -26,9 +26,10 @@ from .core import (
 class DataSchema:
     """The input tables' columns for one template, derived from its layout.
 
-    >>> schema = DataSchema.for_template(load_template("guizhou-zhengti"))  # doctest: +SKIP
-    >>> [c.header for c in schema.departments][:3]                         # doctest: +SKIP
-    ['单位编码', '单位名称', '单位(盖章)']
+    >>> from jixiao.templates import load_template
+    >>> schema = DataSchema.for_template(load_template("guizhou-zhengti"))
+    >>> [c.header for c in schema.departments][:3]
+    ['单位编码', '单位名称', '年度资金总额 年初预算数（万元）']
     """
 
     template: LoadedTemplate

@@ -37,11 +37,12 @@ def build_layout(lt: LoadedTemplate, prefill: dict[str, Any] | None = None) -> L
     :mod:`jixiao.layout.model`: declared indicators become locked rows before the blank
     ones, and project sheets are copied once per pre-filled project.
 
-    >>> lt = load_template("guizhou-zhengti")  # doctest: +SKIP
+    >>> from jixiao.templates import load_template
+    >>> lt = load_template("guizhou-zhengti")
     >>> layout = build_layout(lt, {"zt_department": "某某局", "_indicators": {"zt": [
     ...     {"level1": "产出指标", "level2": "数量", "name": "培训人次", "direction": "≥",
-    ...      "target": 300, "unit": "人次", "weight": 5}]}})  # doctest: +SKIP
-    >>> layout.cell("zt_ind1_name").value  # doctest: +SKIP
+    ...      "target": 300, "unit": "人次", "weight": 5}]}})
+    >>> layout.cell("zt_ind1_name").value
     '培训人次'
     """
     prefill = prefill or {}

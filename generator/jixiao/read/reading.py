@@ -169,9 +169,11 @@ def read_package(
     ``max_ranges`` the validation and merge ranges. Raises :class:`UnreadableWorkbook`
     (and nothing else) for anything it cannot read.
 
-    >>> pkg = read_package(Path("return.xlsx"))            # doctest: +SKIP
-    >>> pkg.sheet("封面").cells["B2"].value                # doctest: +SKIP
-    '某某县财政局'
+    >>> pkg = read_package(Path("returns/101002_乙局.xlsx"))
+    >>> [s.name for s in pkg.sheets]
+    ['部门整体支出绩效自评表', '_jixiao']
+    >>> pkg.sheets[0].cells["C4"].value
+    '乙局'
     """
     in_memory = isinstance(source, bytes | bytearray | memoryview) or hasattr(source, "read")
     where = None if in_memory else Path(source)  # type: ignore[arg-type]

@@ -4,9 +4,9 @@ The record is every input by its defined name, typed (numbers as float, text as 
 dates as ISO strings, blanks omitted). It is what ``jixiao read`` prints and what
 ``jixiao build --data record.json`` pre-fills, so build -> read -> build round-trips.
 
->>> ret = open_return("dist/guizhou-zhengti.xlsx")  # doctest: +SKIP
->>> ret.record.values["zt_fund_total_budget"]       # doctest: +SKIP
-459.61
+>>> ret = open_return("returns/101001_甲局.xlsx")
+>>> ret.record.template_id, ret.record.values["zt_fund_total_budget"]
+('guizhou-zhengti', 459.61)
 """
 
 from __future__ import annotations
