@@ -10,6 +10,7 @@
     jixiao status --year Y [--db]      未交 / 待修改 / 已通过 per department
     jixiao export --year Y [--db]      latest returns as CSV or JSON
     jixiao summary --year Y [--out]    summary workbook (汇总表) of the latest returns
+    jixiao serve [--db] [--host] [--port]  the web portal: the bureau's console, departments' upload pages
 """
 
 from __future__ import annotations
@@ -490,6 +491,20 @@ def summary(
     for item in stats.not_recomputed:
         err.print(f"{escape(item)}: 无法重新计算，已在备注中说明 (could not be recomputed)")
     out.print(f"wrote {escape(str(out_path))}: {stats.returns} return(s), {stats.findings} open finding(s)")
+
+
+@app.command()
+def serve(
+    db: Annotated[str | None, typer.Option("--db", help="Archive URL (default sqlite:///jixiao.sqlite).")] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (another than 127.0.0.1 is warned).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    templates: Annotated[Path | None, typer.Option("--templates", help="A folder of your own variants.")] = None,
+) -> None:
+    """Start the web portal: the bureau's console and each department's upload page (docs/deploy.md)."""
+    from .serve.run import run
+
+    run(db, host, port, templates)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -1,0 +1,50 @@
+"""Starting the portal: ``jixiao serve`` calls :func:`run`.
+
+On the first start (no account yet) the console shows a one-time setup link; a host
+other than the loopback address gets a warning, since the portal then answers the network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+
+from rich.console import Console
+
+from .accounts import issue_setup_token, needs_setup
+from .app import create_app
+from .service import Portal
+
+err = Console(stderr=True)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def run(db: str | None, host: str, port: int, templates: Path | None = None) -> None:
+    """Serve the portal on ``host:port`` until interrupted (Ctrl+C)."""
+    import uvicorn
+
+    from ..paths import TEMPLATES_ENV
+
+    if templates is not None:
+        os.environ[TEMPLATES_ENV] = os.pathsep.join(
+            [str(templates.resolve()), *filter(None, os.environ.get(TEMPLATES_ENV, "").split(os.pathsep))])
+    portal = Portal.open(db)
+    shown = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    if not _loopback(host):
+        err.print(f"[yellow]警告：正在监听 {host}，同一网络中的其他电脑都能访问本系统。"
+                  "请只在受信任的内网中这样做，并在前面加上 HTTPS 反向代理（见 docs/deploy.md）。[/]")
+    if needs_setup(portal.store):
+        token = issue_setup_token(portal.store)
+        err.print(f"首次使用：请在一小时内打开下面的一次性链接，建立财政局账户：\n  {shown}/setup/{token}")
+    err.print(f"jixiao 收表系统：{shown}  (Ctrl+C 停止)")
+    try:
+        uvicorn.run(create_app(portal), host=host, port=port, log_level="warning", server_header=False)
+    finally:
+        portal.close()
