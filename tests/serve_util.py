@@ -86,3 +86,69 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=20)
         self.portal.close()
+
+
+PASSWORD = "correct horse battery staple"
+
+
+class Client:
+    """An HTTP client of the portal that sends the CSRF token back like the pages do."""
+
+    def __init__(self, base: str) -> None:
+        import httpx
+
+        self.http = httpx.Client(base_url=base, follow_redirects=True, timeout=60)
+
+    @property
+    def csrf(self) -> str:
+        if "jixiao_csrf" not in self.http.cookies:
+            self.http.get("/api/csrf")
+        return self.http.cookies["jixiao_csrf"]
+
+    def get(self, url: str, **kw: Any):
+        return self.http.get(url, **kw)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kw: Any):
+        return self.http.post(url, data={"csrf_token": self.csrf, **(data or {})}, **kw)
+
+    def upload(self, url: str, name: str, content: bytes, field: str = "file"):
+        return self.post(url, files={field: (name, content)})
+
+
+def bureau_client(server: LiveServer, username: str = "czj") -> Client:
+    """Set the account up through the one-time link and log in."""
+    c = Client(server.url)
+    link = server.setup_link()
+    r = c.post(link, {"username": username, "password": PASSWORD, "confirm": PASSWORD})
+    assert r.status_code == 200 and r.url.path == "/login", r.text
+    r = c.post("/login", {"username": username, "password": PASSWORD})
+    assert r.url.path == "/tasks", r.text
+    return c
+
+
+def new_task(c: Client, departments: list[tuple[str, str]], *, deadline: str = "2099-12-31") -> int:
+    """A task with its roster uploaded and every form built (waits for the background build)."""
+    r = c.post("/tasks", {"name": "2023 年度部门整体支出绩效自评", "year": 2023, "template_id": TEMPLATE_ID,
+                          "deadline": deadline})
+    task_id = int(r.url.path.rsplit("/", 1)[1])
+    r = c.upload(f"/tasks/{task_id}/roster", "单位.xlsx", roster_xlsx(departments))
+    assert r.status_code == 200, r.text
+    assert c.post(f"/tasks/{task_id}/build").status_code == 200
+    deadline_at = time.monotonic() + 120
+    while True:
+        task = next(t for t in c.get("/api/tasks").json() if t["id"] == task_id)
+        if task["build_state"] in ("done", "failed"):
+            assert task["build_state"] == "done", task
+            return task_id
+        assert time.monotonic() < deadline_at, task
+        time.sleep(0.1)
+
+
+def issue_links(c: Client, task_id: int) -> dict[str, str]:
+    """{department code: link} from the printable list."""
+    import re
+
+    r = c.post(f"/tasks/{task_id}/links")
+    assert r.status_code == 200
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>[^<]*</td><td class=\"url\"><a href=\"([^\"]+)\"", r.text)
+    return dict(rows)
