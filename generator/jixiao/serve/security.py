@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import threading
 import time
@@ -106,6 +107,7 @@ class GuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        api = scope.get("path", "").startswith("/api/")
         over = False  # the body passed the cap: whatever the app answers, the client gets 413
         replaced = False
 
@@ -114,7 +116,7 @@ class GuardMiddleware:
             if over:
                 if not replaced:
                     replaced = True
-                    await _too_large(send_with_headers_raw)
+                    await _too_large(send_with_headers_raw, api)
                 return
             await send_with_headers_raw(message)
 
@@ -129,7 +131,7 @@ class GuardMiddleware:
 
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await _too_large(send_with_headers_raw)
+            await _too_large(send_with_headers_raw, api)
             return
         seen = 0
 
@@ -147,16 +149,20 @@ class GuardMiddleware:
             await self.app(scope, counted_receive, send_with_headers)
         except _BodyTooLarge:
             if not replaced:
-                await _too_large(send_with_headers_raw)
+                await _too_large(send_with_headers_raw, api)
 
 
 class _BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Any) -> None:
-    body = f"文件过大：上传不能超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB (request body too large)".encode()
+async def _too_large(send: Any, api: bool) -> None:
+    """413 with the code U001: JSON for the API, a line of text for a page."""
+    message = f"文件过大：上传不能超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+    body = (json.dumps({"code": "U001", "message": message}, ensure_ascii=False) if api else
+            f"U001 {message}").encode()
+    kind = b"application/json" if api else b"text/plain; charset=utf-8"
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                "headers": [(b"content-type", kind),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
