@@ -210,10 +210,10 @@ def finding_views(findings: list[dict[str, Any]], verified: dict[int | None, Any
     views = []
     for i, f in enumerate(findings):
         where = f"{f.get('sheet')}!{f.get('cell')}" if f.get("sheet") and f.get("cell") else f.get("sheet") or ""
-        values = "；".join(f"{k} = {v}" for k, v in (f.get("values") or {}).items())
+        figures = "；".join(f"{k} = {v}" for k, v in (f.get("values") or {}).items())
         check = verified.get(i)
         views.append({"index": i, "code": f.get("code", ""), "severity": f.get("severity", ""),
-                      "severity_zh": SEVERITY_ZH.get(f.get("severity", ""), ""), "where": where, "values": values,
+                      "severity_zh": SEVERITY_ZH.get(f.get("severity", ""), ""), "where": where, "figures": figures,
                       "message": f.get("message_zh", ""),
                       "verified": f"已核实（{check.actor}，{beijing(check.at)}）" if check else ""})
     return views
