@@ -42,7 +42,8 @@ def run(db: str | None, host: str, port: int, templates: Path | None = None) -> 
                   "请只在受信任的内网中这样做，并在前面加上 HTTPS 反向代理（见 docs/deploy.md）。[/]")
     if needs_setup(portal.store):
         token = issue_setup_token(portal.store)
-        err.print(f"首次使用：请在一小时内打开下面的一次性链接，建立财政局账户：\n  {shown}/setup/{token}")
+        # soft_wrap: a link folded at the terminal width could not be copied
+        err.print(f"首次使用：请在一小时内打开下面的一次性链接，建立财政局账户：\n  {shown}/setup/{token}", soft_wrap=True)
     err.print(f"jixiao 收表系统：{shown}  (Ctrl+C 停止)")
     try:
         uvicorn.run(create_app(portal), host=host, port=port, log_level="warning", server_header=False)
