@@ -126,9 +126,9 @@ def bureau_client(server: LiveServer, username: str = "czj") -> Client:
     return c
 
 
-def new_task(c: Client, departments: list[tuple[str, str]], *, deadline: str = "2099-12-31") -> int:
+def new_task(c: Client, departments: list[tuple[str, str]], *, deadline: str = "2099-12-31", year: int = 2023) -> int:
     """A task with its roster uploaded and every form built (waits for the background build)."""
-    r = c.post("/tasks", {"name": "2023 年度部门整体支出绩效自评", "year": 2023, "template_id": TEMPLATE_ID,
+    r = c.post("/tasks", {"name": f"{year} 年度部门整体支出绩效自评", "year": year, "template_id": TEMPLATE_ID,
                           "deadline": deadline})
     task_id = int(r.url.path.rsplit("/", 1)[1])
     r = c.upload(f"/tasks/{task_id}/roster", "单位.xlsx", roster_xlsx(departments))

@@ -134,6 +134,8 @@ def test_a_year_through_the_portal(server, tmp_path):
     assert summary.status_code == 200 and load_workbook(io.BytesIO(summary.content)).sheetnames
     rows = list(csv.DictReader(io.StringIO(c.get(f"/tasks/{task_id}/export.csv").content.decode("utf-8-sig"))))
     assert [(r["department_code"], r["version"], r["status"]) for r in rows] == [("520101", "2", "已通过")]
+    twice = c.post("/tasks", {"name": "又一个", "year": 2023, "template_id": "guizhou-zhengti", "deadline": "2099-01-01"})
+    assert twice.status_code == 409  # the archive files returns by year and template: one task per pair
     audit = c.get("/audit").text
     for action in ("建立账户", "新建任务", "上传单位表", "生成预填表", "下载全部预填表", "发放填报链接", "收到报表",
                    "重复上传同一文件", "下载汇总表", "下载导出数据"):

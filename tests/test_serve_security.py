@@ -115,7 +115,7 @@ def test_revoked_expired_and_unknown_links_are_refused(year):
     r = a.upload(old + "/upload", "a.xlsx", year["forms"][A[0]].read_bytes())
     assert r.status_code == 403
     assert a.get(old.rsplit("/", 1)[0] + "/not-a-token").status_code == 404
-    expired_task = new_task(bureau, [A], deadline="2020-01-31")
+    expired_task = new_task(bureau, [A], deadline="2020-01-31", year=2019)
     expired = issue_links(bureau, expired_task)[A[0]]
     r = a.get(expired)
     assert r.status_code == 403 and "截止日期" in r.text

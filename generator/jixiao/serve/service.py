@@ -111,6 +111,10 @@ def create_task(p: Portal, actor: str, name: str, year: int, template_id: str, d
     if not name.strip():
         raise PortalError(400, "请填写任务名称")
     with p.store.write() as conn:
+        # The archive files returns by (department, year, template): a second task on the same
+        # pair would share every return with the first, so it is refused.
+        if conn.execute(select(tasks.c.id).where(tasks.c.year == year, tasks.c.template_id == template_id)).first():
+            raise PortalError(409, f"{year} 年度已有使用模板 {template_id} 的填报任务，请在原任务中继续")
         task_id = conn.execute(tasks.insert().values(
             name=name.strip()[:255], year=year, template_id=template_id, deadline=deadline, created_at=now(),
             build_state="", build_done=0, build_total=0, build_message="").returning(tasks.c.id)).scalar_one()
