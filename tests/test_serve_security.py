@@ -167,3 +167,27 @@ def _rejects(server: LiveServer) -> int:
 def test_only_the_loopback_address_is_quiet():
     assert _loopback("127.0.0.1") and _loopback("::1") and _loopback("localhost")
     assert not _loopback("0.0.0.0") and not _loopback("192.168.1.10")
+
+
+PUBLIC = ("/", "/login", "/logout", "/setup/{token}", "/api/csrf", "/api/login", "/openapi.json")
+
+
+def test_every_bureau_route_needs_the_bureau(year):
+    """A sweep over the app's routes: each one outside the department links and the login
+    answers a client without the bureau's session with the login page (or 401 from the API)."""
+    from jixiao.serve import api, department, pages
+
+    server, task, b_return = year["server"], year["task"], year["b_return"]
+    routes = [r for router in (pages.router, department.router, api.router) for r in router.routes]
+    bureau_routes = [r for r in routes if r.path not in PUBLIC and not r.path.startswith(("/d/", "/api/d/"))]
+    assert len(bureau_routes) >= 20
+    a = Client(server.url)
+    a.get(year["links"][A[0]])  # a department, with its CSRF cookie: only the session is missing
+    for route in bureau_routes:
+        path = route.path.format(task_id=task, return_id=b_return, link_id=1)
+        for method in route.methods:
+            r = a.get(path) if method == "GET" else a.post(path)
+            if path.startswith("/api/"):
+                assert r.status_code == 401, (method, path, r.status_code)
+            else:
+                assert r.url.path == "/login" and "乙局" not in r.text, (method, path, r.status_code)

@@ -14,8 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from . import accounts, returns, service
-from .pages import read_upload
-from .web import SESSION_COOKIE, bureau_user, csrf_token, portal, set_cookie
+from .web import SESSION_COOKIE, bureau_user, csrf_token, portal, read_upload, set_cookie
 
 router = APIRouter(prefix="/api", tags=["api"])
 User = Annotated[str, Depends(bureau_user)]

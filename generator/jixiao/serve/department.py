@@ -13,8 +13,7 @@ from fastapi.responses import Response
 
 from . import returns, service
 from .errors import PortalError
-from .pages import read_upload
-from .web import XLSX, download, page, portal
+from .web import XLSX, download, page, portal, read_upload
 
 router = APIRouter(prefix="/d/{token}", include_in_schema=False)
 

@@ -14,8 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from . import accounts, returns, service
 from .errors import PortalError
-from .security import MAX_UPLOAD_BYTES
-from .web import SESSION_COOKIE, XLSX, bureau_user, download, page, portal, set_cookie
+from .web import SESSION_COOKIE, XLSX, bureau_user, download, page, portal, read_upload, set_cookie
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[str, Depends(bureau_user)]
@@ -23,11 +22,6 @@ User = Annotated[str, Depends(bureau_user)]
 
 def _see(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def read_upload(upload: UploadFile) -> tuple[str, bytes]:
-    """The uploaded file's name and bytes, reading at most one byte past the cap."""
-    return upload.filename or "", upload.file.read(MAX_UPLOAD_BYTES + 1)
 
 
 @router.get("/")

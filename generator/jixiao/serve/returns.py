@@ -157,12 +157,11 @@ def board(p: Portal, task_id: int) -> list[BoardRow]:
     out = []
     for code, dept_name in names:
         r = current.get(code)
-        refused_at = refused.get(code)
-        if refused_at is not None and refused_at.tzinfo is None:
-            refused_at = refused_at.replace(tzinfo=dt.UTC)
+        refused_at = refused.get(code)  # aware UTC (store.UTCDateTime)
         if r is None:
             out.append(BoardRow(code, dept_name, FORMAT_ERROR if refused_at else "未交"))
             continue
+        # The archive's own column comes back naive from SQLite: it holds UTC.
         received = r.received_at if r.received_at.tzinfo else r.received_at.replace(tzinfo=dt.UTC)
         state = "待修改" if r.id in sent_back else r.status
         if refused_at is not None and refused_at > received:

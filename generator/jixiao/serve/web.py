@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from .accounts import session_user
 from .errors import PortalError
-from .security import new_token, same
+from .security import MAX_UPLOAD_BYTES, new_token, same
 from .service import Portal
 
 SESSION_COOKIE = "jixiao_session"
@@ -65,6 +65,11 @@ async def csrf_guard(request: Request) -> None:
         sent = str((await request.form()).get(CSRF_FIELD) or "")
     if not cookie or not sent or not same(cookie, sent):
         raise PortalError(403, "请求缺少有效的安全令牌（CSRF），请刷新页面后重试", "CSRF")
+
+
+def read_upload(upload: UploadFile) -> tuple[str, bytes]:
+    """The uploaded file's name and bytes, reading at most one byte past the cap."""
+    return upload.filename or "", upload.file.read(MAX_UPLOAD_BYTES + 1)
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
