@@ -191,3 +191,44 @@ def test_every_bureau_route_needs_the_bureau(year):
                 assert r.status_code == 401, (method, path, r.status_code)
             else:
                 assert r.url.path == "/login" and "乙局" not in r.text, (method, path, r.status_code)
+
+
+def _serve(db: str, host: str) -> str:
+    """Start `jixiao serve`, read what it prints before serving, stop it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from serve_util import free_port
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "generator")}
+    proc = subprocess.Popen([sys.executable, "-m", "jixiao.cli", "serve", "--db", db, "--host", host,
+                             "--port", str(free_port())], stderr=subprocess.PIPE, text=True, env=env)
+    printed = ""
+    try:
+        while "Ctrl+C" not in printed and proc.poll() is None:
+            printed += proc.stderr.readline()
+        return printed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_console_prints_the_setup_link_once_and_warns_off_loopback(tmp_path):
+    db = f"sqlite:///{tmp_path / 'portal.sqlite'}"
+    printed = _serve(db, "0.0.0.0")
+    assert "警告" in printed and "0.0.0.0" in printed
+    link = re.search(r"http://\S+/setup/\S+", printed).group(0)
+    assert "\n" not in link
+    # The account is made (as through the link), so the next start prints no link and no warning.
+    from jixiao.serve.accounts import complete_setup
+    from jixiao.serve.service import Portal
+
+    portal = Portal.open(db)
+    try:
+        complete_setup(portal.store, link.rsplit("/", 1)[1], "czj", "x" * 12, "x" * 12)
+    finally:
+        portal.close()
+    printed = _serve(db, "127.0.0.1")
+    assert "/setup/" not in printed and "警告" not in printed and "127.0.0.1" in printed
