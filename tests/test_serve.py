@@ -137,7 +137,7 @@ def test_a_year_through_the_portal(server, tmp_path):
     twice = c.post("/tasks", {"name": "又一个", "year": 2023, "template_id": "guizhou-zhengti", "deadline": "2099-01-01"})
     assert twice.status_code == 409  # the archive files returns by year and template: one task per pair
     audit = c.get("/audit").text
-    for action in ("建立账户", "新建任务", "上传单位表", "生成预填表", "下载全部预填表", "发放填报链接", "收到报表",
+    for action in ("建立账户", "新建任务", "上传单位表", "生成预填表", "下载全部预填表", "发放填报链接", "下载预填表", "收到报表",
                    "重复上传同一文件", "下载汇总表", "下载导出数据"):
         assert action in audit, action
 

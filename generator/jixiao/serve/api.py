@@ -80,7 +80,9 @@ def upload(request: Request, token: str, file: Annotated[UploadFile, File()]) ->
     filename, data = read_upload(file)
     received = returns.receive_upload(p, access, filename, data)
     s = received.stored
-    body = {"state": received.state, "version": s.version if s else None, "duplicate": received.duplicate,
+    refused_code = received.findings[0]["code"] if s is None and received.findings else None
+    body = {"state": received.state, "code": refused_code, "version": s.version if s else None,
+            "duplicate": received.duplicate,
             "errors": s.error_count if s else None, "warnings": s.warning_count if s else None,
             "findings": returns.finding_views(received.findings, {})}
     return JSONResponse(body, status_code=422 if s is None else 200 if received.duplicate else 201)

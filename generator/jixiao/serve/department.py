@@ -37,8 +37,8 @@ def department_home(request: Request, token: str) -> Response:
 
 @router.get("/form")
 def own_form(request: Request, token: str) -> Response:
-    access = service.resolve_link(portal(request), token)
-    return download(*service.form_file(portal(request), access.task_id, access.department_code), XLSX)
+    p = portal(request)
+    return download(*service.form_file(p, service.resolve_link(p, token)), XLSX)
 
 
 @router.post("/upload")

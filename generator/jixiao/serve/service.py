@@ -226,12 +226,15 @@ def _progress(p: Portal, task_id: int, **values: Any) -> None:
         conn.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
 
 
-def form_file(p: Portal, task_id: int, department_code: str) -> tuple[str, bytes]:
-    """(file name, bytes) of one department's pre-filled form."""
+def form_file(p: Portal, access: LinkAccess) -> tuple[str, bytes]:
+    """(file name, bytes) of the pre-filled form of the department a link opens (logged)."""
     row = p.store.read(lambda c: c.execute(select(forms.c.filename, forms.c.data).where(
-        forms.c.task_id == task_id, forms.c.department_code == department_code)).first())
+        forms.c.task_id == access.task_id, forms.c.department_code == access.department_code)).first())
     if row is None:
-        raise PortalError(404, "预填表尚未生成")
+        raise PortalError(404, "预填表尚未生成，请稍后再试或联系财政局")
+    with p.store.write() as conn:
+        p.store.log(conn, f"单位 {access.department_code}", "下载预填表", task_id=access.task_id,
+                    department_code=access.department_code)
     return row.filename, bytes(row.data)
 
 
