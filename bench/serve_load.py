@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     lost = sum(1 for row in board if (row["state"], row["version"]) != ("已通过", 1))
     server_errors = sum(1 for status, _ in results if status >= 500 or status == 0)
     p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
-    lines = [f"jixiao serve load bench: {args.n} departments uploading at once ({'SQLite' if not args.db else 'given db'})",
+    backend = args.db.split(":", 1)[0].split("+")[0] if args.db else "sqlite"
+    lines = [f"jixiao serve load bench: {args.n} departments uploading at once ({backend})",
              f"  answers: {dict(sorted({s: sum(1 for x, _ in results if x == s) for s, _ in results}.items()))}",
              f"  lost: {lost}   server errors: {server_errors}",
              f"  latency p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s",

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from . import api, department, pages
 from .errors import PortalError
 from .security import GuardMiddleware, LoginThrottle
 from .service import Portal
@@ -26,8 +27,6 @@ def _wants_json(request: Request) -> bool:
 
 def create_app(portal: Portal) -> FastAPI:
     """The ASGI app on ``portal`` (the archive plus the portal tables)."""
-    from . import api, department, pages
-
     app = FastAPI(title="jixiao 绩效自评收表", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json", dependencies=[Depends(csrf_guard)])
     app.state.portal = portal
