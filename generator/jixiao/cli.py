@@ -11,6 +11,7 @@ function, and prints.
     jixiao status --year Y [--db]      jixiao.archive.Archive.status
     jixiao export --year Y [--db]      jixiao.export.export_year
     jixiao summary --year Y [--out]    jixiao.summary.write_summary
+    jixiao serve [--db] [--host] [--port]  jixiao.serve.run.run (the web portal)
 
 Every command that reads templates takes ``--templates DIR`` (before or after the command
 name; also ``$JIXIAO_TEMPLATES``), passed down as a :class:`TemplateSearchPath`.
@@ -395,6 +396,21 @@ def summary(
     for item in stats.not_recomputed:
         s.err.print(f"{escape(item)}: 无法重新计算，已在备注中说明 (could not be recomputed)")
     s.out.print(escape(f"wrote {out_path}: {stats.returns} return(s), {stats.findings} open finding(s)"))
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", help="归档库地址，默认 sqlite:///jixiao.sqlite (archive URL).")] = None,
+    host: Annotated[str, typer.Option("--host", help="监听地址；不是 127.0.0.1 时会提示风险 (address to listen on).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口 (port).")] = 8000,
+    templates: TemplateDirs = None,
+) -> None:
+    """启动收表系统网页：财政局控制台和各单位的上传页面，见 docs/deploy.md (start the web portal)."""
+    from .serve.run import run
+
+    run(db, host, port, session(ctx).search(templates))
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -1,0 +1,297 @@
+"""The portal's service layer, part two: receiving returns, the status board, review actions.
+
+A return is checked by type and size, verified by the same :func:`jixiao.verify.verify_file`
+as ``jixiao verify`` (which reads it through the bounded package reader), and stored in
+the archive as ``jixiao collect`` stores it — before anyone is told it was received. The
+same file twice is one version (the archive's own rule).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..archive import StoredReturn, Submission
+from ..archive.store import ReturnRow
+from ..batch import safe_filename
+from ..layout import DEPARTMENT_KEY
+from ..reports import annotate_copies
+from ..summary import write_summary
+from ..verify import Verification, verify_file
+from .errors import PortalError
+from .security import MAX_UPLOAD_BYTES
+from .service import LinkAccess, Portal, beijing, get_task, roster_rows
+from .store import audit, now, rejects, reviews
+
+_RETURNS = ReturnRow.__table__
+FORMAT_ERROR = "格式错误"
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "note": "提示"}
+
+
+@dataclass
+class Received:
+    """The answer to one upload: what the department reads at once."""
+
+    state: str  # 已通过 / 待修改 / 格式错误
+    findings: list[dict[str, Any]]
+    stored: StoredReturn | None = None
+
+    @property
+    def duplicate(self) -> bool:
+        return self.stored is not None and not self.stored.created
+
+
+def check_upload(filename: str, data: bytes) -> None:
+    """Size and type, before anything is written anywhere (PortalError with U codes)."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PortalError(413, f"文件过大：不能超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", "U001")
+    if not data:
+        raise PortalError(400, "文件是空的，请重新选择填好的表格", "U003")
+    if Path(filename).suffix.lower() != ".xlsx" or not data.startswith(b"PK\x03\x04"):
+        raise PortalError(415, "只接收财政局下发的 .xlsx 表格（不是 .xls、.et、.pdf 或图片）", "U002")
+
+
+def receive_upload(p: Portal, access: LinkAccess, filename: str, data: bytes) -> Received:
+    """Verify one department's upload and keep it; refused files are logged, never stored."""
+    check_upload(filename, data)
+    task = get_task(p, access.task_id)
+    name = safe_filename("", Path(filename).stem[:80] or access.department_code)
+    with tempfile.TemporaryDirectory(prefix="jixiao-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        v = verify_file(path, search=p.search)
+    refusal = _refusal(v, task.template_id, access.department_code)
+    if refusal is not None:
+        with p.store.write() as conn:
+            conn.execute(rejects.insert().values(task_id=task.id, department_code=access.department_code,
+                                                 filename=name, size=len(data), findings=refusal,
+                                                 received_at=now()))
+            p.store.log(conn, f"单位 {access.department_code}", "上传未通过格式检查", task_id=task.id,
+                        department_code=access.department_code, codes=[f["code"] for f in refusal])
+        return Received(FORMAT_ERROR, refusal)
+    findings = [f.to_dict() for f in v.findings]
+    stored = p.archive.store(Submission(
+        file_bytes=data, filename=name, department_code=access.department_code,
+        department_name=access.department_name, year=task.year, template_id=v.template_id,
+        template_version=str(v.template_version), record=v.record, findings=findings))
+    with p.store.write() as conn:
+        p.store.log(conn, f"单位 {access.department_code}", "收到报表" if stored.created else "重复上传同一文件",
+                    task_id=task.id, department_code=access.department_code, version=stored.version,
+                    sha256=stored.sha256, errors=stored.error_count, warnings=stored.warning_count)
+    return Received(stored.status, stored.findings, stored)
+
+
+def _refusal(v: Verification, template_id: str, code: str) -> list[dict[str, Any]] | None:
+    """Why an upload cannot be kept as this department's return (findings), or None."""
+    if v.unreadable:
+        return [f.to_dict() for f in v.findings]
+    if v.template_id != template_id:
+        return [_portal_finding("P002", "这不是本次填报任务的表格，请下载本单位的预填表填写后上传")]
+    department = v.prefill.get(DEPARTMENT_KEY) or {}
+    if not isinstance(department, dict) or str(department.get("code", "")) != code:
+        return [_portal_finding("P001", "这不是本单位的预填表，请下载本单位的表格填写后上传")]
+    return None
+
+
+def _portal_finding(code: str, message: str) -> dict[str, Any]:
+    return {"code": code, "severity": "error", "message_zh": message, "message_en": "", "sheet": "", "cell": "",
+            "name": "", "values": {}}
+
+
+# --------------------------------------------------------------------------- board
+
+
+@dataclass
+class BoardRow:
+    department_code: str
+    department_name: str
+    state: str  # 未交 / 格式错误 / 待修改 / 已通过
+    version: int | None = None
+    received: str = ""  # Beijing time
+    errors: int = 0
+    warnings: int = 0
+    return_id: int | None = None
+    comment: str = ""  # the bureau's send-back comment
+
+
+def _reviews_of(p: Portal, return_ids: list[int]) -> list[Any]:
+    if not return_ids:
+        return []
+    return p.store.read(lambda c: list(c.execute(
+        select(reviews).where(reviews.c.return_id.in_(return_ids)).order_by(reviews.c.id))))
+
+
+def board(p: Portal, task_id: int) -> list[BoardRow]:
+    """One row per department of the roster (then any other sender): where it stands now.
+
+    The current return is the newest version not voided by the bureau; it is 待修改 when it
+    has errors or the bureau sent it back, else 已通过; 格式错误 when the newest upload
+    was refused as unreadable or not this department's form.
+    """
+    task = get_task(p, task_id)
+    cols = [_RETURNS.c[k] for k in ("id", "department_code", "department_name", "version", "received_at",
+                                    "error_count", "warning_count", "status")]
+    rows = p.store.read(lambda c: list(c.execute(select(*cols).where(
+        _RETURNS.c.year == task.year, _RETURNS.c.template_id == task.template_id).order_by(_RETURNS.c.version))))
+    acts = _reviews_of(p, [r.id for r in rows])
+    voided = {a.return_id for a in acts if a.kind == "void"}
+    sent_back = {a.return_id: a.comment for a in acts if a.kind == "send_back"}
+    current: dict[str, Any] = {}
+    for r in rows:
+        if r.id not in voided:
+            current[r.department_code] = r
+    refused = dict(p.store.read(lambda c: list(c.execute(
+        select(rejects.c.department_code, func.max(rejects.c.received_at)).where(rejects.c.task_id == task_id)
+        .group_by(rejects.c.department_code)))))
+    names = [(m.department_code, m.department_name) for m in roster_rows(p, task_id)]
+    listed = {code for code, _ in names}
+    names += sorted({(r.department_code, r.department_name) for r in current.values() if r.department_code
+                     not in listed})
+    out = []
+    for code, dept_name in names:
+        r = current.get(code)
+        refused_at = refused.get(code)  # aware UTC (store.UTCDateTime)
+        if r is None:
+            out.append(BoardRow(code, dept_name, FORMAT_ERROR if refused_at else "未交"))
+            continue
+        # The archive's own column comes back naive from SQLite: it holds UTC.
+        received = r.received_at if r.received_at.tzinfo else r.received_at.replace(tzinfo=dt.UTC)
+        state = "待修改" if r.id in sent_back else r.status
+        if refused_at is not None and refused_at > received:
+            state = FORMAT_ERROR
+        out.append(BoardRow(code, dept_name, state, r.version, beijing(received), r.error_count,
+                            r.warning_count, r.id, sent_back.get(r.id, "")))
+    return out
+
+
+# --------------------------------------------------------------------------- one department's returns
+
+
+@dataclass
+class VersionView:
+    """One version of a department's return as the pages show it."""
+
+    stored: StoredReturn
+    received: str
+    voided: bool = False
+    sent_back: str | None = None  # the comment, when sent back
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def history(p: Portal, task_id: int, department_code: str) -> list[VersionView]:
+    """Every version the department sent for the task, newest first, with the bureau's actions."""
+    task = get_task(p, task_id)
+    stored = p.archive.versions(department_code, task.year, task.template_id)
+    acts = _reviews_of(p, [s.id for s in stored])
+    out = []
+    for s in reversed(stored):
+        mine = [a for a in acts if a.return_id == s.id]
+        back = [a.comment for a in mine if a.kind == "send_back"]
+        verified = {a.finding: a for a in mine if a.kind == "verified"}
+        out.append(VersionView(s, beijing(s.received_at), any(a.kind == "void" for a in mine),
+                               back[-1] if back else None, finding_views(s.findings, verified)))
+    return out
+
+
+def refused_uploads(p: Portal, task_id: int, department_code: str) -> list[Any]:
+    return p.store.read(lambda c: list(c.execute(select(rejects).where(
+        rejects.c.task_id == task_id, rejects.c.department_code == department_code).order_by(rejects.c.id.desc()))))
+
+
+def finding_views(findings: list[dict[str, Any]], verified: dict[int | None, Any]) -> list[dict[str, Any]]:
+    views = []
+    for i, f in enumerate(findings):
+        where = f"{f.get('sheet')}!{f.get('cell')}" if f.get("sheet") and f.get("cell") else f.get("sheet") or ""
+        figures = "；".join(f"{k} = {v}" for k, v in (f.get("values") or {}).items())
+        check = verified.get(i)
+        views.append({"index": i, "code": f.get("code", ""), "severity": f.get("severity", ""),
+                      "severity_zh": SEVERITY_ZH.get(f.get("severity", ""), ""), "where": where, "figures": figures,
+                      "message": f.get("message_zh", ""),
+                      "verified": f"已核实（{check.actor}，{beijing(check.at)}）" if check else ""})
+    return views
+
+
+def find_return(p: Portal, task_id: int, return_id: int, department_code: str | None = None) -> VersionView:
+    """One version of the task; with ``department_code`` only that department's (else 404)."""
+    task = get_task(p, task_id)
+    code = p.store.read(lambda c: c.execute(select(_RETURNS.c.department_code).where(
+        _RETURNS.c.id == return_id, _RETURNS.c.year == task.year,
+        _RETURNS.c.template_id == task.template_id)).scalar())
+    if code is None or (department_code is not None and code != department_code):
+        raise PortalError(404, "没有这份报表")
+    return next(v for v in history(p, task_id, code) if v.stored.id == return_id)
+
+
+def annotated_copy(p: Portal, task_id: int, return_id: int, department_code: str | None = None) -> tuple[str, bytes]:
+    """The return with a comment on every cell that has an error or warning (reports.annotate_copies)."""
+    view = find_return(p, task_id, return_id, department_code)
+    s = view.stored
+    with tempfile.TemporaryDirectory(prefix="jixiao-annotate-") as folder:
+        path = Path(folder) / "in" / safe_filename(s.department_code, f"第{s.version}版")
+        path.parent.mkdir()
+        path.write_bytes(p.archive.blob(s.sha256))
+        copies = annotate_copies([verify_file(path, search=p.search)], Path(folder) / "out")
+        if not copies:
+            raise PortalError(404, "这一版没有错误或警告，无需批注")
+        return safe_filename(s.department_code, f"{s.department_name}_第{s.version}版_批注"), copies[0].read_bytes()
+
+
+# --------------------------------------------------------------------------- the bureau's actions
+
+
+def review(p: Portal, actor: str, task_id: int, return_id: int, kind: str, *, comment: str = "",
+           finding: int | None = None) -> None:
+    """Send back (with a comment), void a version uploaded by mistake, or mark a warning 已核实."""
+    view = find_return(p, task_id, return_id)
+    labels = {"send_back": "退回修改", "void": "作废版本", "verified": "标记已核实"}
+    if kind not in labels:
+        raise PortalError(400, "未知的操作")
+    if kind == "send_back" and not comment.strip():
+        raise PortalError(400, "退回时请写明修改意见")
+    if kind == "verified":
+        findings = view.stored.findings
+        if finding is None or not 0 <= finding < len(findings) or findings[finding].get("severity") != "warning":
+            raise PortalError(400, "只能核实警告")
+    with p.store.write() as conn:
+        conn.execute(reviews.insert().values(return_id=return_id, kind=kind, finding=finding,
+                                             comment=comment.strip()[:2000], actor=actor, at=now()))
+        p.store.log(conn, actor, labels[kind], task_id=task_id, department_code=view.stored.department_code,
+                    version=view.stored.version, comment=comment.strip()[:2000], finding=finding)
+
+
+def summary_workbook(p: Portal, actor: str, task_id: int) -> tuple[str, bytes]:
+    """The year's summary workbook (汇总表), as ``jixiao summary`` writes it."""
+    task = get_task(p, task_id)
+    with tempfile.TemporaryDirectory(prefix="jixiao-summary-") as folder:
+        out = Path(folder) / "汇总表.xlsx"
+        write_summary(p.archive, task.year, out, search=p.search)
+        data = out.read_bytes()
+    with p.store.write() as conn:
+        p.store.log(conn, actor, "下载汇总表", task_id=task_id)
+    return f"{task.year}_汇总表.xlsx", data
+
+
+def export_csv(p: Portal, actor: str, task_id: int) -> tuple[str, bytes]:
+    """The latest returns of the task's template as CSV (UTF-8 with BOM, as ``jixiao export``)."""
+    task = get_task(p, task_id)
+    rows = [r for r in p.archive.export_rows(task.year) if r["template_id"] == task.template_id]
+    fixed = [k for k in (rows[0] if rows else {"department_code": ""}) if not k.startswith("record.")]
+    columns = fixed + sorted({k for r in rows for k in r if k.startswith("record.")})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    with p.store.write() as conn:
+        p.store.log(conn, actor, "下载导出数据", task_id=task_id, rows=len(rows))
+    return f"{task.year}_{task.template_id}_导出.csv", buffer.getvalue().encode("utf-8-sig")
+
+
+def audit_entries(p: Portal, limit: int = 500) -> list[Any]:
+    return p.store.read(lambda c: list(c.execute(select(audit).order_by(audit.c.id.desc()).limit(limit))))
