@@ -2,7 +2,11 @@
 
 >>> from jixiao.serve.app import create_app
 >>> from jixiao.serve.service import Portal
->>> app = create_app(Portal.open("sqlite://"))  # doctest: +SKIP
+>>> portal = Portal.open("sqlite:///portal.sqlite")
+>>> app = create_app(portal)
+>>> "/api/tasks" in app.openapi()["paths"]
+True
+>>> portal.close()
 """
 
 from __future__ import annotations
