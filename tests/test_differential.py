@@ -176,6 +176,7 @@ RULE_PARAMS: dict[str, dict[str, list[Any]]] = {
     "INDICATOR_SCORE": {"negative": ["RATIO_INVERSE_SIMPLE", "RATIO_INVERSE_PLATFORM"]},
     "LEVEL1_LABEL": {"name": ["产出指标", "效益指标"], "nominal": [50, 30, 0]},
     "AVERAGE_TIMES": {"factor": [0.8, 1, 0.5]},
+    "FIXED_DIRECTION": {"direction": ["≤", "=", "定性"]},
     "GRADE": {"bands": [[[90, "优秀"], [80, "良好"], [60, "中"]]], "otherwise": ["差", "不合格"]},
     "CHK_WEIGHTS_TOTAL": {"total": [100, 90]},
     "CHK_EXEC_WEIGHT": {"expected": [10, 15, 0]},

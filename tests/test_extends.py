@@ -29,11 +29,15 @@ def child(tmp_path: Path, body: str, name: str = "child") -> Path:
     return path
 
 
-def test_merge_by_key_keeps_order_and_appends_new_items() -> None:
+def test_merge_by_key_keeps_the_parents_order_and_places_new_items_by_their_neighbours() -> None:
     parent = {"rows": [{"key": "a", "n": 1}, {"key": "b", "n": 2}, {"key": "c", "n": 3}]}
     merged = deep_merge(parent, {"rows": [{"key": "d", "n": 4}, {"key": "b", "n": 20}]})
-    assert merged == {"rows": [{"key": "a", "n": 1}, {"key": "b", "n": 20}, {"key": "c", "n": 3},
-                               {"key": "d", "n": 4}]}
+    assert merged == {"rows": [{"key": "a", "n": 1}, {"key": "d", "n": 4}, {"key": "b", "n": 20},
+                               {"key": "c", "n": 3}]}
+    after = deep_merge(parent["rows"], [{"key": "c"}, {"key": "a"}, {"key": "e"}, {"key": "f"}])
+    assert [x["key"] for x in after] == ["a", "e", "f", "b", "c"]
+    alone = deep_merge(parent["rows"], [{"key": "z"}])
+    assert [x["key"] for x in alone] == ["a", "b", "c", "z"]
 
 
 def test_remove_and_replace() -> None:

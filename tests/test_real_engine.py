@@ -61,8 +61,11 @@ EXPECTED_PAGES = {
     "gansu-checklist": 5,  # 3 sheets
     "guizhou-zhengti": 3,
     "guizhou-zhengti-2022": 3,
+    "guizhou-zhengti-2023": 3,
     "hunan-zhengti": 9,  # 5 sheets
     "loudi-zhengti-2021": 13,  # 7 sheets: hunan-zhengti with five project sheets
+    "national-xiangmu": 2,
+    "national-zhengti": 3,
 }
 A4 = (595.28, 841.89)  # points, portrait
 

@@ -86,14 +86,15 @@ def _merge_key(base: list[Any], override: list[Any]) -> str | None:
 def deep_merge(base: Any, override: Any, merge: Merge | None = None, at: Loc = (),
                child_at: Loc = (), parent_at: Loc = ()) -> Any:
     """Merge ``override`` over ``base``: mappings key by key, lists of keyed items item by
-    item (``remove: true`` drops the parent's item, ``replace: true`` replaces it; new
-    items follow the parent's, in the child's order), anything else replaced.
+    item (``remove: true`` drops the parent's item, ``replace: true`` replaces it; the
+    parent's order is kept, a new item goes after the one the child lists before it),
+    anything else replaced.
 
     >>> deep_merge({"a": {"x": 1, "y": 2}, "b": [1]}, {"a": {"y": 3}, "b": [2]})
     {'a': {'x': 1, 'y': 3}, 'b': [2]}
     >>> deep_merge([{"key": "a", "n": 1}, {"key": "b", "n": 2}, {"key": "c"}],
     ...            [{"key": "b", "remove": True}, {"key": "a", "n": 5}, {"key": "d"}])
-    [{'key': 'a', 'n': 5}, {'key': 'c'}, {'key': 'd'}]
+    [{'key': 'a', 'n': 5}, {'key': 'd'}, {'key': 'c'}]
     """
     merge = merge if merge is not None else Merge({}, {}, [])
     if isinstance(base, dict) and isinstance(override, dict):
@@ -114,17 +115,17 @@ def _merge_list(base: list[dict[str, Any]], override: list[dict[str, Any]], key:
     """Keyed list items merged one by one, the parent's order kept (see :func:`deep_merge`)."""
     slots: list[tuple[Any, int | None, int | None]] = [(item, i, None) for i, item in enumerate(base)]
     index = {item[key]: n for n, item in enumerate(base)}
+    new: list[int] = []
     for j, item in enumerate(override):
         n = index.get(item[key])
         marker = next((m for m in (REMOVE, REPLACE) if item.get(m) is True), None)
         if n is None:
             if marker is not None:  # nothing to remove or replace: a typo the bureau must see
                 merge.problems.append(((*child_at, j, key), T.T008.format(key=key, value=item[key], marker=marker,
-                                                                      action=_ACTIONS[marker])))
+                                                                          action=_ACTIONS[marker])))
                 merge.child[(*child_at, j)] = None
-                continue
-            index[item[key]] = len(slots)
-            slots.append((item, None, j))
+            else:
+                new.append(j)
         elif marker == REMOVE:
             merge.child[(*child_at, j)] = None
             slots[n] = (None, slots[n][1], None)
@@ -133,6 +134,8 @@ def _merge_list(base: list[dict[str, Any]], override: list[dict[str, Any]], key:
             slots[n] = ({k: v for k, v in item.items() if k != REPLACE}, None, j)
         else:
             slots[n] = (slots[n][0], slots[n][1], j)
+    for j in new:
+        slots.insert(_place(slots, override, j, key), (override[j], None, j))
     merged: list[Any] = []
     for item, i, j in slots:
         if item is None:
@@ -147,6 +150,26 @@ def _merge_list(base: list[dict[str, Any]], override: list[dict[str, Any]], key:
             item = deep_merge(item, override[j], merge, here, (*child_at, j), (*parent_at, i))
         merged.append(item)
     return merged
+
+
+def _place(slots: list[tuple[Any, int | None, int | None]], override: list[dict[str, Any]], j: int,
+           key: str) -> int:
+    """Where the child's new item ``j`` goes: after the item the child lists before it, else
+    before the one it lists after it, else at the end (so the child's order is kept
+    around it: a new column written after 分值 follows 分值)."""
+    def slot_of(other: int) -> int | None:
+        wanted = override[other][key]
+        return next((n for n, (item, _, _) in enumerate(slots) if item is not None and item[key] == wanted), None)
+
+    for other in range(j - 1, -1, -1):
+        n = slot_of(other)
+        if n is not None:
+            return n + 1
+    for other in range(j + 1, len(override)):
+        n = slot_of(other)
+        if n is not None:
+            return n
+    return len(slots)
 
 
 def _translate(loc: Loc, table: dict[Loc, Loc | None]) -> Loc | None:
