@@ -223,6 +223,15 @@ class Indicators(Strict):
                              "(the department picks a row's direction, so any row may be 定性)")
         return v
 
+    @model_validator(mode="after")
+    def _fixed_directions(self) -> Indicators:
+        if self.has("direction"):
+            fixed = [l2.name for l1 in self.level1 for l2 in l1.level2 if l2.direction is not None]
+            if fixed:
+                raise ValueError(f"level2 direction {fixed} needs a table without the 方向 column "
+                                 "(with it the department picks each row's direction)")
+        return self
+
     def has(self, key: str) -> bool:
         """Whether the table prints column ``key``."""
         return any(c.key == key for c in self.columns)
