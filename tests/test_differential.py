@@ -151,10 +151,12 @@ POOLS = {
     "number": Pool(NUMBER_EDGES, numbers="wide"),
     "flag": Pool(FLAG_EDGES, numbers="small"),
     "text": Pool(TEXT_EDGES),
+    # an indicator name where any typed value counts (FIXED_DIRECTION): text and numbers
+    "named": Pool(TEXT_EDGES, numbers="wide"),
     "direction": Pool(DIRECTIONS),
     "tier": Pool(TIERS),
 }
-ARG_POOL = {"direction": "direction", "tier": "tier", "name": "text", "reason": "text",
+ARG_POOL = {"direction": "direction", "tier": "tier", "name": "text", "reason": "text", "indicator": "named",
             "flags": "flag"}
 TYPICAL: dict[str, Any] = {
     "budget": 100, "actual": 80, "weight": 10, "target": 100, "direction": "≥", "declared": 8,

@@ -129,7 +129,7 @@ def _indicator_row(sb: SheetBuilder, ind: model.Indicators, key: str, decl: mode
     sb.input(r, col["name"], f"{key}_name", value_type="text", style="input_text", label="三级指标",
              value=decl.name if decl else None, locked_value=locked, max_length=200)
     if fixed:  # shown only once the row is named, so unused rows raise no flag
-        sb.computed(r, FLAG0 + len(ROW_FLAGS), f"{key}_direction", "FIXED_DIRECTION", {"name": f"{key}_name"},
+        sb.computed(r, FLAG0 + len(ROW_FLAGS), f"{key}_direction", "FIXED_DIRECTION", {"indicator": f"{key}_name"},
                     {"direction": direction}, style="flag", value_type="text", label="方向")
     else:
         sb.input(r, col["direction"], f"{key}_direction", value_type="choice", style="input_choice", label="方向",

@@ -183,7 +183,7 @@ def level1_label(a: dict[str, Any], p: dict[str, Any]) -> str:
 
 @reference("FIXED_DIRECTION")
 def fixed_direction(a: dict[str, Any], p: dict[str, Any]) -> str | None:
-    return p["direction"] if _trim(a["name"]) else None
+    return p["direction"] if _trim(a["indicator"]) else None
 
 
 @reference("AVERAGE_TIMES")
