@@ -151,10 +151,12 @@ POOLS = {
     "number": Pool(NUMBER_EDGES, numbers="wide"),
     "flag": Pool(FLAG_EDGES, numbers="small"),
     "text": Pool(TEXT_EDGES),
+    # an indicator name where any typed value counts (FIXED_DIRECTION): text and numbers
+    "named": Pool(TEXT_EDGES, numbers="wide"),
     "direction": Pool(DIRECTIONS),
     "tier": Pool(TIERS),
 }
-ARG_POOL = {"direction": "direction", "tier": "tier", "name": "text", "reason": "text",
+ARG_POOL = {"direction": "direction", "tier": "tier", "name": "text", "reason": "text", "indicator": "named",
             "flags": "flag"}
 TYPICAL: dict[str, Any] = {
     "budget": 100, "actual": 80, "weight": 10, "target": 100, "direction": "≥", "declared": 8,
@@ -176,6 +178,7 @@ RULE_PARAMS: dict[str, dict[str, list[Any]]] = {
     "INDICATOR_SCORE": {"negative": ["RATIO_INVERSE_SIMPLE", "RATIO_INVERSE_PLATFORM"]},
     "LEVEL1_LABEL": {"name": ["产出指标", "效益指标"], "nominal": [50, 30, 0]},
     "AVERAGE_TIMES": {"factor": [0.8, 1, 0.5]},
+    "FIXED_DIRECTION": {"direction": ["≤", "=", "定性"]},
     "GRADE": {"bands": [[[90, "优秀"], [80, "良好"], [60, "中"]]], "otherwise": ["差", "不合格"]},
     "CHK_WEIGHTS_TOTAL": {"total": [100, 90]},
     "CHK_EXEC_WEIGHT": {"expected": [10, 15, 0]},

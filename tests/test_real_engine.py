@@ -45,7 +45,7 @@ from jixiao.layout import Layout, build_layout, evaluate
 from jixiao.read import read_package
 from jixiao.read.record import open_return
 from jixiao.rules.excel import disallowed_functions
-from jixiao.rules.numbers import excel_round
+from jixiao.rules.numbers import excel_round, is_number
 from jixiao.templates import load_template
 from jixiao.verify import verify_file
 from jixiao.writer import write_workbook
@@ -61,7 +61,11 @@ EXPECTED_PAGES = {
     "gansu-checklist": 5,  # 3 sheets
     "guizhou-zhengti": 3,
     "guizhou-zhengti-2022": 3,
+    "guizhou-zhengti-2023": 3,
     "hunan-zhengti": 9,  # 5 sheets
+    "loudi-zhengti-2021": 13,  # 7 sheets: hunan-zhengti with five project sheets
+    "national-xiangmu": 2,
+    "national-zhengti": 3,
 }
 A4 = (595.28, 841.89)  # points, portrait
 
@@ -201,6 +205,27 @@ def test_libreoffice_agrees_with_python_on_every_computed_cell(engine_run: Engin
     assert not errors, f"{summary}; error values:\n" + "\n".join(errors[:20])
     assert not mismatches, (f"{summary}; {len(mismatches)} disagree:\n"
                             + "\n".join(mismatches[:20]))
+
+
+def test_loudi_child_of_hunan_recalculated_with_no_error_value(engine_run: EngineRun) -> None:
+    """The 娄底 2021 variant is a child of hunan-zhengti in at most 40 lines (extends merges
+    sheets by id): its five project sheets, blank and filled, recalculate in LibreOffice
+    with no error value and agree with Python (the check above covers every cell)."""
+    require(available(), "LibreOffice")
+    source = REPO / "templates" / "loudi-zhengti-2021.yaml"
+    assert len(source.read_text(encoding="utf-8").splitlines()) <= 40
+    for kind in ("blank", "filled"):
+        b = engine_run.one("loudi-zhengti-2021", kind)
+        pkg = read_package(b.saved)
+        projects = [s.name for s in pkg.sheets if s.name.startswith("项目支出绩效自评表")]
+        assert projects == [f"项目支出绩效自评表{n}" for n in range(1, 6)]
+        errors = [f"{s.name}!{ref}" for s in pkg.sheets for ref, c in s.cells.items()
+                  if is_error_value(c.value, c.data_type)]
+        assert errors == []
+        totals = [c for c in b.layout.computed() if c.name and c.name.endswith("_total_score")]
+        assert len(totals) == 6
+        if kind == "filled":  # every total computed by LibreOffice, none left empty
+            assert all(is_number(pkg.sheet(c.sheet).cells[c.address].value) for c in totals)
 
 
 # ------------------------------------------------------------------ b. the seed

@@ -97,6 +97,42 @@ class Scoring(Strict):
         return v
 
 
+class Column(Strict):
+    """One column of a table on the self-evaluation sheet: which one (``key``), its header
+    (``label``; by default the table's own label for it) and its width in characters
+    (indicator table) or how many grid columns it spans (funds block)."""
+
+    key: str
+    label: str | None = None
+    width: float | None = Field(None, gt=0, le=100)
+    span: int = Field(1, ge=1, le=6)
+
+
+#: The indicator table's columns as the regional forms print them (seeds 000, 001, 004):
+#: the target split into 方向 · 指标值 · 单位, a tier and a qualitative score column.
+INDICATOR_COLUMNS = ("level1", "level2", "name", "direction", "target", "unit", "actual", "tier", "weight",
+                     "declared", "score", "reason")
+#: Columns an indicator table may leave out; the others every table has.
+OPTIONAL_INDICATOR_COLUMNS = frozenset({"direction", "unit", "tier", "declared"})
+#: The funds block's columns, each spanning ``span`` columns of the sheet's grid.
+FUNDS_COLUMNS = ("label", "source", "initial", "budget", "actual", "weight", "rate", "score")
+DEFAULT_FUNDS_SPANS = {"label": 2, "source": 2, "initial": 2, "score": 2}
+
+
+def _check_columns(columns: list[Column], allowed: tuple[str, ...], optional: frozenset[str],
+                   what: str) -> list[Column]:
+    keys = [c.key for c in columns]
+    unknown = [k for k in keys if k not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {what} column(s) {unknown}; allowed: {', '.join(allowed)}")
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate {what} column in {keys}")
+    missing = [k for k in allowed if k not in keys and k not in optional]
+    if missing:
+        raise ValueError(f"{what} columns must include {missing}")
+    return columns
+
+
 class FundRow(Strict):
     key: Key
     label: str
@@ -118,6 +154,12 @@ class Funds(Strict):
     actual_label: str = "全年执行数(B)"
     rows: list[FundRow]
     sum_checks: list[SumCheck] = []
+    columns: list[Column] = [Column(key=k, span=DEFAULT_FUNDS_SPANS.get(k, 1)) for k in FUNDS_COLUMNS]
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, v: list[Column]) -> list[Column]:
+        return _check_columns(v, FUNDS_COLUMNS, frozenset({"initial"}), "funds")
 
     @model_validator(mode="after")
     def _one_scored(self) -> Funds:
@@ -143,9 +185,15 @@ class Indicator(Strict):
     weight: float = Field(gt=0)
 
 
+Direction = Literal["≥", "≤", "=", "定性"]
+
+
 class Level2(Strict):
     name: str
     rows: int = Field(3, ge=0, le=200)  # blank rows a department may fill
+    # The direction of its blank rows when the table has no 方向 column (the indicators'
+    # ``direction`` when not given here).
+    direction: Direction | None = None
     indicators: list[Indicator] = []
 
 
@@ -160,7 +208,33 @@ class Indicators(Strict):
     reason_label: str = "未完成原因分析"
     target_label: str = "年度指标值(A)"
     actual_label: str = "实际完成值(B)"
+    # Without a 方向 column, a blank row's direction is its 二级指标's, else this one.
+    direction: Direction = "≥"
+    columns: list[Column] = [Column(key=k) for k in INDICATOR_COLUMNS]
     level1: list[Level1]
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, v: list[Column]) -> list[Column]:
+        _check_columns(v, INDICATOR_COLUMNS, OPTIONAL_INDICATOR_COLUMNS, "indicator")
+        keys = {c.key for c in v}
+        if "direction" in keys and not {"tier", "declared"} <= keys:
+            raise ValueError("with a 方向 column the table needs its tier and declared columns "
+                             "(the department picks a row's direction, so any row may be 定性)")
+        return v
+
+    @model_validator(mode="after")
+    def _fixed_directions(self) -> Indicators:
+        if self.has("direction"):
+            fixed = [l2.name for l1 in self.level1 for l2 in l1.level2 if l2.direction is not None]
+            if fixed:
+                raise ValueError(f"level2 direction {fixed} needs a table without the 方向 column "
+                                 "(with it the department picks each row's direction)")
+        return self
+
+    def has(self, key: str) -> bool:
+        """Whether the table prints column ``key``."""
+        return any(c.key == key for c in self.columns)
 
 
 class PrintSettings(Strict):
@@ -180,6 +254,7 @@ class SelfEvaluationSheet(Strict):
     title: str
     subtitle: str = ""
     header: list[Field_] = []
+    fields_per_row: int = Field(2, ge=1, le=4)  # header and signature fields side by side
     funds: Funds
     goals: Goals = Goals()
     indicators: Indicators
@@ -187,6 +262,15 @@ class SelfEvaluationSheet(Strict):
     signatures: list[Field_] = []
     notes: list[str] = []
     print: PrintSettings = PrintSettings()
+
+    @model_validator(mode="after")
+    def _grid(self) -> SelfEvaluationSheet:
+        width = len(self.indicators.columns)
+        spans = sum(c.span for c in self.funds.columns)
+        if spans != width:
+            raise ValueError(f"the funds columns span {spans} columns, the indicator table has {width} "
+                             "(both blocks share the sheet's columns)")
+        return self
 
 
 class CostRow(Strict):
@@ -270,6 +354,20 @@ class Template(Strict):
     scoring: Scoring = Scoring()
     sheets: list[Sheet] = Field(min_length=1)
     cross_checks: list[CrossCheck] = []
+
+    @model_validator(mode="after")
+    def _declared_column(self) -> Template:
+        if self.scoring.mode == "declared":
+            for s in self.sheets:
+                if not isinstance(s, SelfEvaluationSheet):
+                    continue
+                if not s.indicators.has("declared"):
+                    raise ValueError(f"scoring mode declared needs the declared column on sheet {s.id} "
+                                     "(自评得分)")
+                if next(c.span for c in s.funds.columns if c.key == "score") < 2:
+                    raise ValueError(f"scoring mode declared needs a funds score column of span 2 on sheet "
+                                     f"{s.id} (自评得分 and 计算得分)")
+        return self
 
     @model_validator(mode="after")
     def _unique_sheets(self) -> Template:

@@ -1,8 +1,9 @@
 """Loading form variants: YAML -> ``extends`` merged -> validated :class:`Template`.
 
 ``extends: other-id`` names another variant in the same folder (``other-id.yaml``); the
-child's mappings are merged key by key over the parent's, and any other value (a list,
-a string) replaces the parent's whole. Text rendered for display (titles) goes through
+child's mappings are merged key by key over the parent's, lists of keyed items (sheets,
+rows, fields, levels) item by item, and any other value (a string, a list of notes)
+replaces the parent's whole. Text rendered for display (titles) goes through
 jinja2 with the variant's ``params`` (year, region, department ...).
 """
 
@@ -50,18 +51,158 @@ class TemplateError(ValueError):
         self.problems = problems
 
 
-def deep_merge(base: Any, override: Any) -> Any:
-    """Merge ``override`` over ``base``: mappings key by key, anything else replaced.
+#: The field that identifies an item of a list ``extends`` merges item by item (sheets by
+#: ``id``; funds rows, fields, cost rows and checklist items by ``key``; levels and
+#: sections by ``name``). Lists of anything else (notes, tiers, grades) are replaced whole.
+MERGE_KEYS = ("id", "key", "name")
+#: Markers a child's list item may carry: drop the parent's item, or put this one in its
+#: place instead of merging the two.
+REMOVE, REPLACE = "remove", "replace"
+_ACTIONS = {REMOVE: "删除", REPLACE: "替换"}
+
+Loc = tuple[Any, ...]
+
+
+@dataclass
+class Merge:
+    """What merging a child over its parent did to list items, for error positions.
+
+    ``child`` and ``parent`` map a list item's path in the child's or the parent's data to
+    its path in the merged data (``None``: the item is not there, e.g. removed).
+    """
+
+    child: dict[Loc, Loc | None]
+    parent: dict[Loc, Loc | None]
+    problems: list[tuple[Loc, Message]]
+
+
+def _merge_key(base: list[Any], override: list[Any]) -> str | None:
+    """The identity field both lists' items have, if they are lists ``extends`` merges by key."""
+    if not base or not all(isinstance(x, dict) for x in [*base, *override]):
+        return None
+    return next((k for k in MERGE_KEYS if all(k in x for x in base) and all(k in x for x in override)), None)
+
+
+def deep_merge(base: Any, override: Any, merge: Merge | None = None, at: Loc = (),
+               child_at: Loc = (), parent_at: Loc = ()) -> Any:
+    """Merge ``override`` over ``base``: mappings key by key, lists of keyed items item by
+    item (``remove: true`` drops the parent's item, ``replace: true`` replaces it; the
+    parent's order is kept, a new item goes after the one the child lists before it),
+    anything else replaced.
 
     >>> deep_merge({"a": {"x": 1, "y": 2}, "b": [1]}, {"a": {"y": 3}, "b": [2]})
     {'a': {'x': 1, 'y': 3}, 'b': [2]}
+    >>> deep_merge([{"key": "a", "n": 1}, {"key": "b", "n": 2}, {"key": "c"}],
+    ...            [{"key": "b", "remove": True}, {"key": "a", "n": 5}, {"key": "d"}])
+    [{'key': 'a', 'n': 5}, {'key': 'd'}, {'key': 'c'}]
     """
+    merge = merge if merge is not None else Merge({}, {}, [])
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
+        for k, value in override.items():
+            merged[k] = (deep_merge(base[k], value, merge, (*at, k), (*child_at, k), (*parent_at, k))
+                         if k in base else value)
         return merged
+    if isinstance(base, list) and isinstance(override, list):
+        key = _merge_key(base, override)
+        if key is not None:
+            return _merge_list(base, override, key, merge, at, child_at, parent_at)
     return override
+
+
+def _merge_list(base: list[dict[str, Any]], override: list[dict[str, Any]], key: str, merge: Merge,
+                at: Loc, child_at: Loc, parent_at: Loc) -> list[Any]:
+    """Keyed list items merged one by one, the parent's order kept (see :func:`deep_merge`)."""
+    slots: list[tuple[Any, int | None, int | None]] = [(item, i, None) for i, item in enumerate(base)]
+    index = {item[key]: n for n, item in enumerate(base)}
+    new: list[int] = []
+    for j, item in enumerate(override):
+        n = index.get(item[key])
+        marker = next((m for m in (REMOVE, REPLACE) if item.get(m) is True), None)
+        if n is None:
+            if marker is not None:  # nothing to remove or replace: a typo the bureau must see
+                merge.problems.append(((*child_at, j, key), T.T008.format(key=key, value=item[key], marker=marker,
+                                                                          action=_ACTIONS[marker])))
+                merge.child[(*child_at, j)] = None
+            else:
+                new.append(j)
+        elif marker == REMOVE:
+            merge.child[(*child_at, j)] = None
+            slots[n] = (None, slots[n][1], None)
+        elif marker == REPLACE:
+            merge.parent[(*parent_at, n)] = None
+            slots[n] = ({k: v for k, v in item.items() if k != REPLACE}, None, j)
+        else:
+            slots[n] = (slots[n][0], slots[n][1], j)
+    for j in new:
+        slots.insert(_place(slots, override, j, key), (override[j], None, j))
+    merged: list[Any] = []
+    for item, i, j in slots:
+        if item is None:
+            merge.parent[(*parent_at, i)] = None
+            continue
+        here = (*at, len(merged))
+        if j is not None:
+            merge.child[(*child_at, j)] = here
+        if i is not None:
+            merge.parent[(*parent_at, i)] = here
+        if i is not None and j is not None:
+            item = deep_merge(item, override[j], merge, here, (*child_at, j), (*parent_at, i))
+        merged.append(item)
+    return merged
+
+
+def _place(slots: list[tuple[Any, int | None, int | None]], override: list[dict[str, Any]], j: int,
+           key: str) -> int:
+    """Where the child's new item ``j`` goes: after the item the child lists before it, else
+    before the one it lists after it, else at the end (so the child's order is kept
+    around it: a new column written after 分值 follows 分值)."""
+    def slot_of(other: int) -> int | None:
+        wanted = override[other][key]
+        return next((n for n, (item, _, _) in enumerate(slots) if item is not None and item[key] == wanted), None)
+
+    for other in range(j - 1, -1, -1):
+        n = slot_of(other)
+        if n is not None:
+            return n + 1
+    for other in range(j + 1, len(override)):
+        n = slot_of(other)
+        if n is not None:
+            return n
+    return len(slots)
+
+
+def _translate(loc: Loc, table: dict[Loc, Loc | None]) -> Loc | None:
+    """A source document's path in the merged data (``None``: the item was not kept)."""
+    out: Loc = ()
+    for n, part in enumerate(loc):
+        prefix = tuple(loc[:n + 1])
+        if prefix in table:
+            found = table[prefix]
+            if found is None:
+                return None
+            out = found
+        else:
+            out = (*out, part)
+    return out
+
+
+def _rekey(doc: Located, table: dict[Loc, Loc | None]) -> Located:
+    """``doc`` with its marks at the paths of the merged data, so errors about the merged
+    template point into the file the value came from."""
+    if not table:
+        return doc
+
+    def moved(marks: dict[Loc, Mark]) -> dict[Loc, Mark]:
+        out = {}
+        for path, mark in marks.items():
+            new = _translate(path, table)
+            if new is not None:
+                out[new] = mark
+        return out
+
+    return Located(data=doc.data, marks=moved(doc.marks), key_marks=moved(doc.key_marks), source=doc.source,
+                   nodes=doc.nodes)
 
 
 def find_template(name: str | Path, folder: Path | None = None,
@@ -123,8 +264,15 @@ def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[
         raise TemplateError([Problem.at(path, m.line, m.col,
                                         T.T007_UNKNOWN_PARENT.format(parent=parent_id, known=", ".join(known)))])
     parent_data, chain = _resolve(parent_path, [*seen, path], search)
-    merged = deep_merge({k: v for k, v in parent_data.items() if k != "extends"}, data)
-    return merged, [located, *chain]
+    merge = Merge({}, {}, [])
+    merged = deep_merge({k: v for k, v in parent_data.items() if k != "extends"}, data, merge)
+    if merge.problems:
+        raise TemplateError([Problem.at(path, *_at(located.mark(loc)), message) for loc, message in merge.problems])
+    return merged, [_rekey(located, merge.child), *(_rekey(doc, merge.parent) for doc in chain)]
+
+
+def _at(mark: Mark) -> tuple[int, int]:
+    return mark.line, mark.col
 
 
 def _locate(chain: list[Located], loc: tuple[Any, ...], *, key: bool = False) -> tuple[str, Mark]:

@@ -62,6 +62,10 @@ D202 = Code("D202", "error", "“{level1}/{level2}”不是表格中的一级/�
             "unknown level1/level2 {level1}/{level2}", ("level1", "level2", "choices"))
 D203 = Code("D203", "warning", "年度指标值“{text}”按定性指标处理：{reason_zh}", "target {text!r} is qualitative: {reason}",
             ("text", "reason_zh", "reason"))
+D205 = Code("D205", "error", "方向“{value}”无效，应为 ≥、≤、= 或 定性", "direction {value!r} is not ≥, ≤, = or 定性",
+            ("value",))
+D205_CONFLICT = Code("D205", "error", "方向“{direction}”与年度指标值“{text}”的写法不一致",
+                     "direction {direction} contradicts target {text!r}", ("direction", "text"))
 D204_PROJECT = Code("D204", "error", "缺少项目名称", "missing 项目名称")
 D204_INDICATOR = Code("D204", "error", "缺少三级指标名称", "missing 三级指标")
 D206 = Code("D206", "error", "项目“{title}”重复", "duplicate project {title!r}", ("title",))

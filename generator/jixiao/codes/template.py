@@ -10,6 +10,7 @@ T004    the file is not a mapping
 T005    ``extends`` is not a template id
 T006    ``extends`` forms a cycle
 T007    ``extends`` names an unknown template (or the file does not exist)
+T008    a child's ``remove``/``replace`` names a list item its parent does not have
 T010    unknown key (with a did-you-mean)
 T011    a required key is missing
 T012    a value of the wrong type or out of range
@@ -47,6 +48,8 @@ T006 = Code("T006", "error", "extends 形成循环 {cycle}", "extends cycle", ("
 T007_UNKNOWN_PARENT = Code("T007", "error", "extends 的模板 {parent!r} 不存在", "unknown parent; known: {known}",
                            ("parent", "known"))
 T007_NO_FILE = Code("T007", "error", "文件不存在", "file not found: {error}", ("error",))
+T008 = Code("T008", "error", "父模板中没有 {key} 为 {value!r} 的项，无法{action}",
+            "{marker}: the parent has no item with {key} {value!r}", ("key", "value", "action", "marker"))
 
 # -- the shape: keys and values (pydantic's errors)
 

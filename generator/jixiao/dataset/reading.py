@@ -122,6 +122,11 @@ def read_dataset(schema: DataSchema, path: str | Path, *, indicators: str | Path
     return reader.finish()
 
 
+#: What a 方向 cell may say (after width folding), and the symbol each means.
+_DIRECTIONS = {"≥": "≥", ">=": "≥", "≧": "≥", "≤": "≤", "<=": "≤", "≦": "≤", "=": "=", "定性": "定性"}
+_BARE = {"≥": ">=", "≤": "<=", "=": "="}
+_SYMBOLS = {">=": "≥", "<=": "≤", "=": "="}
+
 class _Reader:
     def __init__(self, schema: DataSchema, problems: list[DataProblem]) -> None:
         self.schema = schema
@@ -374,25 +379,42 @@ class _Reader:
         if weight is None or weight <= 0 or weight > 100:
             self.problem(bound, n, pw, D.D106.format(value=cell_text(raw_weight), raw=raw_weight), dept.code)
             return False
+        pd, raw_direction = bound.cell(cells, "direction")
+        direction = _DIRECTIONS.get(norm(cell_text(raw_direction)).replace(" ", ""))
+        if cell_text(raw_direction) and direction is None:
+            self.problem(bound, n, pd, D.D205.format(value=cell_text(raw_direction)), dept.code)
+            return False
         pt, raw_target = bound.cell(cells, "target")
         entry: dict[str, Any] = {"level1": found[0], "level2": found[1], "name": name, "weight": float(weight)}
-        entry.update(self._target(bound, n, pt, raw_target, found[1], dept.code))
+        target = self._target(bound, n, pt, raw_target, found[1], dept.code, direction)
+        if target is None:
+            return False
+        entry.update(target)
         dept.prefill.setdefault(INDICATORS_KEY, {}).setdefault(sid, []).append(entry)
         return True
 
-    def _target(self, bound: _Bound, n: int, pos: int, raw: Any, level2: str, code: str) -> dict[str, Any]:
-        """direction, target and unit of a declared target; qualitative when it is not one number."""
-        bare = "<=" if "成本" in level2 else ">="
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return {"direction": "≤" if bare == "<=" else "≥", "target": float(raw), "unit": ""}
+    def _target(self, bound: _Bound, n: int, pos: int, raw: Any, level2: str, code: str,
+                declared: str | None = None) -> dict[str, Any] | None:
+        """direction, target and unit of a declared target; qualitative when it is not one number.
+
+        ``declared`` is the row's 方向 (None: not given): a bare quantity takes it, 定性
+        keeps the text as it is; an operator in the text that contradicts it is D205."""
         text = cell_text(raw)
+        if declared == "定性":
+            return {"direction": "定性", "target": text or None, "unit": ""}
+        bare = _BARE[declared] if declared else ("<=" if "成本" in level2 else ">=")
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            return {"direction": _SYMBOLS[bare], "target": float(raw), "unit": ""}
         if not text:
             return {"direction": "定性", "target": None, "unit": ""}
         t = parse_target(text, bare_direction=bare)
         if not t.is_quantitative:
             self.problem(bound, n, pos, D.D203.format(text=text, reason_zh=t.reason_zh, reason=t.reason), code)
             return {"direction": "定性", "target": text, "unit": ""}
-        direction = {">=": "≥", "<=": "≤", "=": "="}[t.direction]
+        direction = _SYMBOLS[t.direction]
+        if declared and direction != declared:
+            self.problem(bound, n, pos, D.D205_CONFLICT.format(direction=declared, text=text), code)
+            return None
         value = t.value / 100 if t.percent else t.value  # type: ignore[operator]
         return {"direction": direction, "target": float(value), "unit": "%" if t.percent else t.unit}
 

@@ -110,6 +110,8 @@ class DataSchema:
             Column("年度指标值", "target", required=True, max_length=200, example="≥300人次",
                    note="按申报时的写法填写，如 ≥300份、不低于95%、≤50万元；无法识别为数值的按定性指标处理。"),
             Column("分值", "weight", required=True, example=5, note="该三级指标的分值（数字）。"),
+            Column("方向", "direction", example="≥",
+                   note="可选：≥、≤、= 或 定性。只写数值的指标值（如 3000 元/个）按此方向；不填时成本指标按 ≤，其余按 ≥。"),
         ]
         groups: list[tuple[str, str, list[str]]] = []
         for spec in t.sheets:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import model
 from .builder import SheetBuilder
-from .columns import FLAG0, A, B, C, D, E, F, G, H, I, J, K, L, M
+from .columns import FLAG0, Grid
 from .model import ROW_FLAGS, ConditionalMark, IndicatorRow, RowCheck, Subtotal
 from .refs import CellName
 
@@ -24,35 +24,54 @@ class IndicatorTable:
     rows: int = 0
 
 
-def indicator_table(sb: SheetBuilder, spec: model.SelfEvaluationSheet) -> IndicatorTable:
+def indicator_table(sb: SheetBuilder, spec: model.SelfEvaluationSheet, g: Grid) -> IndicatorTable:
     """The two header rows, then every first-level block with its subtotal row."""
-    _header(sb, spec.indicators)
+    _header(sb, spec.indicators, g)
     table = IndicatorTable()
     for i1, l1 in enumerate(spec.indicators.level1):
-        _level1(sb, spec.indicators, l1, i1 + 1, table)
+        _level1(sb, spec.indicators, l1, i1 + 1, table, g)
     return table
 
 
-def _header(sb: SheetBuilder, ind: model.Indicators) -> None:
+def score_column(sb: SheetBuilder, g: Grid) -> int:
+    """Where the score that counts stands (subtotals and total too): the department's in
+    declared mode, else the computed one."""
+    return g.col["declared" if sb.ctx.t.scoring.mode == "declared" else "score"]
+
+
+#: The columns printed under the target's own header (年度指标值 over 方向 · 指标值 · 单位).
+TARGET_GROUP = ("direction", "target", "unit")
+
+
+def _header(sb: SheetBuilder, ind: model.Indicators, g: Grid) -> None:
     declared = sb.ctx.t.scoring.mode == "declared"
     s = sb.s
     h0 = sb.row
     s.repeat_rows = (h0, h0 + 1)
-    heads = {A: "一级指标", B: "二级指标", C: "三级指标", G: ind.actual_label, H: "定性档次", I: "分值",
-             J: "自评得分" if declared else "定性得分", K: "计算得分" if declared else "得分", L: ind.reason_label,
-             M: "本行校验"}
-    for col, text in heads.items():
-        sb.put(h0, col, text, style="head" if col != M else "check_head", to=(h0 + 1, col))
-    sb.put(h0, D, ind.target_label, style="head", to=(h0, F))
-    for col, text in ((D, "方向"), (E, "指标值"), (F, "单位")):
-        sb.put(h0 + 1, col, text, style="head")
+    default = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "direction": "方向",
+               "target": "指标值", "unit": "单位", "actual": ind.actual_label, "tier": "定性档次", "weight": "分值",
+               "declared": "自评得分" if declared else "定性得分", "score": "计算得分" if declared else "得分",
+               "reason": ind.reason_label}
+    labels = {c.key: c.label or default[c.key] for c in ind.columns}
+    group = [k for k in TARGET_GROUP if g.has(k)]
+    if len(group) == 1:  # the target alone: one header over both rows
+        labels["target"] = next(c.label for c in ind.columns if c.key == "target") or ind.target_label
+        group = []
+    for c in ind.columns:
+        if c.key not in group:
+            sb.put(h0, g.col[c.key], labels[c.key], style="head", to=(h0 + 1, g.col[c.key]))
+    sb.put(h0, g.check, "本行校验", style="check_head", to=(h0 + 1, g.check))
+    if group:
+        sb.put(h0, g.col[group[0]], ind.target_label, style="head", to=(h0, g.col[group[-1]]))
+        for k in group:
+            sb.put(h0 + 1, g.col[k], labels[k], style="head")
     s.row_heights[h0] = 28
     sb.row = h0 + 2
 
 
-def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: int, table: IndicatorTable) -> None:
+def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: int, table: IndicatorTable,
+            g: Grid) -> None:
     """One first-level indicator: its rows by second level, its subtotal and its label cell."""
-    declared = sb.ctx.t.scoring.mode == "declared"
     s = sb.s
     first = sb.row
     weights: list[CellName] = []
@@ -63,74 +82,118 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
         rows = [*l2.indicators, *sb.ctx.declared(s.id, l1.name, l2.name), *([None] * l2.rows)]
         for decl in rows or [None]:
             table.rows += 1
-            row = _indicator_row(sb, ind, f"ind{table.rows}", decl, l1.name, l2.name)
-            _row_flags(sb, row, table)
+            direction = decl.direction if decl else (l2.direction or ind.direction)
+            row = _indicator_row(sb, ind, f"ind{table.rows}", decl, l1.name, l2.name, g, direction)
+            _row_flags(sb, row, table, g)
             weights.append(row.weight)
             scores.append(row.final)
             s.row_heights[sb.row] = 30
             sb.row += 1
-        sb.put(l2_first, B, l2.name, style="head", to=(sb.row - 1, B))
+        sb.put(l2_first, g.col["level2"], l2.name, style="head", to=(sb.row - 1, g.col["level2"]))
     r = sb.row
-    sb.put(r, B, "小计", style="head", to=(r, H))
-    sb.computed(r, I, f"l1_{number}_weight", "TOTAL", {"parts": list(weights)}, style="weight_total")
-    score = sb.computed(r, J if declared else K, f"l1_{number}_score", "SUBTOTAL", {"scores": list(scores)},
-                        style="score_total", label=f"{l1.name}得分")
-    sb.put(r, K if declared else J, None, style="label")
-    sb.put(r, L, None, style="label")
+    weight, score = g.col["weight"], score_column(sb, g)
+    sb.put(r, g.col["level2"], "小计", style="head", to=(r, weight - 1))
+    sb.computed(r, weight, f"l1_{number}_weight", "TOTAL", {"parts": list(weights)}, style="weight_total")
+    subtotal = sb.computed(r, score, f"l1_{number}_score", "SUBTOTAL", {"scores": list(scores)},
+                           style="score_total", label=f"{l1.name}得分")
+    for col in range(weight + 1, g.width):
+        if col != score:
+            sb.put(r, col, None, style="label")
     sb.row += 1
-    sb.computed(first, A, f"l1_{number}_label", "LEVEL1_LABEL", {"weights": list(weights)},
-                {"name": l1.name, "nominal": l1.weight}, style="head", value_type="text", to=(sb.row - 1, A))
-    s.subtotals.append(Subtotal(title=l1.name, score=score.name or ""))
+    sb.computed(first, g.col["level1"], f"l1_{number}_label", "LEVEL1_LABEL", {"weights": list(weights)},
+                {"name": l1.name, "nominal": l1.weight}, style="head", value_type="text",
+                to=(sb.row - 1, g.col["level1"]))
+    s.subtotals.append(Subtotal(title=l1.name, score=subtotal.name or ""))
     table.weights.extend(weights)
-    table.subtotals.append(score.name or "")
+    table.subtotals.append(subtotal.name or "")
     table.weight_checks.append((l1.name, weights, l1.weight))
 
 
 def _indicator_row(sb: SheetBuilder, ind: model.Indicators, key: str, decl: model.Indicator | None,
-                   level1: str, level2: str) -> IndicatorRow:
-    """The inputs and the computed score of one row (a declared indicator's are locked)."""
+                   level1: str, level2: str, g: Grid, direction: str) -> IndicatorRow:
+    """The inputs and the computed score of one row (a declared indicator's are locked).
+
+    Without a 方向 column the row's direction is fixed by the template (``direction``):
+    a computed cell beside the hidden flags shows it once the row is named, for the
+    rules that read it (it is no input of the form and not in the record); a
+    定性 row then takes the tier in 实际完成值 and, without a 定性得分 column, the
+    department's score in 得分.
+    """
     sc = sb.ctx.t.scoring
     declared = sc.mode == "declared"
+    col = g.col
     r = sb.row
     locked = decl is not None
-    sb.input(r, C, f"{key}_name", value_type="text", style="input_text", label="三级指标",
+    fixed = not g.has("direction")
+    qualitative = fixed and direction == "定性"
+    sb.input(r, col["name"], f"{key}_name", value_type="text", style="input_text", label="三级指标",
              value=decl.name if decl else None, locked_value=locked, max_length=200)
-    sb.input(r, D, f"{key}_direction", value_type="choice", style="input_choice", label="方向",
-             value=decl.direction if decl else None, locked_value=locked, choices=["≥", "≤", "=", "定性"])
+    if fixed:  # shown only once the row is named, so unused rows raise no flag
+        sb.computed(r, FLAG0 + len(ROW_FLAGS), f"{key}_direction", "FIXED_DIRECTION", {"indicator": f"{key}_name"},
+                    {"direction": direction}, style="flag", value_type="text", label="方向")
+    else:
+        sb.input(r, col["direction"], f"{key}_direction", value_type="choice", style="input_choice", label="方向",
+                 value=decl.direction if decl else None, locked_value=locked, choices=["≥", "≤", "=", "定性"])
     # A percentage is stored as a fraction and shown as one, so typing 95% (or 95 into the
     # percent-formatted actual cell) gives the same number as the target.
     pct = "0.00%" if decl and decl.unit in ("%", "％") and decl.direction != "定性" else None
-    sb.input(r, E, f"{key}_target", value_type="number", style="input_number", label=ind.target_label,
+    sb.input(r, col["target"], f"{key}_target", value_type="number", style="input_number", label=ind.target_label,
              value=decl.target if decl else None, locked_value=locked,
              validation={"kind": "target", "direction": f"{key}_direction"}, num_format=pct)
-    sb.input(r, F, f"{key}_unit", value_type="text", style="input_text", label="单位",
-             value=decl.unit if decl else None, locked_value=locked, max_length=20)
-    sb.input(r, G, f"{key}_actual", value_type="number", style="input_number", label=ind.actual_label,
-             validation={"kind": "target", "direction": f"{key}_direction"}, num_format=pct)
-    sb.input(r, H, f"{key}_tier", value_type="choice", style="input_choice", label="定性档次",
-             choices=[x.label for x in sc.tiers])
-    sb.input(r, I, f"{key}_weight", value_type="weight", style="input_weight", label="分值",
+    if g.has("unit"):
+        sb.input(r, col["unit"], f"{key}_unit", value_type="text", style="input_text", label="单位",
+                 value=decl.unit if decl else None, locked_value=locked, max_length=20)
+    tiers = [x.label for x in sc.tiers]
+    if qualitative:  # the national form: 实际完成值 reads 达成预期指标
+        sb.input(r, col["actual"], f"{key}_actual", value_type="choice", style="input_choice",
+                 label=ind.actual_label, choices=tiers)
+    else:
+        sb.input(r, col["actual"], f"{key}_actual", value_type="number", style="input_number",
+                 label=ind.actual_label, validation={"kind": "target", "direction": f"{key}_direction"},
+                 num_format=pct)
+    if g.has("tier"):
+        sb.input(r, col["tier"], f"{key}_tier", value_type="choice", style="input_choice", label="定性档次",
+                 choices=tiers)
+    sb.input(r, col["weight"], f"{key}_weight", value_type="weight", style="input_weight", label="分值",
              value=decl.weight if decl else None, locked_value=locked)
-    sb.input(r, J, f"{key}_declared", value_type="score", style="input_score",
-             label="自评得分" if declared else "定性得分", validation={"kind": "score", "max": f"{key}_weight"})
-    sb.computed(r, K, f"{key}_score", "INDICATOR_SCORE",
-                {"direction": f"{key}_direction", "target": f"{key}_target", "actual": f"{key}_actual",
-                 "weight": f"{key}_weight", "declared": f"{key}_declared"},
-                {"positive": sc.positive, "negative": sc.negative, "equal": sc.equal,
-                 "digits": sc.digits, "mode": sc.rounding}, style="score", label="计算得分" if declared else "得分")
-    sb.input(r, L, f"{key}_reason", value_type="longtext", style="input_text", label=ind.reason_label,
+    own = "declared" if g.has("declared") else "score"
+    if g.has("declared") or qualitative:
+        sb.input(r, col[own], f"{key}_declared", value_type="score", style="input_score",
+                 label="自评得分" if declared else ("定性得分" if own == "declared" else "得分"),
+                 validation={"kind": "score", "max": f"{key}_weight"})
+    if fixed and not qualitative:
+        rule, params = _fixed_rule(sc, direction)
+        sb.computed(r, col["score"], f"{key}_score", rule,
+                    {"target": f"{key}_target", "actual": f"{key}_actual", "weight": f"{key}_weight"}, params,
+                    style="score", label="计算得分" if declared else "得分")
+    elif not fixed:
+        sb.computed(r, col["score"], f"{key}_score", "INDICATOR_SCORE",
+                    {"direction": f"{key}_direction", "target": f"{key}_target", "actual": f"{key}_actual",
+                     "weight": f"{key}_weight", "declared": f"{key}_declared"},
+                    {"positive": sc.positive, "negative": sc.negative, "equal": sc.equal,
+                     "digits": sc.digits, "mode": sc.rounding}, style="score",
+                    label="计算得分" if declared else "得分")
+    sb.input(r, col["reason"], f"{key}_reason", value_type="longtext", style="input_text", label=ind.reason_label,
              max_length=2000)
     n = sb.name
-    row = IndicatorRow(key=key, level1=level1, level2=level2, locked=locked, name=n(f"{key}_name"),
-                       direction=n(f"{key}_direction"), target=n(f"{key}_target"), unit=n(f"{key}_unit"),
-                       actual=n(f"{key}_actual"), tier=n(f"{key}_tier"), weight=n(f"{key}_weight"),
-                       declared=n(f"{key}_declared"), score=n(f"{key}_score"), reason=n(f"{key}_reason"))
-    row.final = row.declared if declared else row.score
+    row = IndicatorRow(key=key, level1=level1, level2=level2, locked=locked, fixed_direction=fixed, name=n(f"{key}_name"),
+                       direction=n(f"{key}_direction"), target=n(f"{key}_target"),
+                       unit=n(f"{key}_unit") if g.has("unit") else None, actual=n(f"{key}_actual"),
+                       tier=n(f"{key}_tier") if g.has("tier") else (n(f"{key}_actual") if qualitative else None),
+                       weight=n(f"{key}_weight"), declared=n(f"{key}_declared") if g.has("declared") or qualitative else None,
+                       score=n(f"{key}_declared") if qualitative else n(f"{key}_score"), reason=n(f"{key}_reason"))
+    row.final = row.declared if declared and row.declared else row.score
     sb.s.indicator_rows.append(row)
     return row
 
 
-def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable) -> None:
+def _fixed_rule(sc: model.Scoring, direction: str) -> tuple[str, dict[str, Any]]:
+    """The variant's rule for a quantitative row of a fixed direction, and its parameters."""
+    rounding = {"digits": sc.digits, "mode": sc.rounding}
+    return {"≥": (sc.positive, rounding), "≤": (sc.negative, rounding), "=": (sc.equal, {})}[direction]
+
+
+def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable, g: Grid) -> None:
     """The row's hidden flags (each marks its cell red) and its 本行校验 message."""
     sc = sb.ctx.t.scoring
     declared = sc.mode == "declared"
@@ -151,7 +214,9 @@ def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable) -> No
     }
     marked = {"ROW_WEIGHT_MISSING": row.weight, "ROW_TARGET_NOT_NUMBER": row.target, "ROW_REASON_MISSING": row.reason,
               "ROW_QUAL_OUT_OF_BAND": row.declared}
-    active = [rid for rid, *_ in ROW_FLAGS if declared or rid != "ROW_DECLARED_DIFFERS"]
+    # A row of a fixed quantitative direction without a tier column has no band to check.
+    active = [rid for rid, *_ in ROW_FLAGS if (declared or rid != "ROW_DECLARED_DIFFERS")
+              and (row.tier is not None or rid != "ROW_QUAL_OUT_OF_BAND")]
     row_flags: list[CellName] = []
     for fi, rid in enumerate(active):
         flag = sb.computed(r, FLAG0 + fi, f"{row.key}_chk_{rid[4:].lower()}", rid, flag_args[rid],
@@ -161,5 +226,5 @@ def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable) -> No
         target = marked.get(rid, row.declared if declared else row.score)
         sb.s.marks.append(ConditionalMark(target=target, flag=flag))
         sb.s.row_checks.append(RowCheck(flag=flag, target=target, row_name=row.name, label=""))
-    sb.computed(r, M, f"{row.key}_check", "ROW_MESSAGE", {"flags": row_flags},
+    sb.computed(r, g.check, f"{row.key}_check", "ROW_MESSAGE", {"flags": row_flags},
                 {"messages": [m for rid, m, *_ in ROW_FLAGS if rid in active]}, style="check", value_type="text")

@@ -100,21 +100,23 @@ class IndicatorRow:
     level1: str
     level2: str
     locked: bool  # declared by the bureau: name, direction, target, unit and weight are fixed
+    fixed_direction: bool  # no 方向 column: ``direction`` is computed from the template's choice
     name: CellName
-    direction: CellName
+    direction: CellName  # without a 方向 column: a locked cell with the template's direction
     target: CellName
-    unit: CellName
+    unit: CellName | None  # None: the table has no 单位 column
     actual: CellName
-    tier: CellName
+    tier: CellName | None  # 定性档次; a fixed 定性 row's tier is its actual; None: nothing to pick
     weight: CellName
-    declared: CellName  # the department's own score (declared mode) or qualitative score
-    score: CellName  # the computed score
+    declared: CellName | None  # the department's own score (declared mode) or qualitative score
+    score: CellName  # the computed score (a fixed 定性 row: the department's, in 得分)
     reason: CellName
     final: CellName = ""  # the score that counts: ``declared`` in declared mode, else ``score``
 
     def inputs(self) -> list[CellName]:
-        return [self.name, self.direction, self.target, self.unit, self.actual, self.tier, self.weight,
-                self.declared, self.reason]
+        cells = [self.name, None if self.fixed_direction else self.direction, self.target, self.unit, self.actual, self.tier, self.weight,
+                 self.declared, self.reason]
+        return list(dict.fromkeys(c for c in cells if c is not None))
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from .. import model
 from .builder import SheetBuilder
-from .columns import FLAG0, WIDTHS, A, B, C, D, E, F, G, H, I, J, K, L
+from .columns import FLAG0, Grid, grid
 from .funds import funds_block
-from .indicators import IndicatorTable, indicator_table
+from .indicators import IndicatorTable, indicator_table, score_column
 from .model import ROW_FLAGS
 from .panel import panel
 from .refs import CellName
@@ -17,79 +17,87 @@ from .refs import CellName
 def build_self_evaluation(sb: SheetBuilder, spec: model.SelfEvaluationSheet) -> CellName:
     """Lay out one self-evaluation sheet; returns the name of its total score."""
     s = sb.s
+    g = grid(spec)
     s.print = spec.print
-    s.col_widths = dict(WIDTHS)
-    _title(sb, spec)
-    _fields_rows(sb, spec.header)
-    money = funds_block(sb, spec)
-    _goals(sb, spec.goals)
-    table = indicator_table(sb, spec)
-    _total_and_grade(sb, spec, table)
-    _fields_rows(sb, spec.signatures)
-    sb.notes(spec.notes, L, sum(WIDTHS[c] for c in range(A, L + 1)))
+    s.col_widths = dict(g.widths)
+    _title(sb, spec, g)
+    _fields_rows(sb, spec.header, g, spec.fields_per_row)
+    money = funds_block(sb, spec, g)
+    _goals(sb, spec.goals, g)
+    table = indicator_table(sb, spec, g)
+    _total_and_grade(sb, spec, table, g)
+    _fields_rows(sb, spec.signatures, g, spec.fields_per_row)
+    sb.notes(spec.notes, g.last, sum(g.widths[c] for c in range(g.width)))
     s.print_rows = (0, sb.row - 1)
-    s.print_cols = (A, L)
+    s.print_cols = (0, g.last)
     panel(sb, spec, table, money)
-    s.hidden_cols = list(range(FLAG0, FLAG0 + len(ROW_FLAGS)))
+    # A table without 方向 keeps each row's fixed direction beside the flags (see indicators).
+    s.hidden_cols = list(range(FLAG0, FLAG0 + len(ROW_FLAGS) + (0 if g.has("direction") else 1)))
     return s.total or ""
 
 
-def _title(sb: SheetBuilder, spec: model.SelfEvaluationSheet) -> None:
+def _title(sb: SheetBuilder, spec: model.SelfEvaluationSheet, g: Grid) -> None:
     render = sb.ctx.lt.render_text
-    sb.put(0, A, render(spec.title), style="title", to=(0, L))
+    sb.put(0, 0, render(spec.title), style="title", to=(0, g.last))
     sb.s.row_heights[0] = 30
     sb.row = 1
     if spec.subtitle:
-        sb.put(1, A, render(spec.subtitle), style="subtitle", to=(1, L))
+        sb.put(1, 0, render(spec.subtitle), style="subtitle", to=(1, g.last))
         sb.row = 2
 
 
-def _fields_rows(sb: SheetBuilder, fields: list[model.Field_]) -> None:
-    """Header or signature fields, two per row: label | input | label | input."""
-    spans = [((A, B), (C, F)), ((G, H), (I, L))]
-    for i in range(0, len(fields), 2):
-        for f, ((l0, l1), (v0, v1)) in zip(fields[i:i + 2], spans, strict=False):
+def _fields_rows(sb: SheetBuilder, fields: list[model.Field_], g: Grid, per_row: int) -> None:
+    """Header or signature fields, ``per_row`` side by side: label | input | label | input."""
+    spans = g.field_spans(per_row)
+    for i in range(0, len(fields), per_row):
+        for f, ((l0, l1), (v0, v1)) in zip(fields[i:i + per_row], spans, strict=False):
             sb.put(sb.row, l0, f.label + "：", style="label_right", to=(sb.row, l1))
             sb.field(sb.row, v0, f, to=(sb.row, v1))
         sb.s.row_heights[sb.row] = 20
         sb.row += 1
 
 
-def _goals(sb: SheetBuilder, g: model.Goals) -> None:
-    sb.put(sb.row, A, g.label, style="head", to=(sb.row + 1, B))
-    sb.put(sb.row, C, g.expected_label, style="head", to=(sb.row, G))
-    sb.put(sb.row, H, g.actual_label, style="head", to=(sb.row, L))
+def _goals(sb: SheetBuilder, g: model.Goals, grid_: Grid) -> None:
+    """年度总体目标: 预期目标 beside 实际完成情况, the rest of the grid shared between them."""
+    first = grid_.label_span
+    split = first + (grid_.width - first + 1) // 2  # the first column of 实际完成情况
+    last = grid_.last
+    sb.put(sb.row, 0, g.label, style="head", to=(sb.row + 1, first - 1))
+    sb.put(sb.row, first, g.expected_label, style="head", to=(sb.row, split - 1))
+    sb.put(sb.row, split, g.actual_label, style="head", to=(sb.row, last))
     sb.row += 1
-    sb.input(sb.row, C, "goal_expected", value_type="longtext", style="input_longtext", to=(sb.row, G),
+    sb.input(sb.row, first, "goal_expected", value_type="longtext", style="input_longtext", to=(sb.row, split - 1),
              label=g.expected_label, max_length=g.max_length)
-    sb.input(sb.row, H, "goal_actual", value_type="longtext", style="input_longtext", to=(sb.row, L),
+    sb.input(sb.row, split, "goal_actual", value_type="longtext", style="input_longtext", to=(sb.row, last),
              label=g.actual_label, max_length=g.max_length)
     sb.s.row_heights[sb.row] = 120
     sb.row += 1
 
 
-def _total_and_grade(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTable) -> None:
+def _total_and_grade(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTable, g: Grid) -> None:
     """The 总分 row, then the grade and the conclusion the department writes."""
     sc = sb.ctx.t.scoring
-    declared = sc.mode == "declared"
     s = sb.s
     r = sb.row
-    sb.put(r, A, "总分", style="head_total", to=(r, H))
-    sb.computed(r, I, "total_weight", "TOTAL", {"parts": [sb.name("exec_weight"), *table.weights]},
+    weight, score = g.col["weight"], score_column(sb, g)
+    sb.put(r, 0, "总分", style="head_total", to=(r, weight - 1))
+    sb.computed(r, weight, "total_weight", "TOTAL", {"parts": [sb.name("exec_weight"), *table.weights]},
                 style="weight_total")
-    total = sb.computed(r, J if declared else K, "total_score", "TOTAL",
+    total = sb.computed(r, score, "total_score", "TOTAL",
                         {"parts": [sb.name("exec_score"), *table.subtotals]}, style="score_total", label="总分")
-    sb.put(r, K if declared else J, None, style="label")
-    sb.put(r, L, None, style="label")
+    for col in range(weight + 1, g.width):
+        if col != score:
+            sb.put(r, col, None, style="label")
     s.row_heights[r] = 22
     sb.row += 1
     r = sb.row
-    sb.put(r, A, spec.conclusion_label, style="head", to=(r, B))
+    span = g.label_span
+    sb.put(r, 0, spec.conclusion_label, style="head", to=(r, span - 1))
     grade_params = {"bands": [[gb.min, gb.label] for gb in sc.grades[:-1]], "otherwise": sc.grades[-1].label}
-    grade = sb.computed(r, C, "grade", "GRADE", {"total": "total_score"}, grade_params, style="grade",
-                        value_type="text", to=(r, D), label="自评等级")
-    sb.input(r, E, "conclusion", value_type="longtext", style="input_text", to=(r, L), label=spec.conclusion_label,
-             max_length=2000)
+    grade = sb.computed(r, span, "grade", "GRADE", {"total": "total_score"}, grade_params, style="grade",
+                        value_type="text", to=(r, 2 * span - 1), label="自评等级")
+    sb.input(r, 2 * span, "conclusion", value_type="longtext", style="input_text", to=(r, g.last),
+             label=spec.conclusion_label, max_length=2000)
     s.row_heights[r] = 40
     sb.row += 1
     s.total, s.grade = total.name, grade.name

@@ -181,6 +181,11 @@ def level1_label(a: dict[str, Any], p: dict[str, Any]) -> str:
     return f"{p['name']}({excel_general(weight)}分)"
 
 
+@reference("FIXED_DIRECTION")
+def fixed_direction(a: dict[str, Any], p: dict[str, Any]) -> str | None:
+    return p["direction"] if _trim(a["indicator"]) else None
+
+
 @reference("AVERAGE_TIMES")
 def average_times(a: dict[str, Any], p: dict[str, Any]) -> float | None:
     n = _count(a["values"])
