@@ -12,9 +12,9 @@ from forms import build_filled, indicator_names
 from jixiao.build import build_template
 from jixiao.layout import build_layout
 from jixiao.lint import lint_file
+from jixiao.read import read_package
 from jixiao.templates import load_template
 from jixiao.verify import verify_file
-from jixiao.xlsxpkg import read_package
 
 ROOT = Path(__file__).resolve().parents[1]
 PRINTED = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
