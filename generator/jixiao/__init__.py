@@ -2,7 +2,7 @@
 
 Data flows one way:
 
-    YAML template -> validated model (model.py) -> layout (layout.py) -> xlsx (writer.py)
+    YAML template -> validated model (model.py) -> layout (layout.py) -> xlsx (write/)
     xlsx return   -> package reader (xlsxpkg.py) -> record (record.py) -> checks -> findings
 
 The layout is shared by the writer and the reader, so neither guesses the other's cells.

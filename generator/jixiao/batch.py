@@ -13,12 +13,12 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import OutputExists, build_template
 from .dataset import Department
+from .pool import worker_pool
 from .templates import LoadedTemplate, load_template
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
@@ -114,7 +114,7 @@ def build_departments(template_path: str | Path, departments: list[Department], 
         outcomes = (_build_one(*a) for a in args)
         _collect(departments, outcomes, result, advance)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             outcomes = pool.map(_build_one, *zip(*args, strict=True), chunksize=8)
             _collect(departments, outcomes, result, advance)
     return result

@@ -11,7 +11,7 @@ from typing import Any
 
 from .layout import build_layout
 from .templates import LoadedTemplate, load_template
-from .writer import write_workbook
+from .write import write_workbook
 
 
 class OutputExists(FileExistsError):

@@ -245,9 +245,9 @@ def _returns(paths: list[Path]) -> list[Path]:
 
 def verify_many(files: list[Path], *, jobs: int | None = None) -> list[Verification]:
     """Verify files on all cores with a progress bar; results in the order given."""
-    from concurrent.futures import ProcessPoolExecutor
-
     from rich.progress import Progress
+
+    from .pool import worker_pool
 
     results: list[Verification | None] = [None] * len(files)
     existing = [(i, p) for i, p in enumerate(files) if p.exists()]
@@ -262,7 +262,7 @@ def verify_many(files: list[Path], *, jobs: int | None = None) -> list[Verificat
                 results[i] = verify_file(p)
                 progress.advance(task)
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with worker_pool(workers) as pool:
                 for (i, _), result in zip(existing, pool.map(verify_file, [p for _, p in existing],
                                                               chunksize=4), strict=True):
                     results[i] = result

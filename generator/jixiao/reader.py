@@ -23,7 +23,7 @@ from .findings import Finding
 from .layout import Cell, Layout, build_layout
 from .paths import template_search_path
 from .templates import LoadedTemplate, TemplateError, load_template
-from .writer import META_SHEET
+from .write import META_SHEET
 from .xlsxpkg import Package, SheetData, UnreadableWorkbook, column_letters, read_package
 
 NUMERIC = ("money", "weight", "score")  # strict: text there is an error

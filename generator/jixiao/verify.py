@@ -18,7 +18,6 @@ from .findings import Finding, count
 from .layout import ROW_FLAGS, Cell, evaluate
 from .reader import NotAForm, Return, open_return
 from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
-from .writer import gc_paused
 from .xlsxpkg import SheetData, UnreadableWorkbook, make_ref, split_ref
 
 _FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
@@ -340,11 +339,10 @@ def verify_return(ret: Return) -> Verification:
 def verify_file(path: str | Path) -> Verification:
     """Verify one file; unreadable files give a single finding instead of an exception."""
     path = Path(path)
-    with gc_paused():
-        try:
-            ret = open_return(path)
-        except UnreadableWorkbook as exc:
-            return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
-        except NotAForm as exc:
-            return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
-        return verify_return(ret)
+    try:
+        ret = open_return(path)
+    except UnreadableWorkbook as exc:
+        return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
+    except NotAForm as exc:
+        return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
+    return verify_return(ret)
