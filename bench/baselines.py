@@ -22,8 +22,8 @@ import openpyxl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-import jixiao.writer
 from jixiao.layout import Layout
+from jixiao.write import write_workbook
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class Recording:
 
         xlsxwriter.Workbook = workbook  # type: ignore[assignment,misc]
         try:
-            jixiao.writer.write_workbook(layout, scratch, values=values)
+            write_workbook(layout, scratch, values=values)
         finally:
             xlsxwriter.Workbook = real  # type: ignore[misc]
             scratch.unlink(missing_ok=True)

@@ -15,7 +15,8 @@ from typing import Any
 from jixiao.layout import build_layout
 from jixiao.templates import load_template
 from jixiao.verify import verify_file
-from jixiao.writer import _Worksheet, write_workbook
+from jixiao.write import write_workbook
+from jixiao.write.fastpath import FastWorksheet
 
 from .baselines import Recording, openpyxl_read, same_bytes
 from .dataset import TEMPLATE
@@ -77,7 +78,7 @@ def build_share(items: list[Item], forms: Path, returns: Path, base: Path, sampl
             target.unlink()
             if i % lean_sample == 0:
                 t = time.perf_counter()
-                rec.replay(target, worksheet_class=_Worksheet)
+                rec.replay(target, worksheet_class=FastWorksheet)
                 out.lean[i] = time.perf_counter() - t
                 out.compared += 1
                 out.identical += same_bytes(form, target)

@@ -11,7 +11,7 @@ from typing import Any
 
 from jixiao.layout import build_layout
 from jixiao.templates import load_template
-from jixiao.writer import write_workbook
+from jixiao.write import write_workbook
 
 # Seed 000 (黔南州直属机关工委, 2023): funds and the 19 indicator rows as published.
 SEED_000_FUNDS = {"total": (443.88, 459.61, 427.14), "basic": (353.88, 369.11, 343.2),

@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from xlsxwriter.worksheet import Worksheet
 
 from bench.__main__ import main
 from bench.dataset import TEMPLATE, department_dataset, growth_form
@@ -19,7 +18,6 @@ from jixiao.build import build_template, template_paths
 from jixiao.layout import build_layout
 from jixiao.rules.library import library
 from jixiao.templates import load_template
-from jixiao.writer import _Worksheet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,19 +95,6 @@ def test_fingerprint_is_the_json_it_always_was() -> None:
                     h.update(json.dumps(rec, ensure_ascii=False, sort_keys=True, default=str).encode())
                     h.update(b"\n")
         assert layout.fingerprint() == h.hexdigest()[:16]
-
-
-def test_worksheet_prepares_formulas_as_xlsxwriter_does() -> None:
-    seen = {layout.formula(c) for layout in _layouts() for c in layout.computed()}
-    # One formula per rule and shape is enough (xlsxwriter's own pass is slow).
-    formulas = sorted({re.sub(r"\$?[A-Z]{1,3}\$?[0-9]+", "A1", f): f for f in seen}.values())
-    formulas += ['=XLOOKUP(1,A:A,B:B)', "=A.SORT(x)", "=SINGLE(1)", "=XSINGLE(1)", "=分SORT(1)",
-                 "{=ROUND(1,2)}", "=_xlfn.IFS(A1,1)", '="SORT("&A1', "=IFS(A1>1,1,TRUE,0)",
-                 "=sort(A1:A3)", "=STDEV.S(A1:A3)", '=AND($B$3<>"✓",$B$3<>"")']
-    ours, theirs = _Worksheet(), Worksheet()
-    for f in formulas:
-        for future in (False, True):
-            assert ours._prepare_formula(f, future) == theirs._prepare_formula(f, future), f
 
 
 _MUTATIONS = [

@@ -16,7 +16,7 @@ from jixiao.build import OutputExists, build_template, template_paths
 from jixiao.cli import app
 from jixiao.layout import build_layout
 from jixiao.templates import load_template
-from jixiao.writer import META_SHEET
+from jixiao.write import META_SHEET
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = template_paths([ROOT / "templates"])
@@ -77,7 +77,7 @@ def test_build_refuses_to_overwrite_without_force(tmp_path):
 
 def test_user_text_is_never_a_formula(tmp_path):
     layout = build_layout(load_template("guizhou-zhengti"))
-    from jixiao.writer import write_workbook
+    from jixiao.write import write_workbook
 
     path = write_workbook(layout, tmp_path / "x.xlsx", values={"zt_unit": '=HYPERLINK("http://x","点击")'})
     ws = openpyxl.load_workbook(path)[layout.sheets[0].name]

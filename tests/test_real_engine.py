@@ -48,7 +48,7 @@ from jixiao.rules.excel import disallowed_functions
 from jixiao.rules.numbers import excel_round, is_number
 from jixiao.templates import load_template
 from jixiao.verify import verify_file
-from jixiao.writer import write_workbook
+from jixiao.write import write_workbook
 
 pytestmark = pytest.mark.libreoffice
 

@@ -8,7 +8,7 @@ from jixiao.layout import build_layout, evaluate
 from jixiao.rules.numbers import excel_round
 from jixiao.templates import load_template
 from jixiao.verify import verify_file
-from jixiao.writer import write_workbook
+from jixiao.write import write_workbook
 
 Q = "达成预期指标"
 # Per first-level block, one entry per placeholder row of the template (None: left empty).

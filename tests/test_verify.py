@@ -101,7 +101,7 @@ def test_read_round_trips_the_record(seed000, tmp_path):
     expected = seed_000_values(layout)
     assert record.values == {k: (float(v) if isinstance(v, int) else v) for k, v in expected.items()}
     # The record pre-fills a new build that reads back the same.
-    from jixiao.writer import write_workbook
+    from jixiao.write import write_workbook
 
     again = write_workbook(layout, tmp_path / "again.xlsx", values=record.values)
     assert open_return(again).record.values == record.values

@@ -21,13 +21,13 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import OutputExists, build_template
 from .dataset import DataProblem, DataSchema, Department, read_dataset
 from .paths import TemplateSearchPath
+from .pool import worker_pool
 from .templates import LoadedTemplate, load_template
 
 #: Suffixes of department data tables (anything else given as data is a record file).
@@ -130,7 +130,7 @@ def build_departments(template_path: str | Path, departments: list[Department], 
         outcomes = (_build_one(*a) for a in args)
         _collect(departments, outcomes, result, on_progress)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             outcomes = pool.map(_build_one, *zip(*args, strict=True), chunksize=8)
             _collect(departments, outcomes, result, on_progress)
     return result

@@ -17,7 +17,7 @@ from .atomic import OutputExists, refuse_overwrite
 from .layout import build_layout
 from .paths import TemplateSearchPath, expand_paths
 from .templates import LoadedTemplate, TemplateError, load_template
-from .writer import write_workbook
+from .write import write_workbook
 
 __all__ = ["BuildOutcome", "OutputExists", "build_template", "build_templates", "template_paths"]
 

@@ -15,7 +15,6 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,11 @@ from .codes import verify as V
 from .findings import Finding, count
 from .layout import ROW_FLAGS, Cell, Layout, evaluate
 from .paths import TemplateSearchPath, expand_paths
+from .pool import worker_pool
 from .read import SheetData, UnreadableWorkbook
 from .read.record import NotAForm, Return, open_return
 from .read.refs import covered
 from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
-from .writer import gc_paused
 
 _FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
 #: Panel checks whose failure is a warning (needs an explanation) rather than an error.
@@ -316,14 +315,13 @@ def verify_file(path: str | Path, *, search: TemplateSearchPath | None = None) -
     ``search``: where the return's template is looked for (see :func:`open_return`).
     """
     path = Path(path)
-    with gc_paused():
-        try:
-            ret = open_return(path, search=search)
-        except UnreadableWorkbook as exc:
-            return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
-        except NotAForm as exc:
-            return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
-        return verify_return(ret)
+    try:
+        ret = open_return(path, search=search)
+    except UnreadableWorkbook as exc:
+        return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
+    except NotAForm as exc:
+        return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
+    return verify_return(ret)
 
 
 def verify_paths(paths: Iterable[str | Path], *, jobs: int | None = None,
@@ -349,7 +347,7 @@ def verify_paths(paths: Iterable[str | Path], *, jobs: int | None = None,
     workers = max(1, jobs or os.cpu_count() or 1)
     with contextlib.ExitStack() as stack:
         if workers > 1 and len(files) >= 4:
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+            pool = stack.enter_context(worker_pool(workers))
             outcomes: Iterable[Verification] = pool.map(verify, files, chunksize=4)
         else:
             outcomes = map(verify, files)

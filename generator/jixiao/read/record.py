@@ -25,7 +25,7 @@ from ..layout import Cell, Layout, build_layout
 from ..layout.refs import a1
 from ..paths import TemplateSearchPath
 from ..templates import LoadedTemplate, TemplateError, load_template
-from ..writer import META_SHEET
+from ..write import META_SHEET
 from .errors import UnreadableWorkbook
 from .intake import Source
 from .package import Package, SheetData

@@ -47,61 +47,15 @@ def _excel_string(text: str) -> str:
     return '"' + str(text).replace('"', '""') + '"'
 
 
-_SCALARS = (str, int, float, bool, type(None))
-#: Entries kept per rule in each memo (formula shapes, parameter sets); beyond, no caching.
-_MEMO_LIMIT = 4096
-
-
-def _freeze(value: Any) -> Any:
-    """A hashable key for a parameter value, its type included (True is not 1, 50.0 not 50).
-
-    ``None`` when the value cannot be keyed (then nothing is memoized for it).
-    """
-    if isinstance(value, list):
-        items = tuple(_freeze(x) for x in value)
-        return None if None in items else (list, items)
-    if type(value) in _SCALARS:
-        return (type(value), value)
-    return None
-
-
-#: reprs of parameter dicts already seen to hold plain values only (see _params_key).
-_PLAIN_REPRS: set[str] = set()
-
-
-def _params_key(params: dict[str, Any] | None) -> tuple[Any, ...] | None:
-    """A memo key for a parameter dict: its keys, values and value types when all are
-    hashable, else its repr when every leaf is a plain YAML value (text, number, bool,
-    None, list); ``None`` when it cannot be keyed."""
-    if not params:
-        return ()
-    if type(params) is not dict:
-        return None
-    values = tuple(params.values())
-    key = (tuple(params), values, tuple(map(type, values)))
-    try:
-        hash(key)
-    except TypeError:
-        text = repr(params)
-        if text not in _PLAIN_REPRS:
-            if any(_freeze(v) is None for v in values):
-                return None
-            if len(_PLAIN_REPRS) < _MEMO_LIMIT:
-                _PLAIN_REPRS.add(text)
-        return ("repr", text)
-    if any(type(v) not in _SCALARS for v in values):
-        return None
-    return key
-
-
-def _fresh(value: Any) -> Any:
-    """A copy of a memoized parameter value that the caller may keep (lists are new)."""
-    return [_fresh(x) for x in value] if isinstance(value, list) else value
-
+#: Formula shapes kept per rule; beyond, formulas of new shapes are rendered in full.
+_SHAPE_LIMIT = 4096
 
 #: Placeholder for the k-th cell reference while a formula's shape is rendered once.
 _SLOT = "\x00{}\x01"
 _SLOT_RE = re.compile("\x00([0-9]+)\x01")
+#: A formula rendered over placeholders: its pieces (literal text at even indexes) and
+#: which reference goes to each odd index.
+_Shape = tuple[list[str], list[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -125,36 +79,21 @@ class Rule:
         return tuple(a.removesuffix("[]") for a in self.args)
 
     def __post_init__(self) -> None:
-        # Memos (not fields): parameter sets, and each formula shape rendered once.
-        object.__setattr__(self, "_params_memo", {})
-        object.__setattr__(self, "_shape_memo", {})
+        # Not a field: each formula shape rendered once (see excel).
+        object.__setattr__(self, "_shapes", {})
 
     def params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """The rule's parameters: defaults updated by ``overrides`` (unknown keys refused).
 
         Whole floats become ints, so a weight of 50.0 reads "50" in formulas and messages.
-        The result is the caller's own (a new dict, new lists), memoized by value.
+        The result is the caller's own (a new dict, new lists).
         """
-        merged, nested = self._merged(overrides)
-        return {k: _fresh(v) for k, v in merged.items()} if nested else dict(merged)
-
-    def _merged(self, overrides: dict[str, Any] | None) -> tuple[dict[str, Any], bool]:
-        """The memoized parameters (shared: read, never change them) and whether any
-        value is a list."""
-        key = _params_key(overrides)
-        memo: dict[Any, tuple[dict[str, Any], bool]] = self._params_memo  # type: ignore[attr-defined]
-        hit = memo.get(key) if key is not None else None
-        if hit is None:
-            merged = dict(self.defaults)
-            for k, value in (overrides or {}).items():
-                if k not in merged:
-                    raise RuleLibraryError(f"rule {self.id} has no parameter {k!r}")
-                merged[k] = value
-            merged = {k: _whole(v) for k, v in merged.items()}
-            hit = (merged, any(isinstance(v, list) for v in merged.values()))
-            if key is not None and len(memo) < _MEMO_LIMIT:
-                memo[key] = hit
-        return hit
+        merged = dict(self.defaults)
+        for k, value in (overrides or {}).items():
+            if k not in merged:
+                raise RuleLibraryError(f"rule {self.id} has no parameter {k!r}")
+            merged[k] = value
+        return {k: _whole(v) for k, v in merged.items()}
 
     def excel(self, refs: dict[str, Any], params: dict[str, Any] | None = None) -> str:
         """The formula (with a leading ``=``) over cell references.
@@ -163,42 +102,36 @@ class Rule:
         of references (joined with commas; ``<name>_ranges`` and ``<name>_list`` give
         the template the parts).
 
-        A template only places references, never inspects them, so each shape (the
-        parameters and the length of each list) is rendered once with placeholders and
-        later formulas of that shape are the placeholders filled in. The first formula
-        of a shape is also rendered in full and compared: a shape that does not agree
-        is never memoized.
+        Rendering the jinja template is most of the cost of a formula (12% of building
+        and verifying the bench's forms), yet a template only places references, never
+        inspects them. So each shape (the parameters and the length of each list) is
+        rendered once over placeholders, and later formulas of that shape are the
+        placeholders filled in. The first formula of a shape is also rendered in full
+        and compared: a shape that does not agree is never used.
         """
-        pkey = _params_key(params)
-        if pkey is None:
-            return self._render(refs, params)
         flat: list[str] = []
         lengths: list[int] = []
-        list_args = self.list_args
         for name in self.arg_names:
             ref = refs[name]
-            if name in list_args:
+            if name in self.list_args:
                 flat.extend(ref)
                 lengths.append(len(ref))
             else:
                 flat.append(ref)
                 lengths.append(-1)
-        key = (pkey, tuple(lengths))
-        memo: dict[Any, tuple[list[str], list[tuple[int, int]]] | None] = self._shape_memo  # type: ignore[attr-defined]
-        shape = memo.get(key, False)
-        if shape is False:
+        # The repr of plain YAML values tells apart what renders differently (True, 1, 1.0).
+        key = (repr(params), tuple(lengths))
+        shapes: dict[Any, _Shape | None] = self._shapes  # type: ignore[attr-defined]
+        if key not in shapes:
             full = self._render(refs, params)
             shape = self._shape(lengths, params)
-            if shape is not None and _fill(shape, flat) != full:
-                shape = None
-            if len(memo) < _MEMO_LIMIT:
-                memo[key] = shape
+            if len(shapes) < _SHAPE_LIMIT:
+                shapes[key] = shape if shape is not None and _fill(shape, flat) == full else None
             return full
-        if shape is None:
-            return self._render(refs, params)
-        return _fill(shape, flat)
+        shape = shapes[key]
+        return self._render(refs, params) if shape is None else _fill(shape, flat)
 
-    def _shape(self, lengths: list[int], params: dict[str, Any] | None) -> tuple[list[str], list[tuple[int, int]]] | None:
+    def _shape(self, lengths: list[int], params: dict[str, Any] | None) -> _Shape | None:
         """The formula rendered over placeholders, split into literal text and slots."""
         refs: dict[str, Any] = {}
         k = 0
@@ -216,7 +149,7 @@ class Rule:
         return pieces, slots
 
     def _render(self, refs: dict[str, Any], params: dict[str, Any] | None) -> str:
-        context: dict[str, Any] = dict(self._merged(params)[0])
+        context = self.params(params)
         for name in self.arg_names:
             ref = refs[name]
             if name in self.list_args:
@@ -229,10 +162,10 @@ class Rule:
 
     def compute(self, values: dict[str, Any], params: dict[str, Any] | None = None) -> Any:
         """What the formula shows for these cell values (``None`` for an empty cell)."""
-        return REFERENCES[self.id](values, dict(self._merged(params)[0]))
+        return REFERENCES[self.id](values, self.params(params))
 
 
-def _fill(shape: tuple[list[str], list[tuple[int, int]]], flat: list[str]) -> str:
+def _fill(shape: _Shape, flat: list[str]) -> str:
     pieces, slots = shape
     out = list(pieces)
     for i, slot in slots:
@@ -240,25 +173,24 @@ def _fill(shape: tuple[list[str], list[tuple[int, int]]], flat: list[str]) -> st
     return "".join(out)
 
 
-def _environment(rules: dict[str, dict[str, Any]]) -> jinja2.Environment:
+def _templates(rules: dict[str, dict[str, Any]]) -> dict[str, jinja2.Template]:
+    """Every rule's template by id, compiled once in one environment where ``rule(id, ...)``
+    renders another rule inside (INDICATOR_SCORE picks the variant's positive rule)."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
     env.globals["rnd"] = _rounding
     env.globals["q"] = _excel_string
-
-    compiled: dict[str, jinja2.Template] = {}
+    templates: dict[str, jinja2.Template] = {}
 
     def nested(rule_id: str, **kwargs: Any) -> str:
-        # A rule used inside another (INDICATOR_SCORE picks the variant's positive rule).
         spec = rules[rule_id]
         params = {**spec.get("params", {}), **{k: v for k, v in kwargs.items()
                                                if k in spec.get("params", {})}}
         ctx = {**params, **{k: v for k, v in kwargs.items() if k not in params}}
-        if rule_id not in compiled:  # compiling is ~100x the cost of rendering
-            compiled[rule_id] = env.from_string(spec["excel"])
-        return compiled[rule_id].render(ctx).strip()
+        return templates[rule_id].render(ctx).strip()
 
     env.globals["rule"] = nested
-    return env
+    templates.update((rule_id, env.from_string(spec["excel"])) for rule_id, spec in rules.items())
+    return templates
 
 
 @functools.cache
@@ -267,7 +199,7 @@ def library() -> dict[str, Rule]:
     path = formulas_dir() / "rules.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     specs = {spec["id"]: spec for spec in data["rules"]}
-    env = _environment(specs)
+    templates = _templates(specs)
     rules: dict[str, Rule] = {}
     for rule_id, spec in specs.items():
         if spec.get("kind") not in KINDS:
@@ -278,7 +210,7 @@ def library() -> dict[str, Rule]:
             summary=spec.get("summary", ""),
             args=tuple(spec.get("args", [])),
             defaults=dict(spec.get("params") or {}),
-            template=env.from_string(spec["excel"]),
+            template=templates[rule_id],
         )
     missing = sorted(set(rules) - set(REFERENCES))
     extra = sorted(set(REFERENCES) - set(rules))

@@ -1,0 +1,7 @@
+"""Writing workbooks: a :class:`~jixiao.layout.Layout` rendered to .xlsx (workbook.py), its
+cell formats (styles.py) and input validations (validation.py), and the one xlsxwriter fast
+path (fastpath.py)."""
+
+from .workbook import META_SHEET, write_workbook
+
+__all__ = ["META_SHEET", "write_workbook"]
