@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class Strict(BaseModel):
@@ -274,7 +275,12 @@ class Template(Strict):
     @model_validator(mode="after")
     def _unique_sheets(self) -> Template:
         ids = [s.id for s in self.sheets]
-        dup = {i for i in ids if ids.count(i) > 1}
-        if dup:
-            raise ValueError(f"duplicate sheet id(s) {sorted(dup)} (工作表 id 重复)")
+        for index, sheet_id in enumerate(ids):
+            if ids.index(sheet_id) != index:  # the second sheet with an id is the one to rename
+                raise PydanticCustomError(DUPLICATE_SHEET_ID, "duplicate sheet id {id} (工作表 id 重复)",
+                                          {"id": sheet_id, "index": index})
         return self
+
+
+#: The pydantic error type of a sheet id used twice (lint reports it as T105 at the id).
+DUPLICATE_SHEET_ID = "duplicate_sheet_id"

@@ -119,9 +119,12 @@ def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[
         raise TemplateError([Problem.at(path, m.line, m.col, T.T006.format(cycle=cycle))])
     if not parent_path.exists():
         m = located.mark(("extends",))
-        known = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise TemplateError([Problem.at(path, m.line, m.col,
-                                        T.T007_UNKNOWN_PARENT.format(parent=parent_id, known=", ".join(known)))])
+        # Every template it could have meant: the child's folder and the whole search path.
+        known = sorted({p.stem for d in [path.parent, *search.folders] for p in d.glob("*.yaml")} - {path.stem})
+        guess = difflib.get_close_matches(parent_id, known, n=1)
+        message = (T.T007_GUESS.format(parent=parent_id, guess=guess[0], known=", ".join(known)) if guess
+                   else T.T007_UNKNOWN_PARENT.format(parent=parent_id, known=", ".join(known)))
+        raise TemplateError([Problem.at(path, m.line, m.col, message)])
     parent_data, chain = _resolve(parent_path, [*seen, path], search)
     merged = deep_merge({k: v for k, v in parent_data.items() if k != "extends"}, data)
     return merged, [located, *chain]
@@ -131,34 +134,36 @@ def _locate(chain: list[Located], loc: tuple[Any, ...], *, key: bool = False) ->
     """The file and position that best explain a problem at ``loc``.
 
     ``key=True`` points at the key (an unknown or missing key), otherwise at the value.
+    The exact path is looked for in every file first (the child, then the variants it
+    extends: a value the child does not set came from a parent), then its parents.
     """
-    for doc in chain:  # the child first: the value most likely came from it
-        p = tuple(loc)
-        while p:
+    p = tuple(loc)
+    while p:
+        for doc in chain:  # the child first: the value most likely came from it
             if key and p in doc.key_marks:
                 return doc.source, doc.key_marks[p]
             if p in doc.marks:
                 return doc.source, doc.marks[p]
-            p = p[:-1]
+        p = p[:-1]
     return chain[0].source, Mark(1, 1)
 
 
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """The allowed keys of the model at ``loc`` (for did-you-mean)."""
+    """The allowed keys of the model at ``loc`` (for did-you-mean); ``loc`` as pydantic
+    gives it, with the sheet kind's union tag (``("sheets", 0, "basic_data", "x")``)."""
     current: Any = model.Template
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
+        if part in _UNION_TAGS:
+            current = _UNION_TAGS[part]
+        elif isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(part)
             if field is None:
                 return []
             current = _inner_model(field.annotation, part)
         else:
             return []
-    if current is None and loc and loc[0] == "sheets":
-        return sorted({f for cls in (model.SelfEvaluationSheet, model.BasicDataSheet,
-                                     model.ChecklistSheet) for f in cls.model_fields})
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []
@@ -176,17 +181,21 @@ def _inner_model(annotation: Any, name: str) -> Any:
 
 
 def describe_validation_error(err: dict[str, Any], loc: tuple[Any, ...]) -> Message:
-    """The T message (T010 to T013) of one pydantic error."""
+    """The T message (T010 to T013, T105 for a duplicate sheet id) of one pydantic error."""
     kind = err["type"]
     where = ".".join(str(x) for x in loc) or "(top)"
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        guess = difflib.get_close_matches(key, _fields_at(loc), n=1)
+        guess = difflib.get_close_matches(key, _fields_at(tuple(err["loc"])), n=1)
         if guess:
             return T.T010_GUESS.format(key=key, where=where, guess=guess[0])
         return T.T010.format(key=key, where=where)
     if kind == "missing":
         return T.T011.format(key=loc[-1], where=where)
+    if kind == "union_tag_not_found":
+        return T.T011.format(key="kind", where=where)
+    if kind == model.DUPLICATE_SHEET_ID:
+        return T.T105_SHEET.format(id=err["ctx"]["id"])
     if kind == "union_tag_invalid":
         return T.T013.format(kind=err.get("input", {}).get("kind"))
     if kind in ("greater_than",) and loc and loc[-1] == "weight":
@@ -200,12 +209,21 @@ def validation_problems(exc: ValidationError, chain: list[Located]) -> list[Prob
     for err in exc.errors():
         loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in _UNION_TAGS))
         message = describe_validation_error(err, loc)
+        if err["type"] == model.DUPLICATE_SHEET_ID:
+            loc = ("sheets", err["ctx"]["index"], "id")
+        elif err["type"] == "union_tag_invalid":
+            loc = (*loc, "kind")  # the value that names no kind, wherever it sits in the sheet
         source, mark = _locate(chain, loc, key=message.code in (T.T010.id, T.T011.id))
         problems.append(Problem.at(source, mark.line, mark.col, message))
     return problems
 
 
-_UNION_TAGS = {"self_evaluation", "basic_data", "checklist"}
+#: pydantic's union tag in an error's location: the sheet model it validated against.
+_UNION_TAGS: dict[str, type[BaseModel]] = {
+    "self_evaluation": model.SelfEvaluationSheet,
+    "basic_data": model.BasicDataSheet,
+    "checklist": model.ChecklistSheet,
+}
 
 
 def load_template(name: str | Path, folder: Path | None = None, *,

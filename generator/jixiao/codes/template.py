@@ -44,8 +44,10 @@ T003 = Code("T003", "error", "键必须是标量", "mapping key must be a scalar
 T004 = Code("T004", "error", "模板必须是映射", "template must be a mapping")
 T005 = Code("T005", "error", "extends 必须是模板 id", "extends must be a template id")
 T006 = Code("T006", "error", "extends 形成循环 {cycle}", "extends cycle", ("cycle",))
-T007_UNKNOWN_PARENT = Code("T007", "error", "extends 的模板 {parent!r} 不存在", "unknown parent; known: {known}",
-                           ("parent", "known"))
+T007_UNKNOWN_PARENT = Code("T007", "error", "extends 的模板 {parent!r} 不存在，已有：{known}",
+                           "unknown parent; the known ids are listed", ("parent", "known"))
+T007_GUESS = Code("T007", "error", "extends 的模板 {parent!r} 不存在，是否应为 {guess!r}？已有：{known}",
+                  "unknown parent; did you mean {guess!r}? the known ids are listed", ("parent", "guess", "known"))
 T007_NO_FILE = Code("T007", "error", "文件不存在", "file not found: {error}", ("error",))
 
 # -- the shape: keys and values (pydantic's errors)
@@ -69,12 +71,18 @@ T102 = Code("T102", "error", "未知的规则 {rule!r}", "unknown rule id", ("ru
 T102_GUESS = Code("T102", "error", "未知的规则 {rule!r}，是否应为 {guess}?", "unknown rule id; did you mean {guess}?",
                   ("rule", "guess"))
 T102_KIND = Code("T102", "error", "规则 {rule} 不能用于此处", "rule of kind {kind}", ("rule", "kind"))
+T102_ARGS = Code("T102", "error", "规则 {rule}（参数 {args}）不能用于 {slot}，此处需要 {wanted} 的规则",
+                 "rule {rule} takes ({args}); {slot} needs a rule of ({wanted})", ("rule", "slot", "args", "wanted"))
 T102_LIBRARY = Code("T102", "error", "规则库错误", "rule library error: {error}", ("error",))
 T103 = Code("T103", "error", "规则 {rule} 没有参数 {param!r}", "unknown rule parameter", ("rule", "param"))
 T103_GUESS = Code("T103", "error", "规则 {rule} 没有参数 {param!r}，是否应为 {guess!r}?",
                   "unknown rule parameter; did you mean {guess!r}?", ("rule", "param", "guess"))
-T103_MODE = Code("T103", "error", "mode 应为 round 或 cut，而不是 {value!r}", "invalid rounding mode", ("value",))
-T103_DIGITS = Code("T103", "error", "digits 应为 0 到 6 的整数，而不是 {value!r}", "invalid digits", ("value",))
+T103_VALUE = Code("T103", "error", "{param} 应为{expected}，而不是 {value!r}",
+                  "{param} (parameter {rule_param} of {rule}) must be {expected_en}",
+                  ("param", "expected", "value", "rule_param", "rule", "expected_en"))
+T103_FACTOR = Code("T103", "error", "project_factor {factor} × 项目表满分 {total} = {product}，应等于「{item}」的分值 {weight}",
+                   "project_factor × the project form's total must be the item's weight",
+                   ("factor", "total", "product", "item", "weight"))
 T104 = Code("T104", "error", "三级指标分值合计 {total} ≠ {level1} 分值 {weight}",
             "third-level weights {total} != first-level weight {weight}", ("total", "level1", "weight"))
 T105_TIER = Code("T105", "error", "定性档次 {label!r} 重复", "duplicate tier", ("label",))
@@ -83,6 +91,7 @@ T105_ITEM = Code("T105", "error", "考核内容 key {key!r} 重复", "duplicate 
 T105_ROW = Code("T105", "error", "行 key {key!r} 重复", "duplicate row key", ("key",))
 T105_LEVEL1 = Code("T105", "error", "一级指标 {name!r} 重复", "duplicate first-level name", ("name",))
 T105_LEVEL2 = Code("T105", "error", "二级指标 {name!r} 重复", "duplicate second-level name", ("name",))
+T105_SHEET = Code("T105", "error", "工作表 id {id!r} 重复", "duplicate sheet id", ("id",))
 T105_FUNDS_ROW = Code("T105", "error", "资金行 key {key!r} 重复", "duplicate funds row key", ("key",))
 T106 = Code("T106", "error", "定性档次区间必须无缝覆盖 0 到 1：{bands}", "tiers must tile [0, 1]", ("bands",))
 T107_SUM_OF = Code("T107", "error", "sum_of 引用了不存在的行 {row!r}", "unknown row", ("row",))
