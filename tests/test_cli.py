@@ -86,7 +86,8 @@ def test_folders_expand_in_one_place(tmp_path):
     assert expand_paths([tmp_path / "gone.xlsx"]) == [tmp_path / "gone.xlsx"]  # reported by the caller
 
 
-@pytest.mark.parametrize("module", ["jixiao.paths", "jixiao.export", "jixiao.atomic", "jixiao.lint"])
+@pytest.mark.parametrize("module", ["jixiao.paths", "jixiao.export", "jixiao.atomic", "jixiao.lint", "jixiao.templates",
+                                    "jixiao.rules.params", "jixiao.layout.checklist", "jixiao.writer"])
 def test_api_examples_run(module):
     import doctest
     import importlib

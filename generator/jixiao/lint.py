@@ -38,7 +38,7 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
     t = lt.template
     out = _scoring_problems(lt)
     try:
-        lt.render_text(t.name, n=1, department="")
+        lt.render_text(t.name)
     except jinja2.TemplateError as exc:
         out.append(_problem(lt, ("name",), T.T110.format(error=exc, key="name")))
     sheet_ids = {s.id for s in t.sheets}
@@ -145,8 +145,8 @@ def _text_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...]
     texts += [((*base, k, i), x) for k in ("notes", "cost_columns") for i, x in enumerate(getattr(sheet, k, []))]
     out: list[Problem] = []
     for loc, text in texts:
-        try:
-            lt.render_text(text, n=1, department="")
+        try:  # as the layout renders it: only a sheet's name knows its copy number n
+            lt.render_text(text, **({"n": 1} if loc[-1] == "name" else {}))
         except jinja2.TemplateError as exc:
             key = next(x for x in reversed(loc) if isinstance(x, str))
             out.append(_problem(lt, loc, T.T110.format(error=exc, key=key)))
@@ -170,8 +170,12 @@ def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...
         if abs(total - scoring.total_weight) > 1e-9:
             out.append(_problem(lt, (*base, "sections"),
                                 T.T108.format(total=_fmt(total), expected=_fmt(scoring.total_weight))))
-        if sheet.project_sheet and sheet.project_sheet not in sheet_ids:
+        projects = {s.id for s in lt.template.sheets if isinstance(s, model.SelfEvaluationSheet)}
+        if sheet.project_sheet and sheet.project_sheet not in projects:
             out.append(_problem(lt, (*base, "project_sheet"), T.T111.format(sheet=sheet.project_sheet)))
+        elif not sheet.project_sheet:
+            out.extend(_problem(lt, (*base, "sections", si, "items", ii, "computed"), T.T111_MISSING.format(item=item.name))
+                       for si, sec in enumerate(sheet.sections) for ii, item in enumerate(sec.items) if item.computed)
         out.extend(_factor_problems(lt, sheet, base))
         items = [((si, ii), item.key) for si, sec in enumerate(sheet.sections) for ii, item in enumerate(sec.items)]
         keys = [k for _, k in items]
@@ -179,14 +183,39 @@ def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...
             if keys.index(k) != n:
                 out.append(_problem(lt, (*base, "sections", si, "items", ii, "key"), T.T105_ITEM.format(key=k)))
     elif isinstance(sheet, model.BasicDataSheet):
-        keys = [r.key for r in sheet.cost_rows]
-        for i, row in enumerate(sheet.cost_rows):
-            if keys.index(row.key) != i:
-                out.append(_problem(lt, (*base, "cost_rows", i, "key"), T.T105_ROW.format(key=row.key)))
-            for j, part in enumerate(row.sum_of):
-                if part not in keys:
-                    out.append(_problem(lt, (*base, "cost_rows", i, "sum_of", j), T.T107_SUM_OF.format(row=part)))
+        out.extend(_cost_row_problems(lt, sheet, base))
     return out
+
+
+def _cost_row_problems(lt: LoadedTemplate, sheet: model.BasicDataSheet, base: tuple[Any, ...]) -> list[Problem]:
+    """Cost rows: unique keys; each ``sum_of`` part a row with amounts, and no row summing itself."""
+    out: list[Problem] = []
+    rows = {r.key: r for r in sheet.cost_rows}
+    keys = [r.key for r in sheet.cost_rows]
+    for i, row in enumerate(sheet.cost_rows):
+        if keys.index(row.key) != i:
+            out.append(_problem(lt, (*base, "cost_rows", i, "key"), T.T105_ROW.format(key=row.key)))
+        for j, part in enumerate(row.sum_of):
+            at = (*base, "cost_rows", i, "sum_of", j)
+            if part not in rows:
+                out.append(_problem(lt, at, T.T107_SUM_OF.format(row=part)))
+            elif rows[part].text_only:
+                out.append(_problem(lt, at, T.T107_TEXT_ONLY.format(row=part)))
+            elif row.key in _summed(rows, part):
+                out.append(_problem(lt, at, T.T107_LOOP.format(row=row.key, part=part)))
+    return out
+
+
+def _summed(rows: dict[str, model.CostRow], key: str) -> set[str]:
+    """Every row ``key`` adds up, directly or through the rows it sums."""
+    seen: set[str] = set()
+    todo = [key]
+    while todo:
+        for part in rows[todo.pop()].sum_of:
+            if part in rows and part not in seen:
+                seen.add(part)
+                todo.append(part)
+    return seen
 
 
 def _factor_problems(lt: LoadedTemplate, sheet: model.ChecklistSheet, base: tuple[Any, ...]) -> list[Problem]:
@@ -265,9 +294,36 @@ def lint_file(path: Path, search: TemplateSearchPath | None = None) -> list[Prob
         problems = semantic_problems(lt)
     except RuleLibraryError as exc:  # a broken library is a developer error; still no traceback
         return [Problem.at(path, 1, 1, T.T102_LIBRARY.format(error=exc))]
+    problems = [*identity_problems(lt), *problems]
     if not problems:
         problems = layout_problems(lt)
     return problems
+
+
+def identity_problems(lt: LoadedTemplate) -> list[Problem]:
+    """The id (and an archived version's version) against the file name: returns are read
+    with the template found by the id and version they carry (T008); and a version that is
+    archived must not have changed its params since (T009)."""
+    t, path = lt.template, lt.path
+    archived = path.parent.name == ARCHIVE and "@" in path.stem
+    expected = f"{t.id}@{t.version}.yaml" if archived else f"{t.id}.yaml"
+    if path.name != expected:
+        loc = ("version",) if archived and path.stem.split("@")[0] == t.id else ("id",)
+        return [_problem(lt, loc, T.T008.format(id=t.id, file=path.name, expected=expected))]
+    archive = path.parent / ARCHIVE / f"{t.id}@{t.version}.yaml"
+    if archived or not archive.exists():
+        return []
+    try:
+        old = load_template(archive).template.params
+    except TemplateError:
+        return []  # the archived file is linted on its own
+    out: list[Problem] = []
+    for key in sorted(set(old) | set(t.params)):
+        if old.get(key) != t.params.get(key):
+            loc = ("params", key) if key in t.params else ("params",)
+            out.append(_problem(lt, loc, T.T009.format(version=t.version, key=key, archived=old.get(key),
+                                                       current=t.params.get(key), archive=archive.name)))
+    return out
 
 
 def layout_problems(lt: LoadedTemplate) -> list[Problem]:
@@ -317,8 +373,12 @@ def lint_paths(paths: Iterable[Path], search: TemplateSearchPath | None = None) 
     return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.code))
 
 
+#: The folder beside the current templates where older versions are kept (``<id>@<version>.yaml``).
+ARCHIVE = "archive"
+
+
 def lint_targets(paths: Iterable[Path]) -> list[Path]:
     """The files ``lint_paths`` checks: a folder's ``*.yaml`` and ``archive/*.yaml``
     (archived versions are not built any more, but returns are still read with them, so
     they must stay valid)."""
-    return expand_paths(paths, "*.yaml", subfolders=["archive"])
+    return expand_paths(paths, "*.yaml", subfolders=[ARCHIVE])

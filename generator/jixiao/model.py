@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 
@@ -265,12 +275,22 @@ class Template(Strict):
     version: int = Field(ge=1)
     name: str
     extends: str | None = None
-    params: dict[str, Any] = {}
+    params: dict[Key, StrictStr | StrictBool | StrictInt | StrictFloat] = {}
     style: Style = Style()
     password: str | None = None
     scoring: Scoring = Scoring()
     sheets: list[Sheet] = Field(min_length=1)
     cross_checks: list[CrossCheck] = []
+
+    @field_validator("params")
+    @classmethod
+    def _year(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """``year`` is part of every return's identity and compared with dates: a whole year."""
+        year = v.get("year")
+        if year is not None and (type(year) is not int or not MIN_YEAR <= year <= MAX_YEAR):
+            raise PydanticCustomError(PARAM_TYPE, "a whole year from {low} to {high}, such as 2024",
+                                      {"key": "year", "low": MIN_YEAR, "high": MAX_YEAR})
+        return v
 
     @model_validator(mode="after")
     def _unique_sheets(self) -> Template:
@@ -281,6 +301,10 @@ class Template(Strict):
                                           {"id": sheet_id, "index": index})
         return self
 
+
+#: The pydantic error type of a template parameter of the wrong type (its ``key`` in the context).
+PARAM_TYPE = "param_type"
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 #: The pydantic error type of a sheet id used twice (lint reports it as T105 at the id).
 DUPLICATE_SHEET_ID = "duplicate_sheet_id"

@@ -9,6 +9,7 @@ jinja2 with the variant's ``params`` (year, region, department ...).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,32 @@ class LoadedTemplate:
     path: Path
     chain: list[Located]  # the file itself first, then the variants it extends
 
+    def with_params(self, params: Mapping[str, Any] | None, *, replace: bool = False) -> LoadedTemplate:
+        """The same template built with other ``params`` (``--year 2024``): each value typed
+        like the template's own (text from a command line converted), then validated as the
+        template is (a year is a whole year). ``replace=True`` takes ``params`` as the whole
+        set (a return's own, read back from it) instead of overriding the template's.
+
+        >>> t = load_template("guizhou-zhengti").with_params({"year": "2024"})
+        >>> t.template.params["year"], t.render_text("（{{ year }}年度）")
+        (2024, '（2024年度）')
+        """
+        if not params:
+            return self
+        own = self.template.params
+        typed = dict(params) if replace else {**own, **{k: _typed(self.template.id, own, k, v) for k, v in params.items()}}
+        if typed == own:
+            return self
+        try:
+            template = Template.model_validate({**self.template.model_dump(exclude_defaults=True), "params": typed})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = err["ctx"]["key"] if err["type"] == model.PARAM_TYPE else ".".join(map(str, err["loc"]))
+            raise ParamError(T.PARAM_TYPE.format(
+                key=key, expected=f"{model.MIN_YEAR} 到 {model.MAX_YEAR} 的整数年度", value=typed.get(key),
+                expected_en=err["msg"])) from None
+        return LoadedTemplate(template, self.path, self.chain)
+
     def render_text(self, text: str, **extra: Any) -> str:
         """Render display text with the template's params (and ``extra``), sandboxed (safe_text).
 
@@ -96,6 +123,54 @@ class LoadedTemplate:
         '（2023年度）'
         """
         return safe_text.render(text, {**self.template.params, **extra})
+
+
+class ParamError(ValueError):
+    """A build parameter the template does not have, or of the wrong type (the message is
+    Chinese with an English gloss)."""
+
+    def __init__(self, text: tuple[str, str]) -> None:
+        super().__init__(f"{text[0]} ({text[1]})")
+
+
+_TYPE_NAMES = {bool: ("true 或 false", "true or false"), int: ("整数", "an integer"),
+               float: ("数字", "a number"), str: ("文字", "text")}
+
+
+def _typed(template_id: str, own: Mapping[str, Any], key: str, value: Any) -> Any:
+    """``value`` as the type of the template's parameter ``key`` (text converted)."""
+    if key not in own:
+        raise ParamError(T.PARAM_UNKNOWN.format(template=template_id, key=key, known=", ".join(sorted(own)) or "-"))
+    kind = type(own[key])
+    if type(value) is kind or kind is float and type(value) is int:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if kind is bool and text.lower() in ("true", "false"):
+                return text.lower() == "true"
+            if kind in (int, float):
+                return kind(text)
+        except ValueError:
+            pass
+    zh, en = _TYPE_NAMES[kind]
+    raise ParamError(T.PARAM_TYPE.format(key=key, expected=zh, value=value, expected_en=en))
+
+
+def parse_param_args(args: Iterable[str]) -> dict[str, str]:
+    """``key=value`` strings (``--param year=2024``, repeatable) as a mapping; ParamError
+    for one without ``=``.
+
+    >>> parse_param_args(["year=2024", "region=黔南州"])
+    {'year': '2024', 'region': '黔南州'}
+    """
+    out: dict[str, str] = {}
+    for arg in args:
+        key, eq, value = arg.partition("=")
+        if not eq or not key.strip():
+            raise ParamError(T.PARAM_SYNTAX.format(text=arg))
+        out[key.strip()] = value
+    return out
 
 
 def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[dict[str, Any], list[Located]]:
@@ -196,6 +271,9 @@ def describe_validation_error(err: dict[str, Any], loc: tuple[Any, ...]) -> Mess
         return T.T011.format(key="kind", where=where)
     if kind == model.DUPLICATE_SHEET_ID:
         return T.T105_SHEET.format(id=err["ctx"]["id"])
+    if kind == model.PARAM_TYPE:
+        where = f"params.{err['ctx']['key']}"
+        return T.T012.format(where=where, value=err["input"].get(err["ctx"]["key"]), reason=err["msg"])
     if kind == "union_tag_invalid":
         return T.T013.format(kind=err.get("input", {}).get("kind"))
     if kind in ("greater_than",) and loc and loc[-1] == "weight":
@@ -211,6 +289,8 @@ def validation_problems(exc: ValidationError, chain: list[Located]) -> list[Prob
         message = describe_validation_error(err, loc)
         if err["type"] == model.DUPLICATE_SHEET_ID:
             loc = ("sheets", err["ctx"]["index"], "id")
+        elif err["type"] == model.PARAM_TYPE:
+            loc = ("params", err["ctx"]["key"])
         elif err["type"] == "union_tag_invalid":
             loc = (*loc, "kind")  # the value that names no kind, wherever it sits in the sheet
         source, mark = _locate(chain, loc, key=message.code in (T.T010.id, T.T011.id))

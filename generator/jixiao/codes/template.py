@@ -10,6 +10,8 @@ T004    the file is not a mapping
 T005    ``extends`` is not a template id
 T006    ``extends`` forms a cycle
 T007    ``extends`` names an unknown template (or the file does not exist)
+T008    ``id`` (and ``version``) do not match the file name (``<id>.yaml``, ``archive/<id>@<version>.yaml``)
+T009    an archived version's params differ from the current file of the same version
 T010    unknown key (with a did-you-mean)
 T011    a required key is missing
 T012    a value of the wrong type or out of range
@@ -23,7 +25,7 @@ T106    qualitative tiers overlap, leave gaps or are inverted
 T107    a sum check names an unknown funds row
 T108    checklist weights do not make the total
 T110    display text does not render (unknown ``{{ param }}``)
-T111    a checklist names an unknown project sheet
+T111    a checklist names an unknown project sheet (or none for a computed item)
 T112    a cross-sheet check names an unknown cell
 T120    the template passes every check above but still cannot be laid out
 ======  ===============================================================
@@ -31,7 +33,7 @@ T120    the template passes every check above but still cannot be laid out
 
 from __future__ import annotations
 
-from . import Code, entries
+from . import Code, Text, entries
 
 # -- the file: YAML and extends
 
@@ -48,6 +50,11 @@ T007_UNKNOWN_PARENT = Code("T007", "error", "extends 的模板 {parent!r} 不存
                            "unknown parent; the known ids are listed", ("parent", "known"))
 T007_GUESS = Code("T007", "error", "extends 的模板 {parent!r} 不存在，是否应为 {guess!r}？已有：{known}",
                   "unknown parent; did you mean {guess!r}? the known ids are listed", ("parent", "guess", "known"))
+T008 = Code("T008", "error", "模板 id {id!r} 与文件名 {file} 不符，应命名为 {expected}（否则无法找到此模板读取报回的表格）",
+            "id does not match the file name (returns could not be read)", ("id", "file", "expected"))
+T009 = Code("T009", "error", "第 {version} 版的参数 {key} 已存档为 {archived!r}，现为 {current!r}；改参数请升级 version "
+                             "并存档旧版本", "params of version {version} changed without a new version (archived in {archive})",
+            ("version", "key", "archived", "current", "archive"))
 T007_NO_FILE = Code("T007", "error", "文件不存在", "file not found: {error}", ("error",))
 
 # -- the shape: keys and values (pydantic's errors)
@@ -95,12 +102,27 @@ T105_SHEET = Code("T105", "error", "工作表 id {id!r} 重复", "duplicate shee
 T105_FUNDS_ROW = Code("T105", "error", "资金行 key {key!r} 重复", "duplicate funds row key", ("key",))
 T106 = Code("T106", "error", "定性档次区间必须无缝覆盖 0 到 1：{bands}", "tiers must tile [0, 1]", ("bands",))
 T107_SUM_OF = Code("T107", "error", "sum_of 引用了不存在的行 {row!r}", "unknown row", ("row",))
+T107_TEXT_ONLY = Code("T107", "error", "sum_of 引用了只有文字的行 {row!r}（text_only，没有金额）", "a text_only row",
+                      ("row",))
+T107_LOOP = Code("T107", "error", "行 {row!r} 经 {part!r} 加总到自身（sum_of 循环）", "sum_of loop", ("row", "part"))
 T107_FUNDS = Code("T107", "error", "资金校验引用了不存在的行 {row!r}", "unknown funds row", ("row",))
 T108 = Code("T108", "error", "考核内容分值合计 {total}，应为 {expected}", "checklist weights {total} != {expected}",
             ("total", "expected"))
 T110 = Code("T110", "error", "文本无法渲染：{error}", "cannot render {key}", ("error", "key"))
-T111 = Code("T111", "error", "项目表 {sheet!r} 不存在", "unknown project sheet", ("sheet",))
+T111 = Code("T111", "error", "项目表 {sheet!r} 不存在（应为 self_evaluation 工作表的 id）", "unknown project sheet",
+            ("sheet",))
+T111_MISSING = Code("T111", "error", "「{item}」按项目表平均计算，但未指定 project_sheet", "project_average without project_sheet",
+                    ("item",))
 T112 = Code("T112", "error", "跨表校验引用了未知单元格 {name!r}", "unknown cell name", ("name",))
 T120 = Code("T120", "error", "模板无法生成表格：{error}", "template cannot be laid out", ("error",))
+
+# -- build parameters (jixiao build/init-data --year, --param key=value): not lint codes
+
+PARAM_UNKNOWN = Text("模板 {template} 没有参数 {key}（已有：{known}）", "template {template} has no parameter {key!r}",
+                     ("template", "key", "known"))
+PARAM_TYPE = Text("参数 {key} 应为{expected}，而不是 {value!r}", "parameter {key} must be {expected_en}",
+                  ("key", "expected", "value", "expected_en"))
+PARAM_SYNTAX = Text("参数应写作 名称=值（如 year=2024），而不是 {text!r}", "a parameter is key=value, e.g. year=2024",
+                    ("text",))
 
 ALL = entries(globals())
