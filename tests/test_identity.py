@@ -67,7 +67,7 @@ def test_year_param_is_in_the_form_and_its_identity(tmp_path):
 
 @pytest.mark.parametrize(("params", "message"), [
     ({"year": "20x4"}, "参数 year 应为整数，而不是 '20x4'"),
-    ({"year": 1800}, "参数 year 应为2000 到 2100 的整数年度，而不是 1800"),
+    ({"year": 1800}, "参数 year 应为介于 2000 到 2100 之间的整数年度，而不是 1800"),
     ({"yaer": 2024}, "模板 guizhou-zhengti 没有参数 yaer（已有：region, year）"),
     ({"region": 7}, "参数 region 应为文字，而不是 7"),
 ])
@@ -94,6 +94,8 @@ def test_cli_build_year_and_param(tmp_path):
     assert syntax.exit_code == 2 and "参数应写作 名称=值" in syntax.output
     both = runner.invoke(app, ["build", "guizhou-zhengti", "--year", "2024", "--param", "year=2025"])
     assert both.exit_code == 2 and "不一致" in both.output
+    text = runner.invoke(app, ["build", "guizhou-zhengti", "--year", "2024年", "--out", str(tmp_path / "c")])
+    assert text.exit_code == 1 and "参数 year 应为整数，而不是 '2024年'" in text.output
 
 
 def test_cli_init_data_year(tmp_path):

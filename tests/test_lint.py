@@ -28,6 +28,7 @@ import pytest
 
 import jixiao.codes.template
 from jixiao.lint import lint_file, lint_paths
+from jixiao.paths import TemplateSearchPath
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -162,3 +163,18 @@ def test_did_you_mean_inline(tmp_path: Path) -> None:
     assert set(problems) == {"T010", "T011"}
     assert "did you mean 'weight'" in problems["T010"].message
     assert problems["T011"].message.startswith("缺少必填键 'weight'")
+
+
+def test_t007_lists_every_template_of_the_search_path(tmp_path: Path) -> None:
+    """Not only the child's folder: the shipped variants and a --templates folder too."""
+    child = tmp_path / "child.yaml"
+    child.write_text("id: child\nextends: hunan-zhengtl\nversion: 1\nname: 语料\n", encoding="utf-8")
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "my-base.yaml").write_text("id: my-base\n", encoding="utf-8")
+    (problem,) = lint_file(child, search=TemplateSearchPath.default(own))
+    assert (problem.code, problem.line, problem.col) == ("T007", 2, 10)
+    assert "是否应为 'hunan-zhengti'" in problem.message and "did you mean 'hunan-zhengti'" in problem.message
+    known = problem.message.split("已有：")[1].split(" (")[0].split(", ")
+    assert {"my-base", "gansu-checklist", "guizhou-zhengti", "guizhou-zhengti-2022", "hunan-zhengti"} <= set(known)
+    assert "child" not in known

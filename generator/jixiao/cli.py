@@ -42,7 +42,7 @@ Jobs = Annotated[int | None, typer.Option("--jobs", help="并行进程数，默�
 Db = Annotated[str | None, typer.Option(
     "--db", help="归档库地址，默认 sqlite:///jixiao.sqlite，也可为 postgresql://… (archive URL).")]
 Year = Annotated[int, typer.Option("--year", help="报表年度 (reporting year).")]
-BuildYear = Annotated[int | None, typer.Option(
+BuildYear = Annotated[str | None, typer.Option(  # text: typed (and refused in Chinese) like --param
     "--year", help="按此年度生成（模板参数 year，如 2024），即 --param year=2024 (build for this year).")]
 Params = Annotated[list[str] | None, typer.Option(
     "--param", metavar="KEY=VALUE", help="模板参数，如 region=黔南州，按模板中该参数的类型读取；可重复 "
@@ -145,7 +145,7 @@ def build(
 
 def _build_batch(s: Session, template: Path, data: Path, indicators: Path | None, projects: Path | None,
                  out_dir: Path, *, force: bool, jobs: int | None, search: TemplateSearchPath,
-                 params: dict[str, str | int]) -> None:
+                 params: dict[str, str]) -> None:
     from .batch import build_from_data
 
     with s.refusals(), progress_bar(s.err, "生成 building") as progress:

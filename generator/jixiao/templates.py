@@ -111,7 +111,7 @@ class LoadedTemplate:
             err = exc.errors()[0]
             key = err["ctx"]["key"] if err["type"] == model.PARAM_TYPE else ".".join(map(str, err["loc"]))
             raise ParamError(T.PARAM_TYPE.format(
-                key=key, expected=f"{model.MIN_YEAR} 到 {model.MAX_YEAR} 的整数年度", value=typed.get(key),
+                key=key, expected=f"介于 {model.MIN_YEAR} 到 {model.MAX_YEAR} 之间的整数年度", value=typed.get(key),
                 expected_en=err["msg"])) from None
         return LoadedTemplate(template, self.path, self.chain)
 

@@ -54,15 +54,15 @@ class Session:
         except NotADirectoryError as exc:
             self.fail(str(exc))
 
-    def params(self, year: int | None, args: list[str] | None) -> dict[str, str | int]:
+    def params(self, year: str | None, args: list[str] | None) -> dict[str, str]:
         """``--year Y`` and ``--param key=value`` (repeatable) as one mapping for the API,
         which types each value like the template's own; one line and exit 2 when malformed."""
         try:
-            params: dict[str, str | int] = dict(parse_param_args(args or []))
+            params = parse_param_args(args or [])
         except ParamError as exc:
             self.fail(str(exc))
         if year is not None:
-            if str(params.get("year", year)).strip() != str(year):
+            if params.get("year", year).strip() != year.strip():
                 self.fail(f"--year {year} 与 --param year={params['year']} 不一致 (two different years)")
             params["year"] = year
         return params

@@ -84,7 +84,7 @@ T102_LIBRARY = Code("T102", "error", "规则库错误", "rule library error: {er
 T103 = Code("T103", "error", "规则 {rule} 没有参数 {param!r}", "unknown rule parameter", ("rule", "param"))
 T103_GUESS = Code("T103", "error", "规则 {rule} 没有参数 {param!r}，是否应为 {guess!r}?",
                   "unknown rule parameter; did you mean {guess!r}?", ("rule", "param", "guess"))
-T103_VALUE = Code("T103", "error", "{param} 应为{expected}，而不是 {value!r}",
+T103_VALUE = Code("T103", "error", "{param} 应为 {expected}，而不是 {value!r}",
                   "{param} (parameter {rule_param} of {rule}) must be {expected_en}",
                   ("param", "expected", "value", "rule_param", "rule", "expected_en"))
 T103_FACTOR = Code("T103", "error", "project_factor {factor} × 项目表满分 {total} = {product}，应等于「{item}」的分值 {weight}",
