@@ -216,3 +216,14 @@ def test_lint_archived_params_must_not_change_without_a_new_version(folder):
     misnamed = folder / "archive" / "guizhou-zhengti@3.yaml"
     shutil.move(folder / "archive" / "guizhou-zhengti@2.yaml", misnamed)
     assert [(Path(p.path).name, p.code) for p in lint_paths([folder])] == [("guizhou-zhengti@3.yaml", "T008")]
+
+
+@pytest.mark.parametrize("template_id", ["guizhou-zhengti", "hunan-zhengti", "gansu-checklist", "guizhou-zhengti-2022"])
+def test_params_round_trip_changes_nothing_else(template_id):
+    """Building with other params changes the params only: back to the file's, the same form."""
+    lt = load_template(template_id)
+    year = lt.template.params["year"]
+    there = lt.with_params({"year": year + 1})
+    back = there.with_params({"year": year})
+    assert back.template == lt.template
+    assert build_layout(back).fingerprint() == build_layout(lt).fingerprint() != build_layout(there).fingerprint()

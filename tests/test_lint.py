@@ -9,10 +9,12 @@ problem, then a line or two saying what is wrong::
 
 ``line:col`` is where a person would look, decided before running lint: the key for a
 problem with a key's name (T002, T003, T010, an unknown rule parameter), the mapping that
-lacks a key (T011: its first key), the value for a problem with a value (T001 syntax,
-T005, T007, T012, T013, T102, T103 values, T104, T105, T107, T110, T111, T112), the list
-for a problem of a whole list (T101, T106, T108), and 1:1 for a problem of the whole file
-(T001 encoding, T004, a missing top-level key).
+lacks a key (T011: its first key), the value for a problem with a value (T001 syntax: the
+unclosed bracket, T005, T007, T008 the id, T009 the changed parameter, T012, T013 the kind,
+T102, T103 values, T104, T105 the duplicate, T107 the unknown name, T110, T111, T112), the
+list for a problem of a whole list (T101, T106, T108), and 1:1 for a problem of the whole
+file (T001 encoding, T004, a missing top-level key). An archived version that a case needs
+(T009) sits in ``lint_corpus/archive/``; it is linted with the folder and must be clean.
 
 Where lint disagrees with a person, the expectation stays and the file is listed in
 ``KNOWN_BUGS`` (a strict xfail: fixing lint makes the test pass and asks for the entry
