@@ -41,12 +41,8 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
         lt.render_text(t.name)
     except jinja2.TemplateError as exc:
         out.append(_problem(lt, ("name",), T.T110.format(error=exc, key="name")))
-    sheet_ids = {s.id for s in t.sheets}
-    # Repeated sheets (count > 1) are laid out as xm1, xm2 ...: names may use those ids.
-    sheet_ids |= {f"{s.id}{n}" for s in t.sheets if getattr(s, "count", 1) > 1
-                  for n in range(1, s.count + 1)}
     for si, sheet in enumerate(t.sheets):
-        out.extend(_sheet_problems(lt, sheet, ("sheets", si), sheet_ids))
+        out.extend(_sheet_problems(lt, sheet, ("sheets", si)))
     return out
 
 
@@ -153,7 +149,7 @@ def _text_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...]
     return out
 
 
-def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...], sheet_ids: set[str]) -> list[Problem]:
+def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...]) -> list[Problem]:
     """Display text, field keys and the kind's own checks of one sheet."""
     scoring = lt.template.scoring
     out = _text_problems(lt, sheet, base)
@@ -170,6 +166,7 @@ def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...
         if abs(total - scoring.total_weight) > 1e-9:
             out.append(_problem(lt, (*base, "sections"),
                                 T.T108.format(total=_fmt(total), expected=_fmt(scoring.total_weight))))
+        # The self_evaluation sheet whose copies (xm1, xm2 ...) are averaged, by its own id.
         projects = {s.id for s in lt.template.sheets if isinstance(s, model.SelfEvaluationSheet)}
         if sheet.project_sheet and sheet.project_sheet not in projects:
             out.append(_problem(lt, (*base, "project_sheet"), T.T111.format(sheet=sheet.project_sheet)))
@@ -294,16 +291,17 @@ def lint_file(path: Path, search: TemplateSearchPath | None = None) -> list[Prob
         problems = semantic_problems(lt)
     except RuleLibraryError as exc:  # a broken library is a developer error; still no traceback
         return [Problem.at(path, 1, 1, T.T102_LIBRARY.format(error=exc))]
-    problems = [*identity_problems(lt), *problems]
+    problems = [*identity_problems(lt, search), *problems]
     if not problems:
         problems = layout_problems(lt)
     return problems
 
 
-def identity_problems(lt: LoadedTemplate) -> list[Problem]:
+def identity_problems(lt: LoadedTemplate, search: TemplateSearchPath | None = None) -> list[Problem]:
     """The id (and an archived version's version) against the file name: returns are read
     with the template found by the id and version they carry (T008); and a version that is
-    archived must not have changed its params since (T009)."""
+    archived must not have changed its params since (T009). ``search`` finds the variant an
+    archived file extends."""
     t, path = lt.template, lt.path
     archived = path.parent.name == ARCHIVE and "@" in path.stem
     expected = f"{t.id}@{t.version}.yaml" if archived else f"{t.id}.yaml"
@@ -314,7 +312,7 @@ def identity_problems(lt: LoadedTemplate) -> list[Problem]:
     if archived or not archive.exists():
         return []
     try:
-        old = load_template(archive).template.params
+        old = load_template(archive, search=search).template.params
     except TemplateError:
         return []  # the archived file is linted on its own
     out: list[Problem] = []

@@ -109,10 +109,12 @@ class LoadedTemplate:
             template = Template.model_validate({**self.template.model_dump(exclude_defaults=True), "params": typed})
         except ValidationError as exc:
             err = exc.errors()[0]
-            key = err["ctx"]["key"] if err["type"] == model.PARAM_TYPE else ".".join(map(str, err["loc"]))
-            raise ParamError(T.PARAM_TYPE.format(
-                key=key, expected=f"介于 {model.MIN_YEAR} 到 {model.MAX_YEAR} 之间的整数年度", value=typed.get(key),
-                expected_en=err["msg"])) from None
+            if err["type"] == model.PARAM_TYPE:  # the year
+                key, expected = err["ctx"]["key"], f"介于 {model.MIN_YEAR} 到 {model.MAX_YEAR} 之间的整数年度"
+            else:  # a name or value no template may have (parameters read back from a return)
+                key, expected = ".".join(map(str, err["loc"][1:2])) or "params", "小写英文名称，值为文字、数字或 true/false"
+            raise ParamError(T.PARAM_TYPE.format(key=key, expected=expected, value=typed.get(key),
+                                                 expected_en=err["msg"])) from None
         return LoadedTemplate(template, self.path, self.chain)
 
     def render_text(self, text: str, **extra: Any) -> str:
