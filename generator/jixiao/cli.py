@@ -13,7 +13,9 @@ function, and prints.
     jixiao summary --year Y [--out]    jixiao.summary.write_summary
 
 Every command that reads templates takes ``--templates DIR`` (before or after the command
-name; also ``$JIXIAO_TEMPLATES``), passed down as a :class:`TemplateSearchPath`.
+name; also ``$JIXIAO_TEMPLATES``), passed down as a :class:`TemplateSearchPath`. ``build``
+and ``init-data`` take ``--year Y`` and ``--param key=value`` (repeatable), passed down as
+``params=`` (the API types each value like the template's own).
 """
 
 from __future__ import annotations
