@@ -17,6 +17,7 @@ from calc.libreoffice import available
 from jixiao.build import build_template, template_paths
 from jixiao.layout import build_layout
 from jixiao.rules.library import library
+from jixiao.rules.params import RuleParamError
 from jixiao.templates import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +81,8 @@ def test_rule_params_are_the_callers_own() -> None:
     b = rule.params()
     assert b["bands"][0][1] == 0.8 and "extra" not in b
     assert rule.params({"bands": [[1, 2.0, 1]]}) == {"bands": [[1, 2, 1]]}
-    assert library()["CHK_EXEC_WEIGHT"].params({"expected": True})["expected"] is True
+    with pytest.raises(RuleParamError):  # True == 1 in Python, but a bool is no number
+        library()["CHK_EXEC_WEIGHT"].params({"expected": True})
     assert library()["CHK_EXEC_WEIGHT"].params({"expected": 1})["expected"] is not True
 
 
@@ -94,7 +96,9 @@ def test_fingerprint_is_the_json_it_always_was() -> None:
                     rec = [c.name, c.address, c.role, c.rule, c.params, c.args]
                     h.update(json.dumps(rec, ensure_ascii=False, sort_keys=True, default=str).encode())
                     h.update(b"\n")
-        assert layout.fingerprint() == h.hexdigest()[:16]
+        assert layout.fingerprint(with_params=False) == h.hexdigest()[:16]  # forms built before params
+        h.update(("params:" + json.dumps(layout.params, ensure_ascii=False, sort_keys=True) + "\n").encode())
+        assert layout.params and layout.fingerprint() == h.hexdigest()[:16]
 
 
 _MUTATIONS = [

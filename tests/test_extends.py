@@ -3,7 +3,7 @@
 Sheets merge by ``id``; funds rows, fields, cost rows and checklist items by ``key``;
 levels and sections by ``name``. ``remove: true`` drops the parent's item, ``replace:
 true`` puts the child's in its place; the parent's order is kept and new items follow.
-A removal or replacement of an item the parent does not have is T008 at the child's key.
+A removal or replacement of an item the parent does not have is T014 at the child's key.
 """
 
 from __future__ import annotations
@@ -100,9 +100,9 @@ def test_removing_or_replacing_what_the_parent_lacks_is_t008(tmp_path: Path, mar
     with pytest.raises(TemplateError) as err:
         load_template(path)
     [problem] = err.value.problems
-    assert (problem.code, problem.line, problem.col) == ("T008", 9, 17)
+    assert (problem.code, problem.line, problem.col) == ("T014", 9, 17)
     assert "totl" in problem.message and Path(problem.path).name == "child.yaml"
-    assert [(p.code, p.line) for p in lint_file(path)] == [("T008", 9)]
+    assert [(p.code, p.line) for p in lint_file(path)] == [("T014", 9)]
 
 
 def test_a_problem_in_a_merged_item_points_into_the_file_it_came_from(tmp_path: Path) -> None:

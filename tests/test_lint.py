@@ -9,10 +9,12 @@ problem, then a line or two saying what is wrong::
 
 ``line:col`` is where a person would look, decided before running lint: the key for a
 problem with a key's name (T002, T003, T010, an unknown rule parameter), the mapping that
-lacks a key (T011: its first key), the value for a problem with a value (T001 syntax,
-T005, T007, T012, T013, T102, T103 values, T104, T105, T107, T110, T111, T112), the list
-for a problem of a whole list (T101, T106, T108), and 1:1 for a problem of the whole file
-(T001 encoding, T004, a missing top-level key).
+lacks a key (T011: its first key), the value for a problem with a value (T001 syntax: the
+unclosed bracket, T005, T007, T008 the id, T009 the changed parameter, T012, T013 the kind,
+T102, T103 values, T104, T105 the duplicate, T107 the unknown name, T110, T111, T112), the
+list for a problem of a whole list (T101, T106, T108), and 1:1 for a problem of the whole
+file (T001 encoding, T004, a missing top-level key). An archived version that a case needs
+(T009) sits in ``lint_corpus/archive/``; it is linted with the folder and must be clean.
 
 Where lint disagrees with a person, the expectation stays and the file is listed in
 ``KNOWN_BUGS`` (a strict xfail: fixing lint makes the test pass and asks for the entry
@@ -28,6 +30,7 @@ import pytest
 
 import jixiao.codes.template
 from jixiao.lint import lint_file, lint_paths
+from jixiao.paths import TemplateSearchPath
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -39,58 +42,7 @@ EXPECT = re.compile(
 
 #: Corpus files where lint does not (yet) report what a person expects; see the report
 #: in each reason. Strict: when lint is fixed the xfail turns into a failure.
-KNOWN_BUGS: dict[str, str] = {
-    "t001-unclosed-bracket.yaml": (
-        "T001 is placed at PyYAML's problem_mark (the token after the unclosed list, next "
-        "line) and the parser's context ('while parsing a flow sequence', context_mark at "
-        "the '[') is dropped from position and message"
-    ),
-    "t011-sheet-kind-missing.yaml": (
-        "a sheet without kind gives pydantic's union_tag_not_found, reported as T012 with "
-        "the whole sheet dumped into the message instead of T011 missing key 'kind'"
-    ),
-    "t013-unknown-kind.yaml": (
-        "T013 points at the sheet mapping (its first key), not at the kind value"
-    ),
-    "t013-kind-not-first.yaml": (
-        "T013 points at the sheet mapping's first key; when kind is not first that is another line"
-    ),
-    "t102-positive-exec-rate.yaml": (
-        "scoring.positive/negative/equal (and execution_rate/execution_score) only check "
-        "the rule kind 'score', not that its args fit the slot; EXEC_RATE passes lint and "
-        "build_layout fails with jinja2 UndefinedError 'budget'"
-    ),
-    "t103-unknown-param.yaml": (
-        "an unknown rule parameter (T103) points at its value, not at the parameter name"
-    ),
-    "t105-checklist-item-key.yaml": (
-        "a duplicate checklist item key points at the sections list, not at the duplicate"
-    ),
-    "t105-duplicate-sheet-id.yaml": (
-        "duplicate sheet ids are reported by Template._unique_sheets as T012 at 1:1 with the "
-        "whole template dumped into the message, not T105 at the second id"
-    ),
-    "t105-header-signature-key.yaml": (
-        "header and signature keys share one cell namespace (zt_<key>) but are checked "
-        "separately; lint is clean and build_layout fails: duplicate cell name zt_contact"
-    ),
-    "t106-inherited-gap.yaml": (
-        "templates._locate walks up the child's paths before trying the parent's exact "
-        "path: the parent's tiers are reported at the child's scoring mapping"
-    ),
-    "t107-sum-check.yaml": (
-        "T107 for a funds sum_check points at the sum check item, not at the unknown name"
-    ),
-    "t110-note-param.yaml": (
-        "notes (and the template name, cost_columns) are rendered by the layout but not by "
-        "lint; lint is clean and build_layout fails with UndefinedError 'region'"
-    ),
-    "ok-direction-equal-unquoted.yaml": (
-        "a bare `direction: =` (the model's own value) is T001 'could not determine a "
-        "constructor for the tag tag:yaml.org,2002:value': yamlload uses PyYAML's YAML 1.1 "
-        "resolver, which reads = as the special value tag"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def expectations(path: Path) -> list[tuple[int, int, str, str]]:
@@ -189,16 +141,7 @@ def test_messages_are_chinese_with_english_gloss(path: Path) -> None:
         ("t010-funds-row.yaml", "gruop", "group"),
         ("t010-level2.yaml", "rwos", "rows"),
         ("t010-print.yaml", "orientaton", "orientation"),
-        pytest.param(
-            "t010-basic-data.yaml",
-            "staffing_lable",
-            "staffing_label",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="templates._fields_at resolves every sheet to SelfEvaluationSheet (the first "
-                "union member), so keys of basic_data/checklist sheets get no did-you-mean",
-            ),
-        ),
+        ("t010-basic-data.yaml", "staffing_lable", "staffing_label"),
     ],
 )
 def test_did_you_mean(name: str, typo: str, suggestion: str) -> None:
@@ -222,3 +165,18 @@ def test_did_you_mean_inline(tmp_path: Path) -> None:
     assert set(problems) == {"T010", "T011"}
     assert "did you mean 'weight'" in problems["T010"].message
     assert problems["T011"].message.startswith("缺少必填键 'weight'")
+
+
+def test_t007_lists_every_template_of_the_search_path(tmp_path: Path) -> None:
+    """Not only the child's folder: the shipped variants and a --templates folder too."""
+    child = tmp_path / "child.yaml"
+    child.write_text("id: child\nextends: hunan-zhengtl\nversion: 1\nname: 语料\n", encoding="utf-8")
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "my-base.yaml").write_text("id: my-base\n", encoding="utf-8")
+    (problem,) = lint_file(child, search=TemplateSearchPath.default(own))
+    assert (problem.code, problem.line, problem.col) == ("T007", 2, 10)
+    assert "是否应为 'hunan-zhengti'" in problem.message and "did you mean 'hunan-zhengti'" in problem.message
+    known = problem.message.split("已有：")[1].split(" (")[0].split(", ")
+    assert {"my-base", "gansu-checklist", "guizhou-zhengti", "guizhou-zhengti-2022", "hunan-zhengti"} <= set(known)
+    assert "child" not in known

@@ -20,9 +20,10 @@ import functools
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .build import OutputExists, build_template
 from .dataset import DataProblem, DataSchema, Department, read_dataset
@@ -78,15 +79,15 @@ class BatchResult:
 
 
 @functools.lru_cache(maxsize=8)
-def _template(path: str, search: TemplateSearchPath | None) -> LoadedTemplate:
-    return load_template(path, search=search)
+def _template(path: str, search: TemplateSearchPath | None, params: tuple[tuple[str, Any], ...]) -> LoadedTemplate:
+    return load_template(path, search=search).with_params(dict(params))
 
 
 def _build_one(template_path: str, out_dir: str, filename: str, prefill: dict, force: bool,
-               search: TemplateSearchPath | None) -> tuple[str, str]:
+               search: TemplateSearchPath | None, params: tuple[tuple[str, Any], ...] = ()) -> tuple[str, str]:
     """Worker: build one department's workbook. Returns (status, path or reason)."""
     try:
-        path = build_template(_template(template_path, search), out_dir, force=force, prefill=prefill,
+        path = build_template(_template(template_path, search, params), out_dir, force=force, prefill=prefill,
                               filename=filename)
         return "built", str(path)
     except OutputExists:
@@ -111,20 +112,23 @@ def plan_filenames(departments: list[Department]) -> list[str]:
 
 def build_departments(template_path: str | Path, departments: list[Department], out_dir: str | Path, *,
                       force: bool = False, jobs: int | None = None, search: TemplateSearchPath | None = None,
-                      on_progress: Callable[[int, int], None] | None = None) -> BatchResult:
+                      on_progress: Callable[[int, int], None] | None = None,
+                      params: Mapping[str, Any] | None = None) -> BatchResult:
     """Build every department's workbook into ``out_dir`` on ``jobs`` processes (all cores).
 
     An existing file is skipped unless ``force``; a failure is recorded and the rest
     still build. ``on_progress(done, total)`` is called before the first and after each
     department (a progress bar).
     Results are in the order of ``departments``. ``search`` finds the variant the
-    template extends.
+    template extends; ``params`` override the template's (``{"year": 2024}``).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
     names = plan_filenames(departments)
-    args = [(str(template_path), str(out), n, d.prefill, force, search) for d, n in zip(departments, names, strict=True)]
+    frozen = tuple(sorted((params or {}).items()))
+    args = [(str(template_path), str(out), n, d.prefill, force, search, frozen)
+            for d, n in zip(departments, names, strict=True)]
     workers = max(1, jobs or os.cpu_count() or 1)
     if workers == 1 or len(args) < 4:
         outcomes = (_build_one(*a) for a in args)
@@ -170,21 +174,23 @@ class DataBuild:
 def build_from_data(template: str | Path, data: str | Path, out_dir: str | Path, *,
                     indicators: str | Path | None = None, projects: str | Path | None = None,
                     force: bool = False, jobs: int | None = None, search: TemplateSearchPath | None = None,
-                    on_progress: Callable[[int, int], None] | None = None) -> DataBuild:
+                    on_progress: Callable[[int, int], None] | None = None,
+                    params: Mapping[str, Any] | None = None) -> DataBuild:
     """Read the department data of a template and build one workbook per good department.
 
-    Raises :class:`jixiao.templates.TemplateError` / :class:`FileNotFoundError` for the
-    template and :class:`jixiao.dataset.DataFileError` when a data file as a whole cannot
+    ``params`` override the template's (``{"year": 2024}``). Raises
+    :class:`jixiao.templates.TemplateError` / :class:`FileNotFoundError` /
+    :class:`jixiao.templates.ParamError` for the template and :class:`jixiao.dataset.DataFileError` when a data file as a whole cannot
     be read; bad rows are problems in the result and the other departments still build.
 
     >>> run = build_from_data("guizhou-zhengti", "departments.csv", "out/", jobs=2)
     >>> run.ok, len(run.result.built)
     (True, 2)
     """
-    lt = load_template(template, search=search)
+    lt = load_template(template, search=search).with_params(params)  # a bad parameter: before any data is read
     dataset = read_dataset(DataSchema.for_template(lt), data, indicators=indicators, projects=projects)
     result = build_departments(lt.path, dataset.buildable, out_dir, force=force, jobs=jobs, search=search,
-                               on_progress=on_progress)
+                               on_progress=on_progress, params=params)
     # A department is not built when any of its rows has an error; rows without a usable
     # 单位编码 count on their own.
     not_built = len({p.department or f"{p.table}:{p.row}" for p in dataset.errors})

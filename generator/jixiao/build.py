@@ -8,7 +8,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from .atomic import OutputExists, refuse_overwrite
 from .layout import build_layout
 from .paths import TemplateSearchPath, expand_paths
-from .templates import LoadedTemplate, TemplateError, load_template
+from .templates import LoadedTemplate, ParamError, TemplateError, load_template
 from .write import write_workbook
 
 __all__ = ["BuildOutcome", "OutputExists", "build_template", "build_templates", "template_paths"]
@@ -24,15 +24,19 @@ __all__ = ["BuildOutcome", "OutputExists", "build_template", "build_templates", 
 
 def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *, force: bool = False,
                    values: dict[str, Any] | None = None, prefill: dict[str, Any] | None = None,
-                   filename: str | None = None, search: TemplateSearchPath | None = None) -> Path:
+                   filename: str | None = None, search: TemplateSearchPath | None = None,
+                   params: Mapping[str, Any] | None = None) -> Path:
     """Build one workbook into ``out_dir``; never overwrites without ``force``
     (:class:`OutputExists`).
 
     ``prefill`` values become part of the form the bureau sends (kept in its metadata so
     the reader rebuilds the same layout); ``values`` are inputs as if typed by a
-    department. ``search`` finds a template given by id.
+    department. ``search`` finds a template given by id. ``params`` override the
+    template's (``{"year": 2024}``; text is typed like the template's own value,
+    :class:`jixiao.templates.ParamError` otherwise); the form carries them in its identity.
     """
     lt = template if isinstance(template, LoadedTemplate) else load_template(template, search=search)
+    lt = lt.with_params(params)
     out = Path(out_dir) / (filename or f"{lt.template.id}.xlsx")
     refuse_overwrite(out, force=force)
     layout = build_layout(lt, prefill)
@@ -50,11 +54,13 @@ class BuildOutcome:
 
 def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, force: bool = False,
                     values: dict[str, Any] | None = None, prefill: dict[str, Any] | None = None,
-                    search: TemplateSearchPath | None = None) -> list[BuildOutcome]:
-    """Build every template (files, ids, folders of ``*.yaml``) into ``out_dir``.
+                    search: TemplateSearchPath | None = None,
+                    params: Mapping[str, Any] | None = None) -> list[BuildOutcome]:
+    """Build every template (files, ids, folders of ``*.yaml``) into ``out_dir``, each
+    with ``params`` over its own (``{"year": 2024}``: next year's forms).
 
     A template that cannot be built does not stop the others: its outcome carries the
-    problems (a template error, a missing template, an output that exists).
+    problems (a template error, a missing template or parameter, an output that exists).
 
     >>> outcomes = build_templates(["guizhou-zhengti", "no-such-id"], "out")
     >>> [bool(o.path) for o in outcomes]
@@ -64,9 +70,11 @@ def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, for
     for t in template_paths([Path(t) for t in templates]):
         try:
             path = build_template(load_template(t, search=search), out_dir, force=force,
-                                  prefill=prefill, values=values)
+                                  prefill=prefill, values=values, params=params)
         except TemplateError as exc:
             outcomes.append(BuildOutcome(t, problems=tuple(str(p) for p in exc.problems)))
+        except ParamError as exc:
+            outcomes.append(BuildOutcome(t, problems=(f"{t}: {exc}",)))
         except OutputExists as exc:
             outcomes.append(BuildOutcome(t, problems=(
                 f"{exc.path}: 文件已存在，未覆盖；如需覆盖请加 --force (exists; use --force to overwrite)",)))

@@ -14,7 +14,9 @@ function, and prints.
     jixiao serve [--db] [--host] [--port]  jixiao.serve.run.run (the web portal)
 
 Every command that reads templates takes ``--templates DIR`` (before or after the command
-name; also ``$JIXIAO_TEMPLATES``), passed down as a :class:`TemplateSearchPath`.
+name; also ``$JIXIAO_TEMPLATES``), passed down as a :class:`TemplateSearchPath`. ``build``
+and ``init-data`` take ``--year Y`` and ``--param key=value`` (repeatable), passed down as
+``params=`` (the API types each value like the template's own).
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ Jobs = Annotated[int | None, typer.Option("--jobs", help="并行进程数，默�
 Db = Annotated[str | None, typer.Option(
     "--db", help="归档库地址，默认 sqlite:///jixiao.sqlite，也可为 postgresql://… (archive URL).")]
 Year = Annotated[int, typer.Option("--year", help="报表年度 (reporting year).")]
+BuildYear = Annotated[str | None, typer.Option(  # text: typed (and refused in Chinese) like --param
+    "--year", help="按此年度生成（模板参数 year，如 2024），即 --param year=2024 (build for this year).")]
+Params = Annotated[list[str] | None, typer.Option(
+    "--param", metavar="KEY=VALUE", help="模板参数，如 region=黔南州，按模板中该参数的类型读取；可重复 "
+    "(a template parameter, typed like the template's own; repeatable).")]
 
 
 @app.callback()
@@ -94,9 +101,14 @@ def build(
         "--projects", help="单独的项目表 .xlsx/.csv (project table).")] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 (overwrite existing files).")] = False,
     jobs: Jobs = None,
+    year: BuildYear = None,
+    param: Params = None,
     templates: TemplateDirs = None,
 ) -> None:
     """生成空白（或预填）的自评表；配合 --data 单位数据表为每个单位生成一份 (build workbooks).
+
+    --year 2024（或 --param year=2024）：按 2024 年度生成，年度写入标题和表格标识，模板文件不变
+    (build next year's forms from the same template version).
 
     --data departments.xlsx（单位、指标、项目表，见 jixiao init-data）：每个无误的单位生成
     DIR/<编码>_<名称>.xlsx；有误的行按文件、行、列报告，其余照常生成。有失败时退出码 1
@@ -106,10 +118,12 @@ def build(
 
     s = session(ctx)
     search = s.search(templates)
+    params = s.params(year, param)
     if data is not None and data.suffix.lower() in DATA_TABLE_SUFFIXES:
         if len(names) != 1:
             s.fail("--data 的单位表只能配合一个模板使用 (department data needs exactly one template)")
-        _build_batch(s, names[0], data, indicators, projects, out_dir, force=force, jobs=jobs, search=search)
+        _build_batch(s, names[0], data, indicators, projects, out_dir, force=force, jobs=jobs, search=search,
+                     params=params)
         return
     from .build import build_templates
     from .read.record import Record
@@ -121,7 +135,8 @@ def build(
         except (OSError, ValueError) as exc:
             s.fail(f"{data}: 无法读取记录文件 (cannot read record): {exc}")
         prefill, values = record.prefill, record.values
-    outcomes = build_templates(names, out_dir, force=force, prefill=prefill, values=values, search=search)
+    outcomes = build_templates(names, out_dir, force=force, prefill=prefill, values=values, search=search,
+                               params=params)
     for o in outcomes:
         if o.path is not None:
             s.out.print(escape(f"built {o.path}"))
@@ -132,12 +147,13 @@ def build(
 
 
 def _build_batch(s: Session, template: Path, data: Path, indicators: Path | None, projects: Path | None,
-                 out_dir: Path, *, force: bool, jobs: int | None, search: TemplateSearchPath) -> None:
+                 out_dir: Path, *, force: bool, jobs: int | None, search: TemplateSearchPath,
+                 params: dict[str, str]) -> None:
     from .batch import build_from_data
 
     with s.refusals(), progress_bar(s.err, "生成 building") as progress:
         run = build_from_data(template, data, out_dir, indicators=indicators, projects=projects, force=force,
-                              jobs=jobs, search=search, on_progress=progress)
+                              jobs=jobs, search=search, on_progress=progress, params=params)
     for problem in run.problems:
         s.err.print(("[red]" if problem.severity == "error" else "[yellow]") + escape(str(problem)))
     for code, reason in run.result.failed:
@@ -160,6 +176,8 @@ def init_data(
     out_file: Annotated[Path | None, typer.Option(
         "--out", help="输出的 .xlsx，默认 <id>-单位数据.xlsx (output file).")] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 (overwrite an existing file).")] = False,
+    year: BuildYear = None,
+    param: Params = None,
     templates: TemplateDirs = None,
 ) -> None:
     """生成空白的单位数据表（表头、数据验证、示例行），填好后用于 build --data
@@ -167,8 +185,9 @@ def init_data(
     from .init_data import init_data as write
 
     s = session(ctx)
+    params = s.params(year, param)
     with s.refusals():
-        path = write(template, out_file, force=force, search=s.search(templates))
+        path = write(template, out_file, force=force, search=s.search(templates), params=params)
     s.out.print(escape(f"wrote {path}"))
 
 

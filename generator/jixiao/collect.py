@@ -58,7 +58,8 @@ def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | 
                   on_progress: Callable[[int, int], None] | None = None) -> list[Collected]:
     """Verify returns (files or folders, on ``jobs`` processes: see
     :func:`jixiao.verify.verify_paths`) and store each readable one (one transaction
-    each); unreadable ones are reported, not stored. ``year`` defaults to the template's."""
+    each); unreadable ones are reported, not stored. ``year`` defaults to the one the form
+    was built with (its ``year`` parameter), else its template's."""
     out: list[Collected] = []
     for v in verify_paths(paths, jobs=jobs, search=search, on_progress=on_progress):
         path = v.path
@@ -66,7 +67,7 @@ def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | 
             out.append(Collected(path, v, None))
             continue
         code, name = _department(v)
-        template_year = year or _template_year(v.template_id, search)
+        template_year = year or v.params.get("year") or _template_year(v.template_id, search)
         stored = archive.store(Submission(
             file_bytes=Path(path).read_bytes(), filename=Path(path).name, department_code=code,
             department_name=name, year=template_year, template_id=v.template_id,

@@ -14,7 +14,9 @@ PosixPath('hunan-zhengti-单位数据.xlsx')
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -22,6 +24,7 @@ from .atomic import atomic_output, refuse_overwrite
 from .dataset import Column, DataSchema, iter_columns
 from .paths import TemplateSearchPath
 from .templates import load_template
+from .write import params_json
 
 _FIXED_DATE = dt.datetime(2020, 1, 1)
 
@@ -41,14 +44,16 @@ def _example(col: Column, schema: DataSchema) -> object:
 
 
 def init_data(template: str | Path, out: str | Path | None = None, *, force: bool = False,
-              search: TemplateSearchPath | None = None) -> Path:
+              search: TemplateSearchPath | None = None, params: Mapping[str, Any] | None = None) -> Path:
     """Write the empty department data workbook of a template (file or id, found along
-    ``search``) to ``out`` (default ``<id>-单位数据.xlsx``); return its path.
+    ``search``) to ``out`` (default ``<id>-单位数据.xlsx``); return its path. ``params``
+    override the template's (``{"year": 2024}``), as for ``build``.
 
     Raises :class:`jixiao.templates.TemplateError` or :class:`FileNotFoundError` for the
-    template, :class:`jixiao.atomic.OutputExists` when ``out`` exists and not ``force``.
+    template, :class:`jixiao.templates.ParamError` for a parameter, and
+    :class:`jixiao.atomic.OutputExists` when ``out`` exists and not ``force``.
     """
-    lt = load_template(template, search=search)
+    lt = load_template(template, search=search).with_params(params)
     path = Path(out) if out is not None else Path(f"{lt.template.id}-单位数据.xlsx")
     refuse_overwrite(path, force=force)
     return write_input_workbook(DataSchema.for_template(lt), path)
@@ -63,8 +68,10 @@ def write_input_workbook(schema: DataSchema, path: str | Path) -> Path:
     with atomic_output(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False})
-        wb.set_properties({"title": f"{schema.template.render_text(t.name)} 单位数据", "created": _FIXED_DATE,
-                           "author": "jixiao", "comments": f"jixiao init-data {t.id} v{t.version}"})
+        year = f"（{t.params['year']}年度）" if "year" in t.params else ""
+        wb.set_properties({"title": f"{schema.template.render_text(t.name)} 单位数据{year}", "created": _FIXED_DATE,
+                           "author": "jixiao",
+                           "comments": f"jixiao init-data {t.id} v{t.version} {params_json(t.params)}"})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                               "valign": "vcenter", "align": "center", "font_name": "宋体"})
         example = wb.add_format({"italic": True, "font_color": "#808080", "font_name": "宋体"})

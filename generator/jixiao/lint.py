@@ -16,14 +16,16 @@ from . import model
 from .codes import Message
 from .codes import template as T
 from .layout import CellName, build_layout
+from .layout.checklist import factor_fits
 from .layout.cross_checks import resolve
 from .paths import TemplateSearchPath, expand_paths
-from .rules.library import RuleLibraryError, library
+from .rules.library import Rule, RuleLibraryError, library
 from .templates import LoadedTemplate, Problem, TemplateError, _locate, load_template
+from .yamlload import Mark
 
 
-def _problem(lt: LoadedTemplate, loc: tuple[Any, ...], message: Message) -> Problem:
-    source, mark = _locate(lt.chain, loc)
+def _problem(lt: LoadedTemplate, loc: tuple[Any, ...], message: Message, *, key: bool = False) -> Problem:
+    source, mark = _locate(lt.chain, loc, key=key)
     return Problem.at(source, mark.line, mark.col, message)
 
 
@@ -35,12 +37,12 @@ def semantic_problems(lt: LoadedTemplate) -> list[Problem]:
     """Problems a valid-shaped template can still have (weights, rule ids, names)."""
     t = lt.template
     out = _scoring_problems(lt)
-    sheet_ids = {s.id for s in t.sheets}
-    # Repeated sheets (count > 1) are laid out as xm1, xm2 ...: names may use those ids.
-    sheet_ids |= {f"{s.id}{n}" for s in t.sheets if getattr(s, "count", 1) > 1
-                  for n in range(1, s.count + 1)}
+    try:
+        lt.render_text(t.name)
+    except jinja2.TemplateError as exc:
+        out.append(_problem(lt, ("name",), T.T110.format(error=exc, key="name")))
     for si, sheet in enumerate(t.sheets):
-        out.extend(_sheet_problems(lt, sheet, ("sheets", si), sheet_ids))
+        out.extend(_sheet_problems(lt, sheet, ("sheets", si)))
     return out
 
 
@@ -51,33 +53,37 @@ def _scoring_problems(lt: LoadedTemplate) -> list[Problem]:
     rules = library()
     scoring = t.scoring
 
-    def check_rule(rule_id: str, loc: tuple[Any, ...], params: dict[str, Any] | None = None,
-                   kinds: Iterable[str] = ("score",)) -> None:
+    def check_rule(rule_id: str, loc: tuple[Any, ...], args: tuple[str, ...],
+                   params: dict[str, Any] | None = None) -> None:
         if rule_id not in rules:
             guess = difflib.get_close_matches(rule_id, list(rules), n=1)
             out.append(_problem(lt, loc, T.T102_GUESS.format(rule=rule_id, guess=guess[0]) if guess
                                 else T.T102.format(rule=rule_id)))
             return
         rule = rules[rule_id]
-        if rule.kind not in kinds:
+        if rule.kind != "score":
             out.append(_problem(lt, loc, T.T102_KIND.format(rule=rule_id, kind=rule.kind)))
-        for key, value in (params or {}).items():
-            at = (*loc[:-1], "params", key)
+        elif rule.arg_names != args:  # a score rule of another slot (EXEC_RATE as the positive rule)
+            out.append(_problem(lt, loc, T.T102_ARGS.format(rule=rule_id, slot=loc[-2] if loc[-1] == "rule"
+                                                            else loc[-1], args=", ".join(rule.arg_names),
+                                                            wanted=", ".join(args))))
+        for key in params or {}:
             if key not in rule.defaults:
                 guess = difflib.get_close_matches(key, list(rule.defaults), n=1)
-                out.append(_problem(lt, at, T.T103_GUESS.format(rule=rule_id, param=key, guess=guess[0]) if guess
-                                    else T.T103.format(rule=rule_id, param=key)))
-            elif key == "mode" and value not in ("round", "cut"):
-                out.append(_problem(lt, at, T.T103_MODE.format(value=value)))
-            elif key == "digits" and not (isinstance(value, int) and 0 <= value <= 6):
-                out.append(_problem(lt, at, T.T103_DIGITS.format(value=value)))
+                source, mark = _chooser_mark(lt, loc, key)
+                out.append(Problem.at(source, mark.line, mark.col,
+                                      T.T103_GUESS.format(rule=rule_id, param=key, guess=guess[0]) if guess
+                                      else T.T103.format(rule=rule_id, param=key)))
+        out.extend(param_problems(lt, rule, params or {}, (*loc[:-1], "params")))
 
-    check_rule(scoring.execution_rate.rule, ("scoring", "execution_rate", "rule"),
+    for key, rule_id, param in _SCORING_PARAMS:
+        out.extend(param_problems(lt, rules[rule_id], {param: getattr(scoring, key)}, ("scoring",), name=key))
+    check_rule(scoring.execution_rate.rule, ("scoring", "execution_rate", "rule"), ("budget", "actual"),
                scoring.execution_rate.params)
-    check_rule(scoring.execution_score.rule, ("scoring", "execution_score", "rule"),
+    check_rule(scoring.execution_score.rule, ("scoring", "execution_score", "rule"), ("budget", "actual", "weight"),
                scoring.execution_score.params)
     for key in ("positive", "negative", "equal"):
-        check_rule(getattr(scoring, key), ("scoring", key))
+        check_rule(getattr(scoring, key), ("scoring", key), ("target", "actual", "weight"))
 
     # Qualitative tiers must tile [0, 1] without gaps or overlaps.
     tiers = sorted(scoring.tiers, key=lambda x: x.low)
@@ -94,21 +100,65 @@ def _scoring_problems(lt: LoadedTemplate) -> list[Problem]:
     return out
 
 
-def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...], sheet_ids: set[str]) -> list[Problem]:
+def _chooser_mark(lt: LoadedTemplate, rule_loc: tuple[Any, ...], key: str) -> tuple[str, Mark]:
+    """Where an unknown parameter ``key`` of the rule at ``rule_loc`` is to be looked for:
+    in the file that chose the rule, the key itself, else that file's params (a child that
+    switches the rule keeps its parent's params beside its own: the switch is the mistake)."""
+    params = (*rule_loc[:-1], "params")
+    for doc in lt.chain:
+        if rule_loc in doc.marks:
+            if (*params, key) in doc.key_marks:
+                return doc.source, doc.key_marks[(*params, key)]
+            return doc.source, doc.marks.get(params, doc.marks[rule_loc])
+    return _locate(lt.chain, (*params, key), key=True)
+
+
+#: Scoring keys the layout passes to a rule as a parameter: (key, rule id, parameter).
+_SCORING_PARAMS = (
+    ("reason_over_ratio", "ROW_REASON_MISSING", "over_ratio"),
+    ("execution_weight", "CHK_EXEC_WEIGHT", "expected"),
+    ("total_weight", "CHK_WEIGHTS_TOTAL", "total"),
+)
+
+
+def param_problems(lt: LoadedTemplate, rule: Rule, params: dict[str, Any], loc: tuple[Any, ...],
+                   name: str | None = None) -> list[Problem]:
+    """T103 at every value outside its parameter's declared type and range (formulas/rules.yaml);
+    ``name`` is the template's key when it differs from the parameter's (reason_over_ratio)."""
+    out: list[Problem] = []
+    for key, value in params.items():
+        t = rule.types.get(key)
+        if t is not None and t.problem(value) is not None:
+            where = name or key
+            out.append(_problem(lt, (*loc, where), T.T103_VALUE.format(
+                param=where, expected=t.zh, value=value, rule_param=key, rule=rule.id, expected_en=t.en)))
+    return out
+
+
+def _text_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...]) -> list[Problem]:
+    """T110 for each display text the layout renders that does not render."""
+    texts = [((*base, k), getattr(sheet, k)) for k in ("title", "subtitle", "name") if hasattr(sheet, k)]
+    texts += [((*base, k, i), x) for k in ("notes", "cost_columns") for i, x in enumerate(getattr(sheet, k, []))]
+    out: list[Problem] = []
+    for loc, text in texts:
+        try:  # as the layout renders it: only a sheet's name knows its copy number n
+            lt.render_text(text, **({"n": 1} if loc[-1] == "name" else {}))
+        except jinja2.TemplateError as exc:
+            key = next(x for x in reversed(loc) if isinstance(x, str))
+            out.append(_problem(lt, loc, T.T110.format(error=exc, key=key)))
+    return out
+
+
+def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...]) -> list[Problem]:
     """Display text, field keys and the kind's own checks of one sheet."""
     scoring = lt.template.scoring
-    out: list[Problem] = []
-    for text_key in ("title", "subtitle", "name"):
-        text = getattr(sheet, text_key, "")
-        try:
-            lt.render_text(text, n=1, department="")
-        except jinja2.TemplateError as exc:
-            out.append(_problem(lt, (*base, text_key), T.T110.format(error=exc, key=text_key)))
-    for fkey in ("header", "signatures"):
-        keys = [f.key for f in getattr(sheet, fkey, [])]
-        for i, k in enumerate(keys):
-            if keys.index(k) != i:
-                out.append(_problem(lt, (*base, fkey, i, "key"), T.T105_FIELD.format(key=k)))
+    out = _text_problems(lt, sheet, base)
+    # Header and signature fields share one namespace of cell names (zt_<key>).
+    fields = [((fkey, i), f.key) for fkey in ("header", "signatures") for i, f in enumerate(getattr(sheet, fkey, []))]
+    keys = [k for _, k in fields]
+    for n, ((fkey, i), k) in enumerate(fields):
+        if keys.index(k) != n:
+            out.append(_problem(lt, (*base, fkey, i, "key"), T.T105_FIELD.format(key=k)))
     if isinstance(sheet, model.SelfEvaluationSheet):
         out.extend(_self_evaluation_problems(lt, sheet, base))
     elif isinstance(sheet, model.ChecklistSheet):
@@ -116,19 +166,72 @@ def _sheet_problems(lt: LoadedTemplate, sheet: model.Sheet, base: tuple[Any, ...
         if abs(total - scoring.total_weight) > 1e-9:
             out.append(_problem(lt, (*base, "sections"),
                                 T.T108.format(total=_fmt(total), expected=_fmt(scoring.total_weight))))
-        if sheet.project_sheet and sheet.project_sheet not in sheet_ids:
+        # The self_evaluation sheet whose copies (xm1, xm2 ...) are averaged, by its own id.
+        projects = {s.id for s in lt.template.sheets if isinstance(s, model.SelfEvaluationSheet)}
+        if sheet.project_sheet and sheet.project_sheet not in projects:
             out.append(_problem(lt, (*base, "project_sheet"), T.T111.format(sheet=sheet.project_sheet)))
-        keys = [item.key for sec in sheet.sections for item in sec.items]
-        for k in {k for k in keys if keys.count(k) > 1}:
-            out.append(_problem(lt, (*base, "sections"), T.T105_ITEM.format(key=k)))
+        elif not sheet.project_sheet:
+            out.extend(_problem(lt, (*base, "sections", si, "items", ii, "computed"), T.T111_MISSING.format(item=item.name))
+                       for si, sec in enumerate(sheet.sections) for ii, item in enumerate(sec.items) if item.computed)
+        out.extend(_factor_problems(lt, sheet, base))
+        items = [((si, ii), item.key) for si, sec in enumerate(sheet.sections) for ii, item in enumerate(sec.items)]
+        keys = [k for _, k in items]
+        for n, ((si, ii), k) in enumerate(items):
+            if keys.index(k) != n:
+                out.append(_problem(lt, (*base, "sections", si, "items", ii, "key"), T.T105_ITEM.format(key=k)))
     elif isinstance(sheet, model.BasicDataSheet):
-        keys = [r.key for r in sheet.cost_rows]
-        for i, row in enumerate(sheet.cost_rows):
-            if keys.index(row.key) != i:
-                out.append(_problem(lt, (*base, "cost_rows", i, "key"), T.T105_ROW.format(key=row.key)))
-            for j, part in enumerate(row.sum_of):
-                if part not in keys:
-                    out.append(_problem(lt, (*base, "cost_rows", i, "sum_of", j), T.T107_SUM_OF.format(row=part)))
+        out.extend(_cost_row_problems(lt, sheet, base))
+    return out
+
+
+def _cost_row_problems(lt: LoadedTemplate, sheet: model.BasicDataSheet, base: tuple[Any, ...]) -> list[Problem]:
+    """Cost rows: unique keys; each ``sum_of`` part a row with amounts, and no row summing itself."""
+    out: list[Problem] = []
+    rows = {r.key: r for r in sheet.cost_rows}
+    keys = [r.key for r in sheet.cost_rows]
+    for i, row in enumerate(sheet.cost_rows):
+        if keys.index(row.key) != i:
+            out.append(_problem(lt, (*base, "cost_rows", i, "key"), T.T105_ROW.format(key=row.key)))
+        for j, part in enumerate(row.sum_of):
+            at = (*base, "cost_rows", i, "sum_of", j)
+            if part not in rows:
+                out.append(_problem(lt, at, T.T107_SUM_OF.format(row=part)))
+            elif rows[part].text_only:
+                out.append(_problem(lt, at, T.T107_TEXT_ONLY.format(row=part)))
+            elif row.key in _summed(rows, part):
+                out.append(_problem(lt, at, T.T107_LOOP.format(row=row.key, part=part)))
+    return out
+
+
+def _summed(rows: dict[str, model.CostRow], key: str) -> set[str]:
+    """Every row ``key`` adds up, directly or through the rows it sums."""
+    seen: set[str] = set()
+    todo = [key]
+    while todo:
+        for part in rows[todo.pop()].sum_of:
+            if part in rows and part not in seen:
+                seen.add(part)
+                todo.append(part)
+    return seen
+
+
+def _factor_problems(lt: LoadedTemplate, sheet: model.ChecklistSheet, base: tuple[Any, ...]) -> list[Problem]:
+    """project_factor: its type, and that it turns a full project total into the averaged
+    item's weight (else the item scores above its weight, or never reaches it). A factor
+    the template does not write (the default) is reported at the item it fails."""
+    rule = library()["AVERAGE_TIMES"]
+    out = param_problems(lt, rule, {"factor": sheet.project_factor}, base, name="project_factor")
+    if out or not sheet.project_sheet:
+        return out
+    written = any((*base, "project_factor") in doc.marks for doc in lt.chain)
+    total = lt.template.scoring.total_weight
+    for si, sec in enumerate(sheet.sections):
+        for ii, item in enumerate(sec.items):
+            if item.computed == "project_average" and not factor_fits(sheet.project_factor, total, item.weight):
+                loc = (*base, "project_factor") if written else (*base, "sections", si, "items", ii, "computed")
+                out.append(_problem(lt, loc, T.T103_FACTOR.format(
+                    factor=_fmt(sheet.project_factor), total=_fmt(total),
+                    product=_fmt(sheet.project_factor * total), item=item.name, weight=_fmt(item.weight))))
     return out
 
 
@@ -168,9 +271,10 @@ def _self_evaluation_problems(lt: LoadedTemplate, sheet: model.SelfEvaluationShe
         if keys.index(row.key) != i:
             out.append(_problem(lt, (*base, "funds", "rows", i, "key"), T.T105_FUNDS_ROW.format(key=row.key)))
     for ci, check in enumerate(sheet.funds.sum_checks):
-        for name in [check.total, *check.parts]:
+        at = (*base, "funds", "sum_checks", ci)
+        for loc, name in [((*at, "total"), check.total), *(((*at, "parts", j), p) for j, p in enumerate(check.parts))]:
             if name not in keys:
-                out.append(_problem(lt, (*base, "funds", "sum_checks", ci), T.T107_FUNDS.format(row=name)))
+                out.append(_problem(lt, loc, T.T107_FUNDS.format(row=name)))
     return out
 
 
@@ -187,9 +291,37 @@ def lint_file(path: Path, search: TemplateSearchPath | None = None) -> list[Prob
         problems = semantic_problems(lt)
     except RuleLibraryError as exc:  # a broken library is a developer error; still no traceback
         return [Problem.at(path, 1, 1, T.T102_LIBRARY.format(error=exc))]
+    problems = [*identity_problems(lt, search), *problems]
     if not problems:
         problems = layout_problems(lt)
     return problems
+
+
+def identity_problems(lt: LoadedTemplate, search: TemplateSearchPath | None = None) -> list[Problem]:
+    """The id (and an archived version's version) against the file name: returns are read
+    with the template found by the id and version they carry (T008); and a version that is
+    archived must not have changed its params since (T009). ``search`` finds the variant an
+    archived file extends."""
+    t, path = lt.template, lt.path
+    archived = path.parent.name == ARCHIVE and "@" in path.stem
+    expected = f"{t.id}@{t.version}.yaml" if archived else f"{t.id}.yaml"
+    if path.name != expected:
+        loc = ("version",) if archived and path.stem.split("@")[0] == t.id else ("id",)
+        return [_problem(lt, loc, T.T008.format(id=t.id, file=path.name, expected=expected))]
+    archive = path.parent / ARCHIVE / f"{t.id}@{t.version}.yaml"
+    if archived or not archive.exists():
+        return []
+    try:
+        old = load_template(archive, search=search).template.params
+    except TemplateError:
+        return []  # the archived file is linted on its own
+    out: list[Problem] = []
+    for key in sorted(set(old) | set(t.params)):
+        if old.get(key) != t.params.get(key):
+            loc = ("params", key) if key in t.params else ("params",)
+            out.append(_problem(lt, loc, T.T009.format(version=t.version, key=key, archived=old.get(key),
+                                                       current=t.params.get(key), archive=archive.name)))
+    return out
 
 
 def layout_problems(lt: LoadedTemplate) -> list[Problem]:
@@ -239,8 +371,12 @@ def lint_paths(paths: Iterable[Path], search: TemplateSearchPath | None = None) 
     return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.code))
 
 
+#: The folder beside the current templates where older versions are kept (``<id>@<version>.yaml``).
+ARCHIVE = "archive"
+
+
 def lint_targets(paths: Iterable[Path]) -> list[Path]:
     """The files ``lint_paths`` checks: a folder's ``*.yaml`` and ``archive/*.yaml``
     (archived versions are not built any more, but returns are still read with them, so
     they must stay valid)."""
-    return expand_paths(paths, "*.yaml", subfolders=["archive"])
+    return expand_paths(paths, "*.yaml", subfolders=[ARCHIVE])

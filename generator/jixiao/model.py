@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 
 class Strict(BaseModel):
@@ -348,12 +359,22 @@ class Template(Strict):
     version: int = Field(ge=1)
     name: str
     extends: str | None = None
-    params: dict[str, Any] = {}
+    params: dict[Key, StrictStr | StrictBool | StrictInt | StrictFloat] = {}
     style: Style = Style()
     password: str | None = None
     scoring: Scoring = Scoring()
     sheets: list[Sheet] = Field(min_length=1)
     cross_checks: list[CrossCheck] = []
+
+    @field_validator("params")
+    @classmethod
+    def _year(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """``year`` is part of every return's identity and compared with dates: a whole year."""
+        year = v.get("year")
+        if year is not None and (type(year) is not int or not MIN_YEAR <= year <= MAX_YEAR):
+            raise PydanticCustomError(PARAM_TYPE, "a whole year from {low} to {high}, such as 2024",
+                                      {"key": "year", "low": MIN_YEAR, "high": MAX_YEAR})
+        return v
 
     @model_validator(mode="after")
     def _declared_column(self) -> Template:
@@ -372,7 +393,16 @@ class Template(Strict):
     @model_validator(mode="after")
     def _unique_sheets(self) -> Template:
         ids = [s.id for s in self.sheets]
-        dup = {i for i in ids if ids.count(i) > 1}
-        if dup:
-            raise ValueError(f"duplicate sheet id(s) {sorted(dup)} (工作表 id 重复)")
+        for index, sheet_id in enumerate(ids):
+            if ids.index(sheet_id) != index:  # the second sheet with an id is the one to rename
+                raise PydanticCustomError(DUPLICATE_SHEET_ID, "duplicate sheet id {id} (工作表 id 重复)",
+                                          {"id": sheet_id, "index": index})
         return self
+
+
+#: The pydantic error type of a template parameter of the wrong type (its ``key`` in the context).
+PARAM_TYPE = "param_type"
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+#: The pydantic error type of a sheet id used twice (lint reports it as T105 at the id).
+DUPLICATE_SHEET_ID = "duplicate_sheet_id"

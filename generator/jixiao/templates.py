@@ -10,6 +10,7 @@ jinja2 with the variant's ``params`` (year, region, department ...).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,7 @@ def _merge_list(base: list[dict[str, Any]], override: list[dict[str, Any]], key:
         marker = next((m for m in (REMOVE, REPLACE) if item.get(m) is True), None)
         if n is None:
             if marker is not None:  # nothing to remove or replace: a typo the bureau must see
-                merge.problems.append(((*child_at, j, key), T.T008.format(key=key, value=item[key], marker=marker,
+                merge.problems.append(((*child_at, j, key), T.T014.format(key=key, value=item[key], marker=marker,
                                                                           action=_ACTIONS[marker])))
                 merge.child[(*child_at, j)] = None
             else:
@@ -229,6 +230,34 @@ class LoadedTemplate:
     path: Path
     chain: list[Located]  # the file itself first, then the variants it extends
 
+    def with_params(self, params: Mapping[str, Any] | None, *, replace: bool = False) -> LoadedTemplate:
+        """The same template built with other ``params`` (``--year 2024``): each value typed
+        like the template's own (text from a command line converted), then validated as the
+        template is (a year is a whole year). ``replace=True`` takes ``params`` as the whole
+        set (a return's own, read back from it) instead of overriding the template's.
+
+        >>> t = load_template("guizhou-zhengti").with_params({"year": "2024"})
+        >>> t.template.params["year"], t.render_text("（{{ year }}年度）")
+        (2024, '（2024年度）')
+        """
+        if not params:
+            return self
+        own = self.template.params
+        typed = dict(params) if replace else {**own, **{k: _typed(self.template.id, own, k, v) for k, v in params.items()}}
+        if typed == own:
+            return self
+        try:
+            template = Template.model_validate({**self.template.model_dump(exclude_defaults=True), "params": typed})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            if err["type"] == model.PARAM_TYPE:  # the year
+                key, expected = err["ctx"]["key"], f"介于 {model.MIN_YEAR} 到 {model.MAX_YEAR} 之间的整数年度"
+            else:  # a name or value no template may have (parameters read back from a return)
+                key, expected = ".".join(map(str, err["loc"][1:2])) or "params", "小写英文名称，值为文字、数字或 true/false"
+            raise ParamError(T.PARAM_TYPE.format(key=key, expected=expected, value=typed.get(key),
+                                                 expected_en=err["msg"])) from None
+        return LoadedTemplate(template, self.path, self.chain)
+
     def render_text(self, text: str, **extra: Any) -> str:
         """Render display text with the template's params (and ``extra``), sandboxed (safe_text).
 
@@ -237,6 +266,54 @@ class LoadedTemplate:
         '（2023年度）'
         """
         return safe_text.render(text, {**self.template.params, **extra})
+
+
+class ParamError(ValueError):
+    """A build parameter the template does not have, or of the wrong type (the message is
+    Chinese with an English gloss)."""
+
+    def __init__(self, text: tuple[str, str]) -> None:
+        super().__init__(f"{text[0]} ({text[1]})")
+
+
+_TYPE_NAMES = {bool: ("true 或 false", "true or false"), int: ("整数", "an integer"),
+               float: ("数字", "a number"), str: ("文字", "text")}
+
+
+def _typed(template_id: str, own: Mapping[str, Any], key: str, value: Any) -> Any:
+    """``value`` as the type of the template's parameter ``key`` (text converted)."""
+    if key not in own:
+        raise ParamError(T.PARAM_UNKNOWN.format(template=template_id, key=key, known=", ".join(sorted(own)) or "-"))
+    kind = type(own[key])
+    if type(value) is kind or kind is float and type(value) is int:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if kind is bool and text.lower() in ("true", "false"):
+                return text.lower() == "true"
+            if kind in (int, float):
+                return kind(text)
+        except ValueError:
+            pass
+    zh, en = _TYPE_NAMES[kind]
+    raise ParamError(T.PARAM_TYPE.format(key=key, expected=zh, value=value, expected_en=en))
+
+
+def parse_param_args(args: Iterable[str]) -> dict[str, str]:
+    """``key=value`` strings (``--param year=2024``, repeatable) as a mapping; ParamError
+    for one without ``=``.
+
+    >>> parse_param_args(["year=2024", "region=黔南州"])
+    {'year': '2024', 'region': '黔南州'}
+    """
+    out: dict[str, str] = {}
+    for arg in args:
+        key, eq, value = arg.partition("=")
+        if not eq or not key.strip():
+            raise ParamError(T.PARAM_SYNTAX.format(text=arg))
+        out[key.strip()] = value
+    return out
 
 
 def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[dict[str, Any], list[Located]]:
@@ -260,9 +337,12 @@ def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[
         raise TemplateError([Problem.at(path, m.line, m.col, T.T006.format(cycle=cycle))])
     if not parent_path.exists():
         m = located.mark(("extends",))
-        known = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise TemplateError([Problem.at(path, m.line, m.col,
-                                        T.T007_UNKNOWN_PARENT.format(parent=parent_id, known=", ".join(known)))])
+        # Every template it could have meant: the child's folder and the whole search path.
+        known = sorted({p.stem for d in [path.parent, *search.folders] for p in d.glob("*.yaml")} - {path.stem})
+        guess = difflib.get_close_matches(parent_id, known, n=1)
+        message = (T.T007_GUESS.format(parent=parent_id, guess=guess[0], known=", ".join(known)) if guess
+                   else T.T007_UNKNOWN_PARENT.format(parent=parent_id, known=", ".join(known)))
+        raise TemplateError([Problem.at(path, m.line, m.col, message)])
     parent_data, chain = _resolve(parent_path, [*seen, path], search)
     merge = Merge({}, {}, [])
     merged = deep_merge({k: v for k, v in parent_data.items() if k != "extends"}, data, merge)
@@ -279,34 +359,36 @@ def _locate(chain: list[Located], loc: tuple[Any, ...], *, key: bool = False) ->
     """The file and position that best explain a problem at ``loc``.
 
     ``key=True`` points at the key (an unknown or missing key), otherwise at the value.
+    The exact path is looked for in every file first (the child, then the variants it
+    extends: a value the child does not set came from a parent), then its parents.
     """
-    for doc in chain:  # the child first: the value most likely came from it
-        p = tuple(loc)
-        while p:
+    p = tuple(loc)
+    while p:
+        for doc in chain:  # the child first: the value most likely came from it
             if key and p in doc.key_marks:
                 return doc.source, doc.key_marks[p]
             if p in doc.marks:
                 return doc.source, doc.marks[p]
-            p = p[:-1]
+        p = p[:-1]
     return chain[0].source, Mark(1, 1)
 
 
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """The allowed keys of the model at ``loc`` (for did-you-mean)."""
+    """The allowed keys of the model at ``loc`` (for did-you-mean); ``loc`` as pydantic
+    gives it, with the sheet kind's union tag (``("sheets", 0, "basic_data", "x")``)."""
     current: Any = model.Template
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
+        if part in _UNION_TAGS:
+            current = _UNION_TAGS[part]
+        elif isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(part)
             if field is None:
                 return []
             current = _inner_model(field.annotation, part)
         else:
             return []
-    if current is None and loc and loc[0] == "sheets":
-        return sorted({f for cls in (model.SelfEvaluationSheet, model.BasicDataSheet,
-                                     model.ChecklistSheet) for f in cls.model_fields})
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []
@@ -324,17 +406,24 @@ def _inner_model(annotation: Any, name: str) -> Any:
 
 
 def describe_validation_error(err: dict[str, Any], loc: tuple[Any, ...]) -> Message:
-    """The T message (T010 to T013) of one pydantic error."""
+    """The T message (T010 to T013, T105 for a duplicate sheet id) of one pydantic error."""
     kind = err["type"]
     where = ".".join(str(x) for x in loc) or "(top)"
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        guess = difflib.get_close_matches(key, _fields_at(loc), n=1)
+        guess = difflib.get_close_matches(key, _fields_at(tuple(err["loc"])), n=1)
         if guess:
             return T.T010_GUESS.format(key=key, where=where, guess=guess[0])
         return T.T010.format(key=key, where=where)
     if kind == "missing":
         return T.T011.format(key=loc[-1], where=where)
+    if kind == "union_tag_not_found":
+        return T.T011.format(key="kind", where=where)
+    if kind == model.DUPLICATE_SHEET_ID:
+        return T.T105_SHEET.format(id=err["ctx"]["id"])
+    if kind == model.PARAM_TYPE:
+        where = f"params.{err['ctx']['key']}"
+        return T.T012.format(where=where, value=err["input"].get(err["ctx"]["key"]), reason=err["msg"])
     if kind == "union_tag_invalid":
         return T.T013.format(kind=err.get("input", {}).get("kind"))
     if kind in ("greater_than",) and loc and loc[-1] == "weight":
@@ -348,12 +437,23 @@ def validation_problems(exc: ValidationError, chain: list[Located]) -> list[Prob
     for err in exc.errors():
         loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in _UNION_TAGS))
         message = describe_validation_error(err, loc)
+        if err["type"] == model.DUPLICATE_SHEET_ID:
+            loc = ("sheets", err["ctx"]["index"], "id")
+        elif err["type"] == model.PARAM_TYPE:
+            loc = ("params", err["ctx"]["key"])
+        elif err["type"] == "union_tag_invalid":
+            loc = (*loc, "kind")  # the value that names no kind, wherever it sits in the sheet
         source, mark = _locate(chain, loc, key=message.code in (T.T010.id, T.T011.id))
         problems.append(Problem.at(source, mark.line, mark.col, message))
     return problems
 
 
-_UNION_TAGS = {"self_evaluation", "basic_data", "checklist"}
+#: pydantic's union tag in an error's location: the sheet model it validated against.
+_UNION_TAGS: dict[str, type[BaseModel]] = {
+    "self_evaluation": model.SelfEvaluationSheet,
+    "basic_data": model.BasicDataSheet,
+    "checklist": model.ChecklistSheet,
+}
 
 
 def load_template(name: str | Path, folder: Path | None = None, *,

@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from .atomic import OutputExists, OutputIsFolder
 from .paths import TemplateSearchPath
-from .templates import TemplateError
+from .templates import ParamError, TemplateError, parse_param_args
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -54,6 +54,19 @@ class Session:
         except NotADirectoryError as exc:
             self.fail(str(exc))
 
+    def params(self, year: str | None, args: list[str] | None) -> dict[str, str]:
+        """``--year Y`` and ``--param key=value`` (repeatable) as one mapping for the API,
+        which types each value like the template's own; one line and exit 2 when malformed."""
+        try:
+            params = parse_param_args(args or [])
+        except ParamError as exc:
+            self.fail(str(exc))
+        if year is not None:
+            if params.get("year", year).strip() != year.strip():
+                self.fail(f"--year {year} 与 --param year={params['year']} 不一致 (two different years)")
+            params["year"] = year
+        return params
+
     @contextlib.contextmanager
     def refusals(self) -> Iterator[None]:
         """API errors about inputs and outputs as one line each and exit 2, no traceback."""
@@ -65,6 +78,8 @@ class Session:
             for p in exc.problems:
                 self.err.print(escape(str(p)))
             raise typer.Exit(2) from None
+        except ParamError as exc:
+            self.fail(str(exc))
         except OutputIsFolder as exc:
             self.fail(f"{exc.path}: 是文件夹，请给出 .xlsx 文件名 (is a folder; give a file name)")
         except OutputExists as exc:

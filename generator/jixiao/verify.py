@@ -49,6 +49,8 @@ class Verification:
     unreadable: bool = False
     #: The form's header and signature fields: cell name -> field key (``zt_unit`` -> ``unit``).
     fields: dict[str, str] = field(default_factory=dict)
+    #: The template parameters the form was built with (its year ...), read from the form.
+    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -83,8 +85,10 @@ def _normal_formula(text: str | None) -> str:
 def _structure(ret: Return, out: list[Finding]) -> None:
     layout = ret.layout
     sheets = {s.name: s for s in ret.package.sheets}
-    if ret.fingerprint and ret.fingerprint != layout.fingerprint():
-        out.append(Finding.of(V.V003.format(found=ret.fingerprint, expected=layout.fingerprint())))
+    # A form from before the parameters were part of the identity carries none, nor in its fingerprint.
+    expected = layout.fingerprint(with_params=ret.params is not None)
+    if ret.fingerprint and ret.fingerprint != expected:
+        out.append(Finding.of(V.V003.format(found=ret.fingerprint, expected=expected)))
     if ret.package.has_macros:
         out.append(Finding.of(V.V109.format()))
     if ret.package.external_links:
@@ -306,7 +310,8 @@ def verify_return(ret: Return) -> Verification:
     _prefill_changes(ret, findings)
     return Verification(ret.path, findings, ret.template.template.id, ret.template.template.version,
                         dict(ret.record.values), computed, prefill=dict(ret.record.prefill),
-                        fields={f.name: f.key for s in ret.layout.sheets for f in s.fields})
+                        fields={f.name: f.key for s in ret.layout.sheets for f in s.fields},
+                        params=dict(ret.template.template.params))
 
 
 def verify_file(path: str | Path, *, search: TemplateSearchPath | None = None) -> Verification:

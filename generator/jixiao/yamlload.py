@@ -93,17 +93,43 @@ def _construct(node: yaml.Node, path: Path_, located: Located, loader: yaml.Safe
     return loader.construct_object(node, deep=True)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader without YAML 1.1's ``=`` (the "value" tag, which nothing can
+    construct): a bare ``direction: =`` is the text ``=``, as the template model means."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:value"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _error_mark(exc: yaml.MarkedYAMLError) -> tuple[Any, str]:
+    """Where a person looks for a syntax error, and what to say.
+
+    An unclosed flow collection is found only at the next token (often the next line);
+    the parser's context mark is the ``[`` or ``{`` that lacks its closing bracket.
+    """
+    problem = exc.problem or exc.context or "malformed YAML"
+    if exc.context and exc.context_mark and exc.context.startswith("while parsing a flow"):
+        return exc.context_mark, f"{exc.context}: {problem}"
+    return exc.problem_mark or exc.context_mark, problem
+
+
 def loads(text: str, source: Path | str = "<string>") -> Located:
-    """Parse YAML text, keeping marks; raise :class:`YamlError` on malformed input."""
+    """Parse YAML text, keeping marks; raise :class:`YamlError` on malformed input.
+
+    >>> loads("direction: =").data
+    {'direction': '='}
+    """
     located = Located(data=None, marks={}, key_marks={}, source=str(source))
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         located.data = {} if node is None else _construct(node, (), located, loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark, problem = _error_mark(exc)
         pos = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
-        problem = exc.problem or exc.context or "malformed YAML"
         raise YamlError(source, pos, T.T001_MALFORMED.format(problem=problem)) from None
     except yaml.YAMLError as exc:
         raise YamlError(source, Mark(1, 1), T.T001_MALFORMED.format(problem=exc)) from None

@@ -48,7 +48,8 @@ def build_layout(lt: LoadedTemplate, prefill: dict[str, Any] | None = None) -> L
     prefill = prefill or {}
     t = lt.template
     ctx = BuildContext(lt, prefill, Layout(template_id=t.id, template_version=t.version, title=lt.render_text(t.name),
-                                           sheets=[], style=t.style, password=t.password, prefill=prefill))
+                                           sheets=[], style=t.style, password=t.password, prefill=prefill,
+                                           params=dict(t.params)))
     sheet_totals: dict[str, list[CellName]] = {}
     # A checklist averages other sheets' totals: lay it out after them, keep its place.
     order = sorted(range(len(t.sheets)), key=lambda i: isinstance(t.sheets[i], model.ChecklistSheet))

@@ -58,6 +58,10 @@ def _section(sb: SheetBuilder, spec: model.ChecklistSheet, sec: model.ChecklistS
                  locked_value=True, label=f"{item.name} 分值")
         sb.put(r, 2, item.standard, style="label_wrap")
         if item.computed == "project_average" and averaged is not None:
+            total_weight = sb.ctx.t.scoring.total_weight
+            if not factor_fits(spec.project_factor, total_weight, item.weight):
+                raise ValueError(f"{item.key}: project_factor {spec.project_factor} × {total_weight} "
+                                 f"!= its weight {item.weight} (the score would exceed it or never reach it)")
             sb.computed(r, 3, f"{item.key}_self", "AVERAGE_TIMES", {"values": list(averaged)},
                         {"factor": spec.project_factor, "digits": 2}, style="score", label=f"{item.name} 自评分数")
             s.averaged = list(averaged)
@@ -84,6 +88,16 @@ def _section(sb: SheetBuilder, spec: model.ChecklistSheet, sec: model.ChecklistS
     s.subtotals.append(Subtotal(title=sec.name, score=own.name or ""))
     sb.row = r
     return own.name or "", review.name or ""
+
+
+def factor_fits(factor: float, total_weight: float, weight: float) -> bool:
+    """Whether an averaged item's factor turns a full project total into exactly its
+    weight (项目评价 80 = average of totals out of 100 × 0.8).
+
+    >>> factor_fits(0.8, 100, 80), factor_fits(0.8, 100, 70)
+    (True, False)
+    """
+    return abs(factor * total_weight - weight) <= 1e-9
 
 
 def _totals(sb: SheetBuilder, spec: model.ChecklistSheet, self_scores: list[CellName],

@@ -1,12 +1,17 @@
 """The structure fingerprint a built workbook carries, and verification compares.
 
 One line per sheet (``sheet:<id>:<name>``) and one per named cell, the JSON of
-``[name, address, role, rule, params, args]``; the first 16 hex digits of the SHA-256 of
-those lines. Returns already collected carry fingerprints written this way, so the text
-must never change: keys sorted, non-ASCII kept, Python's default separators.
+``[name, address, role, rule, params, args]``, then one line with the template
+parameters the form was built with (``params:{"year": 2024}``); the first 16 hex digits
+of the SHA-256 of those lines. Returns already collected carry fingerprints written this
+way, so the text must never change: keys sorted, non-ASCII kept, Python's default
+separators. Forms built before the parameters were part of the identity have no
+``params`` line (``params=None``), and are still compared that way.
 
 >>> fingerprint_of([("zt", "表", [("zt_a", "B2", "input", None, {}, {})])])
 'e5fb579eaf8dbe60'
+>>> fingerprint_of([("zt", "表", [("zt_a", "B2", "input", None, {}, {})])], {"year": 2024})
+'284a6fbb06af0249'
 """
 
 from __future__ import annotations
@@ -24,11 +29,15 @@ CellIdentity = tuple[Any, str, str, Any, dict[str, Any], dict[str, Any]]
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, separators=(", ", ": "))
 
 
-def fingerprint_of(sheets: Iterable[tuple[str, str, Iterable[CellIdentity]]]) -> str:
-    """The fingerprint of sheets given as (id, name, named cells in order)."""
+def fingerprint_of(sheets: Iterable[tuple[str, str, Iterable[CellIdentity]]],
+                   params: dict[str, Any] | None = None) -> str:
+    """The fingerprint of sheets given as (id, name, named cells in order), and of the
+    template parameters (None: a form from before they were part of it)."""
     lines: list[str] = []
     for sheet_id, name, cells in sheets:
         lines.append(f"sheet:{sheet_id}:{name}")
         lines.extend(_JSON.encode(list(cell)) for cell in cells)
+    if params is not None:
+        lines.append("params:" + _JSON.encode(params))
     lines.append("")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]

@@ -198,6 +198,8 @@ class Layout:
     style: model.Style
     password: str | None
     prefill: dict[str, Any]
+    #: The template parameters the form was built with (year, region ...): part of its identity.
+    params: dict[str, Any] = field(default_factory=dict)
     by_name: dict[CellName, Cell] = field(default_factory=dict)
     computed_order: list[CellName] = field(default_factory=list)
     _formulas: dict[CellName, str] = field(default_factory=dict, repr=False)
@@ -263,11 +265,14 @@ class Layout:
                 start = prev = c
         return out
 
-    def fingerprint(self) -> str:
-        """A hash of the structure (where every named cell is and what it computes).
+    def fingerprint(self, *, with_params: bool = True) -> str:
+        """A hash of the structure (where every named cell is and what it computes) and of
+        the template parameters it was built with.
 
-        Values typed into inputs do not change it; a moved cell or a changed rule does.
+        Values typed into inputs do not change it; a moved cell, a changed rule or another
+        year does. ``with_params=False``: as forms built before parameters were part of
+        the identity carry it (their metadata has no ``params``).
         """
         return fingerprint_of(
-            (s.id, s.name, [(c.name, c.address, c.role, c.rule, c.params, c.args) for c in s.cells if c.name])
-            for s in self.sheets)
+            ((s.id, s.name, [(c.name, c.address, c.role, c.rule, c.params, c.args) for c in s.cells if c.name])
+             for s in self.sheets), self.params if with_params else None)

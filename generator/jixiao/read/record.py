@@ -24,8 +24,8 @@ from ..findings import Finding
 from ..layout import Cell, Layout, build_layout
 from ..layout.refs import a1
 from ..paths import TemplateSearchPath
-from ..templates import LoadedTemplate, TemplateError, load_template
-from ..write import META_SHEET
+from ..templates import LoadedTemplate, ParamError, TemplateError, load_template
+from ..write import META_SHEET, params_json
 from .errors import UnreadableWorkbook
 from .intake import Source
 from .package import Package, SheetData
@@ -118,6 +118,9 @@ class Return:
     record: Record
     fingerprint: str | None
     findings: list[Finding]  # from reading itself: coercions, text in number cells
+    #: The template parameters the form says it was built with (None: a form from before
+    #: they were part of its identity); ``template`` and ``layout`` are built with them.
+    params: dict[str, Any] | None = None
 
     def sheet(self, cell: Cell) -> SheetData | None:
         return next((s for s in self.package.sheets if s.name == cell.sheet), None)
@@ -127,7 +130,7 @@ def _meta(pkg: Package) -> dict[str, Any]:
     """Identity from custom properties, falling back to the hidden metadata sheet."""
     meta: dict[str, Any] = {}
     props = pkg.custom_properties
-    for key in ("template_id", "template_version", "fingerprint"):
+    for key in ("template_id", "template_version", "fingerprint", "params"):
         prop = props.get(f"jixiao.{key}")
         if prop is not None:
             meta[key] = prop.value
@@ -224,14 +227,34 @@ def _cached_template(path: Path, mtime_ns: int, search: TemplateSearchPath) -> L
     return load_template(path, search=search)  # the search path finds the variant it extends
 
 
+@functools.lru_cache(maxsize=64)
+def _with_params(path: Path, mtime_ns: int, search: TemplateSearchPath, params: str | None) -> LoadedTemplate:
+    """The template as a return was built from it: with the parameters (JSON) the return carries."""
+    lt = _cached_template(path, mtime_ns, search)
+    return lt if params is None else lt.with_params(json.loads(params), replace=True)
+
+
 @functools.lru_cache(maxsize=8)
-def _layout(path: Path, mtime_ns: int, search: TemplateSearchPath, prefill_json: str) -> Layout:
-    """One layout per template file and pre-fill: a batch of returns shares it (read only).
+def _layout(path: Path, mtime_ns: int, search: TemplateSearchPath, prefill_json: str,
+            params: str | None) -> Layout:
+    """One layout per template file, parameters and pre-fill: a batch of returns shares it
+    (read only).
 
     Few are kept (a layout with its formulas is about 3 MB): returns of one blank form
     share one; a province's pre-filled forms each have their own, kept or not.
     """
-    return build_layout(_cached_template(path, mtime_ns, search), json.loads(prefill_json))
+    return build_layout(_with_params(path, mtime_ns, search, params), json.loads(prefill_json))
+
+
+def _params(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The parameters a form's metadata carries, or None (none, or not a JSON mapping:
+    the template's own are used and the fingerprint tells whether that was right)."""
+    raw = meta.get("params")
+    try:
+        params = json.loads(raw) if isinstance(raw, str) else None
+    except json.JSONDecodeError:
+        return None
+    return params if isinstance(params, dict) else None
 
 
 def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> Return:
@@ -265,11 +288,18 @@ def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> 
             prefill = json.loads(raw_prefill)
         except json.JSONDecodeError:
             prefill = {}
-    layout = _layout(lt.path, lt.path.stat().st_mtime_ns, search, json.dumps(prefill, sort_keys=True, ensure_ascii=False))
+    params = _params(meta)
+    mtime = lt.path.stat().st_mtime_ns
+    own = None if params is None else params_json(params)
+    try:
+        lt = _with_params(lt.path, mtime, search, own)
+    except ParamError:  # parameters this template cannot take: its own, and V003 says so
+        own = None
+    layout = _layout(lt.path, mtime, search, json.dumps(prefill, sort_keys=True, ensure_ascii=False), own)
     values, findings = extract(layout, pkg)
     record = Record(lt.template.id, lt.template.version, values, prefill)
     fp = meta.get("fingerprint")
-    return Return(path, pkg, lt, layout, record, str(fp) if fp else None, findings)
+    return Return(path, pkg, lt, layout, record, str(fp) if fp else None, findings, params)
 
 
 __all__ = ["NotAForm", "Record", "Return", "UnreadableWorkbook", "open_return", "extract"]

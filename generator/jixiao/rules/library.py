@@ -21,6 +21,7 @@ import jinja2
 import yaml
 
 from ..paths import formulas_dir
+from .params import ParamType, RuleParamError
 from .reference import REFERENCES
 
 KINDS = ("score", "aggregate", "check", "grade")
@@ -68,6 +69,7 @@ class Rule:
     args: tuple[str, ...]
     defaults: dict[str, Any] = field(hash=False)
     template: jinja2.Template = field(hash=False, repr=False)
+    types: dict[str, ParamType] = field(default_factory=dict, hash=False, repr=False)
 
     @functools.cached_property
     def list_args(self) -> frozenset[str]:
@@ -83,7 +85,8 @@ class Rule:
         object.__setattr__(self, "_shapes", {})
 
     def params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The rule's parameters: defaults updated by ``overrides`` (unknown keys refused).
+        """The rule's parameters: defaults updated by ``overrides`` (unknown keys refused,
+        a value outside its declared type or range too: :class:`RuleParamError`).
 
         Whole floats become ints, so a weight of 50.0 reads "50" in formulas and messages.
         The result is the caller's own (a new dict, new lists).
@@ -92,6 +95,8 @@ class Rule:
         for k, value in (overrides or {}).items():
             if k not in merged:
                 raise RuleLibraryError(f"rule {self.id} has no parameter {k!r}")
+            if self.types[k].problem(value) is not None:  # never a formula from a bad value
+                raise RuleParamError(self.id, k, value, self.types[k])
             merged[k] = value
         return {k: _whole(v) for k, v in merged.items()}
 
@@ -204,13 +209,25 @@ def library() -> dict[str, Rule]:
     for rule_id, spec in specs.items():
         if spec.get("kind") not in KINDS:
             raise RuleLibraryError(f"{path}: rule {rule_id} has unknown kind {spec.get('kind')!r}")
+        defaults = dict(spec.get("params") or {})
+        if set(spec.get("types") or {}) != set(defaults):
+            raise RuleLibraryError(f"{path}: rule {rule_id} must declare a type for each parameter, "
+                                   f"no more: params {sorted(defaults)}, types {sorted(spec.get('types') or {})}")
+        try:
+            types = {k: ParamType.parse(k, v) for k, v in (spec.get("types") or {}).items()}
+        except ValueError as exc:
+            raise RuleLibraryError(f"{path}: rule {rule_id}: {exc}") from None
+        bad = [k for k, t in types.items() if t.problem(defaults[k]) is not None]
+        if bad:
+            raise RuleLibraryError(f"{path}: rule {rule_id}: defaults outside their types: {bad}")
         rules[rule_id] = Rule(
             id=rule_id,
             kind=spec["kind"],
             summary=spec.get("summary", ""),
             args=tuple(spec.get("args", [])),
-            defaults=dict(spec.get("params") or {}),
+            defaults=defaults,
             template=templates[rule_id],
+            types=types,
         )
     missing = sorted(set(rules) - set(REFERENCES))
     extra = sorted(set(REFERENCES) - set(rules))

@@ -115,11 +115,21 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
                                        "select_unlocked_cells": True})
 
 
+def params_json(params: dict[str, Any]) -> str:
+    """The template parameters as a form's metadata carries them (the reader parses them back).
+
+    >>> params_json({"year": 2024, "region": "黔南州"})
+    '{"region": "黔南州", "year": 2024}'
+    """
+    return json.dumps(params, ensure_ascii=False, sort_keys=True)
+
+
 def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str) -> None:
     ws = wb.add_worksheet(META_SHEET, worksheet_class=FastWorksheet)
     rows = [("template_id", layout.template_id), ("template_version", layout.template_version),
             ("fingerprint", fingerprint), ("jixiao_version", __version__),
-            ("prefill", json.dumps(layout.prefill, ensure_ascii=False, sort_keys=True, default=str))]
+            ("prefill", json.dumps(layout.prefill, ensure_ascii=False, sort_keys=True, default=str)),
+            ("params", params_json(layout.params))]
     for i, (k, v) in enumerate(rows):
         ws.write_string(i, 0, k)
         if isinstance(v, int):
@@ -150,6 +160,7 @@ def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict
         wb.set_custom_property("jixiao.template_id", layout.template_id)
         wb.set_custom_property("jixiao.template_version", layout.template_version)
         wb.set_custom_property("jixiao.fingerprint", fingerprint)
+        wb.set_custom_property("jixiao.params", params_json(layout.params))
         fm = Formats(wb, layout)
         for s in layout.sheets:
             ws = wb.add_worksheet(s.name, worksheet_class=FastWorksheet)
