@@ -13,6 +13,7 @@ schema is managed by Alembic; the migrations live in ``jixiao/archive/migrations
 """
 
 from jixiao.archive.store import (
+    DEFAULT_TZ,
     DEFAULT_URL,
     SEVERITIES,
     Archive,
@@ -22,10 +23,13 @@ from jixiao.archive.store import (
     StoredReturn,
     Submission,
     alembic_config,
+    archive_url,
     head_revision,
+    sqlite_file,
 )
 
 __all__ = [
+    "DEFAULT_TZ",
     "DEFAULT_URL",
     "SEVERITIES",
     "Archive",
@@ -35,5 +39,7 @@ __all__ = [
     "StoredReturn",
     "Submission",
     "alembic_config",
+    "archive_url",
     "head_revision",
+    "sqlite_file",
 ]

@@ -1,0 +1,104 @@
+"""The bureau's actions on returns already kept: void a version, mark a warning 已核实.
+
+Nothing is deleted: a voided version stays in the archive with who voided it, when and
+why, and no longer counts as the latest of its series; a checked warning stays in the
+return's findings with who checked it and when, and no longer counts as open (status,
+summary, export). Each action is one write transaction; :class:`~jixiao.archive.Archive`
+offers them as methods (``archive.void(...)``, ``archive.mark_checked(...)``), which is
+what ``jixiao void`` / ``jixiao confirm`` and the web portal call.
+
+>>> from jixiao.archive import Archive, Submission
+>>> with Archive("sqlite://") as a:
+...     w = {"code": "V311", "severity": "warning", "sheet": "封面", "cell": "C4"}
+...     r = a.store(Submission(b"1", "a.xlsx", "101", "财政局", 2024, "p", "1", findings=[w]))
+...     a.mark_checked(r.id, "V311", by="张三", note="电话核实").warning_count
+...     a.void(r.id, reason="误收的空白表", by="张三").void_reason, a.latest(2024)
+0
+('误收的空白表', [])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, insert, select, update
+
+from .store import _CHECKS, _RETURNS, StoredReturn, _for_db, _select_returns, _to_utc, finding_key
+
+if TYPE_CHECKING:
+    from .store import Archive
+
+__all__ = ["returns_of_file", "void", "mark_checked"]
+
+
+def _who(by: str) -> str:
+    by = str(by or "").strip()
+    if not by:
+        raise ValueError("who did it (by) must be given")
+    return by
+
+
+def _one(archive: Archive, conn: Connection, return_id: int) -> StoredReturn:
+    rows = list(conn.execute(_select_returns().where(_RETURNS.c.id == return_id)))
+    if not rows:
+        raise LookupError(f"no return with id {return_id}")
+    return archive._stored(conn, rows)[0]
+
+
+def void(archive: Archive, return_id: int, *, reason: str, by: str,
+         at: dt.datetime | None = None) -> StoredReturn:
+    """Void one version: it is kept, marked (``voided_at``, ``voided_by``, ``void_reason``)
+    and no longer counts as the latest. Voiding a voided version again keeps the first
+    mark. ``LookupError`` for an unknown id, ``ValueError`` without a reason or a who."""
+    reason, by = str(reason or "").strip(), _who(by)
+    if not reason:
+        raise ValueError("a reason for voiding must be given")
+    when = _to_utc(at or dt.datetime.now(dt.UTC))
+
+    def work(conn: Connection) -> StoredReturn:
+        if _one(archive, conn, return_id).voided_at is None:
+            conn.execute(update(_RETURNS).where(_RETURNS.c.id == return_id).values(
+                voided_at=_for_db(when, archive._dialect), voided_by=by, void_reason=reason))
+        return _one(archive, conn, return_id)
+
+    return archive._in_write_transaction(work)
+
+
+def mark_checked(archive: Archive, return_id: int, code: str, *, by: str, sheet: str | None = None,
+                 cell: str | None = None, note: str = "", at: dt.datetime | None = None) -> StoredReturn:
+    """Mark the warnings ``code`` of one return 已核实 (only those at ``sheet``/``cell`` when
+    given); returns the return as read back, those warnings carrying ``checked``.
+
+    Marking a checked warning again keeps the first mark. ``LookupError`` when the return
+    has no such warning (errors cannot be marked: the department must fix them)."""
+    by = _who(by)
+    when = _for_db(_to_utc(at or dt.datetime.now(dt.UTC)), archive._dialect)
+
+    def work(conn: Connection) -> StoredReturn:
+        stored = _one(archive, conn, return_id)
+        keys = {finding_key(f) for f in stored.findings if f.get("severity") == "warning"
+                and f.get("code") == code and sheet in (None, f.get("sheet") or "")
+                and cell in (None, f.get("cell") or "")}
+        if not keys:
+            where = "".join(f" {x}" for x in (sheet, cell) if x)
+            raise LookupError(f"return {return_id} has no warning {code}{where}")
+        done = {tuple(r) for r in conn.execute(
+            select(_CHECKS.c.code, _CHECKS.c.sheet, _CHECKS.c.cell).where(_CHECKS.c.return_id == return_id))}
+        for k_code, k_sheet, k_cell in sorted(keys - done):
+            conn.execute(insert(_CHECKS).values(return_id=return_id, code=k_code, sheet=k_sheet, cell=k_cell,
+                                                checked_by=by, checked_at=when, note=str(note or "")))
+        return _one(archive, conn, return_id)
+
+    return archive._in_write_transaction(work)
+
+
+def returns_of_file(archive: Archive, data: bytes, year: int | None = None) -> list[StoredReturn]:
+    """Every version stored from this very file (same bytes), of ``year`` when given."""
+    import hashlib
+
+    stmt = _select_returns().where(_RETURNS.c.blob_sha256 == hashlib.sha256(data).hexdigest())
+    if year is not None:
+        stmt = stmt.where(_RETURNS.c.year == year)
+    return archive._returns(stmt.order_by(_RETURNS.c.department_code, _RETURNS.c.template_id,
+                                          _RETURNS.c.version))
