@@ -19,8 +19,8 @@ COMMANDS: dict[str, click.Command] = typer.main.get_command(app).commands  # typ
 
 
 def test_the_commands_are_the_documented_ones():
-    assert sorted(COMMANDS) == ["build", "collect", "export", "init-data", "lint", "read", "status", "summary",
-                                "verify"]
+    assert sorted(COMMANDS) == ["build", "collect", "confirm", "export", "init-data", "lint", "read", "status",
+                                "summary", "verify", "void"]
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -20,16 +20,21 @@ what ``jixiao void`` / ``jixiao confirm`` and the web portal call.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
 
+from ..paths import expand_paths
 from .store import _CHECKS, _RETURNS, StoredReturn, _for_db, _select_returns, _to_utc, finding_key
 
 if TYPE_CHECKING:
     from .store import Archive
 
-__all__ = ["returns_of_file", "void", "mark_checked"]
+__all__ = ["AmbiguousTemplate", "current_return", "mark_checked", "returns_of_file", "version_of", "void",
+           "void_files"]
 
 
 def _who(by: str) -> str:
@@ -95,10 +100,57 @@ def mark_checked(archive: Archive, return_id: int, code: str, *, by: str, sheet:
 
 def returns_of_file(archive: Archive, data: bytes, year: int | None = None) -> list[StoredReturn]:
     """Every version stored from this very file (same bytes), of ``year`` when given."""
-    import hashlib
-
     stmt = _select_returns().where(_RETURNS.c.blob_sha256 == hashlib.sha256(data).hexdigest())
     if year is not None:
         stmt = stmt.where(_RETURNS.c.year == year)
     return archive._returns(stmt.order_by(_RETURNS.c.department_code, _RETURNS.c.template_id,
                                           _RETURNS.c.version))
+
+
+class AmbiguousTemplate(LookupError):
+    """The department sent several forms; which one was not said."""
+
+    def __init__(self, department_code: str, templates: list[str]) -> None:
+        super().__init__(f"{department_code} sent several forms: {', '.join(templates)}")
+        self.department_code = department_code
+        self.templates = templates
+
+
+def _one_template(found: list[StoredReturn], department_code: str) -> list[StoredReturn]:
+    templates = sorted({r.template_id for r in found})
+    if len(templates) > 1:
+        raise AmbiguousTemplate(department_code, templates)
+    return found
+
+
+def version_of(archive: Archive, department_code: str, year: int, version: int,
+               template_id: str | None = None) -> StoredReturn:
+    """Version ``version`` of a department's return of ``year``; ``LookupError`` when there
+    is none, :class:`AmbiguousTemplate` when it sent several forms and ``template_id`` is None."""
+    found = [r for r in archive.versions(department_code, year, template_id) if r.version == version]
+    if not found:
+        raise LookupError(f"no version {version} of {department_code} in {year}")
+    return _one_template(found, department_code)[0]
+
+
+def current_return(archive: Archive, department_code: str, year: int,
+                   template_id: str | None = None) -> StoredReturn:
+    """The latest (not voided, readable) return of a department for ``year``; errors as
+    :func:`version_of`."""
+    found = [r for r in archive.latest(year, template_id) if r.department_code == department_code]
+    if not found:
+        raise LookupError(f"no current return of {department_code} in {year}")
+    return _one_template(found, department_code)[0]
+
+
+def void_files(archive: Archive, paths: Iterable[str | Path], *, reason: str, by: str,
+               year: int | None = None) -> list[tuple[Path, list[StoredReturn]]]:
+    """Void every version stored from these files (folders: every file below them), e.g. a
+    folder of blank forms collected by mistake; per file, the versions now voided (empty:
+    the archive holds no version of that file, or only voided ones)."""
+    out = []
+    for path in expand_paths(paths, recursive=True):
+        data = path.read_bytes() if path.is_file() else b""
+        kept = [r for r in returns_of_file(archive, data, year) if r.voided_at is None] if data else []
+        out.append((path, [void(archive, r.id, reason=reason, by=by) for r in kept]))
+    return out
