@@ -219,6 +219,12 @@ def test_cli_collect_of_an_xls_shows_format_error(db_url, tmp_path):
     st = json.loads(runner.invoke(app, ["status", "--year", str(YEAR), "--db", db_url, "--departments", str(roster),
                                         "--json"]).stdout)
     assert [(s["department_code"], s["status"]) for s in st] == [("520101", "格式错误"), ("520102", "未交")]
+    quiet = runner.invoke(app, ["status", "--year", str(YEAR), "--db", db_url, "--departments", str(roster),
+                                "--quiet"])
+    assert quiet.stdout.strip() == "2023 年度收表情况  2 个单位：未交 1，格式错误 1"
+    english = runner.invoke(app, ["status", "--year", str(YEAR), "--db", db_url, "--departments", str(roster),
+                                  "--lang", "en", "--quiet"])
+    assert english.stdout.strip() == "2023 returns  2 department(s): not returned 1, wrong format 1"
     no_year = runner.invoke(app, ["collect", str(inbox), "--db", db_url])
     assert no_year.exit_code == 2 and "未归档" in no_year.stdout  # no year to file it under
 

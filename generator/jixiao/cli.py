@@ -64,7 +64,7 @@ Lang = Annotated[str | None, typer.Option("--lang", is_eager=True, callback=set_
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=_h("quiet"))]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help=_h("verbose"))]
 Force = Annotated[bool, typer.Option("--force", help=_h("force"))]
-AsJson = Annotated[bool, typer.Option("--json", help=_h("json"))]
+AsJson = Annotated[bool, typer.Option("--json", help=_h("as_json"))]
 By = Annotated[str | None, typer.Option("--by", help=_h("by"))]
 
 

@@ -35,7 +35,7 @@ HELP: dict[str, Text] = {
     "quiet": T("只输出汇总和需要处理的文件，不逐条列出问题", "print the summary and the files to act on only"),
     "verbose": T("逐条列出提示（默认只汇总提示条数）", "list every note (by default notes are counted)"),
     "force": T("覆盖已存在的文件", "overwrite an existing file"),
-    "json": T("以 JSON 输出", "print as JSON"),
+    "as_json": T("以 JSON 输出", "print as JSON"),
     "help": T("显示本帮助并退出", "show this help and exit"),
     "by": T("经办人姓名，记入归档库", "who does it (kept in the archive)"),
     # lint
