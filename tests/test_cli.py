@@ -233,3 +233,21 @@ def test_build_from_data_counts_d203_notes(tmp_path):
     quiet = runner.invoke(app, ["build", "guizhou-zhengti", "--data", str(dept), "--out", str(tmp_path / "q"),
                                 "--jobs", "1", "--quiet"])
     assert "D203" not in quiet.output and " 错误 " in quiet.output  # the errors are still shown
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), [
+    (["status"], "错误：缺少选项 --year。用 jixiao status --help 查看说明。",
+     "Error: missing option --year. See jixiao status --help."),
+    (["status", "--yaer", "3"], "错误：没有选项 --yaer（是否想用 --year）。", "Error: no such option --yaer (did you mean --year)."),
+    (["status", "--year", "二〇二三"], "错误：--year 的值不对：应为整数。", "Error: bad value for --year: must be a whole number."),
+    (["verify"], "错误：缺少报表。", "Error: missing RETURN."),
+    (["stauts"], "错误：没有命令 stauts。", "Error: no such command stauts."),
+])
+def test_mistakes_on_the_command_line_are_told_in_the_bureaus_language(args, zh, en):
+    runner = CliRunner()
+    mistake = runner.invoke(app, args, prog_name="jixiao", env={"LANG": "zh_CN.UTF-8", "LC_ALL": None})
+    assert mistake.exit_code == 2
+    usage, line = mistake.output.splitlines()
+    assert usage.startswith("用法：jixiao") and line.startswith(zh)
+    english = runner.invoke(app, ["--lang", "en", *args], prog_name="jixiao")
+    assert english.exit_code == 2 and english.output.splitlines()[1].startswith(en)

@@ -40,6 +40,7 @@ from .paths import TemplateSearchPath
 from .terminal import Session, open_archive, progress_bar, session
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, help=C.HELP["jixiao"].zh,
+                  rich_markup_mode=None,  # help pages and usage errors: jixiao.clihelp
                   context_settings={"help_option_names": ["-h", "--help"]})
 
 

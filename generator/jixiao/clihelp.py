@@ -5,7 +5,8 @@ message and exit``) and shows value types (``<bool>``, ``<int>``). The commands 
 use :class:`Command` and the app :class:`Group` instead, which lay the page out from the
 catalogue :mod:`jixiao.codes.cli`: the description of the command, every option with the
 name of its value (``--year 年度``; a flag has none) and its help, in Chinese or, with
-``--lang en`` or ``LANG=en_*``, in English.
+``--lang en`` or ``LANG=en_*``, in English. Mistakes on the command line (a missing
+option, an unknown one, a value that is not a number) are told the same way.
 """
 
 from __future__ import annotations
@@ -84,18 +85,24 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"  {head}{' ' * (width - cell_len(head))}{body}".rstrip() for head, body in rows)
 
 
+def _usage(cmd: Any, ctx: typer.Context, key: str, lang: str) -> str:
+    arguments = [line for p in cmd.get_params(ctx) if isinstance(p, TyperArgument)
+                 if (line := _param_line(p, key, lang))]
+    usage = f"{ctx.command_path} [{pick(C.OPTION_WORD, lang)}]"
+    usage += "".join(f" {head}" for head, _ in arguments)
+    if isinstance(cmd, TyperGroup):
+        usage += f" {pick(C.COMMAND_WORD, lang)} ..."
+    return f"{pick(C.USAGE, lang)}：{usage}" if lang == "zh" else f"{pick(C.USAGE, lang)}: {usage}"
+
+
 def _page(cmd: Any, ctx: typer.Context, key: str, commands: list[tuple[str, str]]) -> str:
     lang = lang_of(ctx)
     params = [p for p in cmd.get_params(ctx)]
     arguments = [line for p in params if isinstance(p, TyperArgument) if (line := _param_line(p, key, lang))]
     options = [line for p in params if not isinstance(p, TyperArgument) if (line := _param_line(p, key, lang))]
-    usage = f"{ctx.command_path} [{pick(C.OPTION_WORD, lang)}]"
-    usage += "".join(f" {head}" for head, _ in arguments)
-    if commands:
-        usage += f" {pick(C.COMMAND_WORD, lang)} ..."
     colon = "：" if lang == "zh" else ":"
     description = C.HELP.get(key)
-    parts = [f"{pick(C.USAGE, lang)}{colon}{'' if lang == 'zh' else ' '}{usage}"]
+    parts = [_usage(cmd, ctx, key, lang)]
     if description is not None:
         parts.append(pick(description, lang))
     for title, rows in ((C.ARGUMENTS, arguments), (C.OPTIONS, options), (C.COMMANDS, commands)):
@@ -104,11 +111,66 @@ def _page(cmd: Any, ctx: typer.Context, key: str, commands: list[tuple[str, str]
     return "\n\n".join(parts) + "\n"
 
 
+# typer's (vendored) click.UsageError: not exported by name, but the base of BadParameter.
+_UsageError: type = typer.BadParameter.__mro__[1]
+
+
+def _explain(error: Exception, lang: str) -> str:
+    """What a usage error means, from the catalogue (click's own text as a last resort)."""
+    param = getattr(error, "param", None)
+    name = ""
+    if param is not None:
+        name = "/".join(getattr(param, "opts", [])) if not isinstance(param, TyperArgument) else ""
+        if isinstance(param, TyperArgument):
+            metavar = C.METAVAR.get(param.name or "")
+            name = pick(metavar, lang) if metavar else str(param.name)
+    if hasattr(error, "param_type"):  # MissingParameter
+        text = C.ERR_MISSING_ARGUMENT if isinstance(param, TyperArgument) else C.ERR_MISSING_OPTION
+        return pick(text, lang, name=name)
+    if hasattr(error, "option_name"):  # NoSuchOption
+        names = sorted(getattr(error, "possibilities", None) or [])
+        hint = pick(C.ERR_DID_YOU_MEAN, lang, names=", ".join(names)) if names else ""
+        return pick(C.ERR_NO_SUCH_OPTION, lang, name=error.option_name, hint=hint)
+    if param is not None:  # BadParameter
+        integer = getattr(getattr(param, "type_descriptor", None), "annotation", None) in (int, int | None)
+        detail = pick(C.ERR_NOT_A_NUMBER, lang) if integer else str(getattr(error, "message", error))
+        return pick(C.ERR_BAD_VALUE, lang, name=name, detail=detail)
+    return str(getattr(error, "message", error)).rstrip(".")
+
+
+class UsageMistake(_UsageError):  # type: ignore[misc, valid-type]
+    """A usage error told in the invocation's language: the usage line, then what is wrong."""
+
+    def __init__(self, original: Exception, ctx: typer.Context, key: str, message: str | None = None) -> None:
+        self.lang = lang_of(ctx)
+        self.text = message or _explain(original, self.lang)
+        self.key = key
+        super().__init__(self.text, ctx)
+
+    def show(self, file: Any = None) -> None:
+        ctx = self.ctx
+        usage = _usage(ctx.command, ctx, self.key, self.lang)
+        line = pick(C.ERR_LINE, self.lang, message=self.text, command=ctx.command_path)
+        typer.echo(f"{usage}\n{line}", err=True)
+
+
+def _parse(parse: Any, cmd: Any, ctx: typer.Context, args: list[str], key: str) -> list[str]:
+    try:
+        return parse(ctx, args)
+    except _UsageError as exc:
+        if isinstance(exc, UsageMistake) or type(exc).__name__ == "NoArgsIsHelpError":
+            raise
+        raise UsageMistake(exc, ctx, key) from None
+
+
 class Command(TyperCommand):
-    """A jixiao command: its help page comes from :mod:`jixiao.codes.cli`."""
+    """A jixiao command: its help page and usage errors come from :mod:`jixiao.codes.cli`."""
 
     def format_help(self, ctx: typer.Context, formatter: Any) -> None:
         formatter.write(_page(self, ctx, self.name or "", []))
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        return _parse(super().parse_args, self, ctx, args, self.name or "")
 
 
 class Group(TyperGroup):
@@ -121,3 +183,12 @@ class Group(TyperGroup):
             text = C.HELP.get(name)
             commands.append((name, pick(text, lang).split("\n", 1)[0] if text else ""))
         formatter.write(_page(self, ctx, "jixiao", commands))
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        return _parse(super().parse_args, self, ctx, args, "jixiao")
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
+        if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
+            message = pick(C.ERR_NO_SUCH_COMMAND, lang_of(ctx), name=args[0])
+            raise UsageMistake(Exception(message), ctx, "jixiao", message)
+        return super().resolve_command(ctx, args)

@@ -264,3 +264,14 @@ NOTE_BRIEFS: dict[str, Text] = {
     "V108": T("文件未经电子表格软件计算保存，已按填报内容重新计算核对",
               "no saved values: verified from the inputs"),
 }
+
+# -- mistakes on the command line (click's usage errors, in the invocation's language)
+ERR_LINE = T("错误：{message}。用 {command} --help 查看说明。", "Error: {message}. See {command} --help.",
+             ("message", "command"))
+ERR_MISSING_OPTION = T("缺少选项 {name}", "missing option {name}", ("name",))
+ERR_MISSING_ARGUMENT = T("缺少{name}", "missing {name}", ("name",))
+ERR_NO_SUCH_OPTION = T("没有选项 {name}{hint}", "no such option {name}{hint}", ("name", "hint"))
+ERR_DID_YOU_MEAN = T("（是否想用 {names}）", " (did you mean {names})", ("names",))
+ERR_BAD_VALUE = T("{name} 的值不对：{detail}", "bad value for {name}: {detail}", ("name", "detail"))
+ERR_NOT_A_NUMBER = T("应为整数", "must be a whole number")
+ERR_NO_SUCH_COMMAND = T("没有命令 {name}", "no such command {name}", ("name",))
