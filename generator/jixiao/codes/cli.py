@@ -101,6 +101,11 @@ HELP: dict[str, Text] = {
     "summary": T("生成年度汇总表：每个单位最新一版、图表、未解决的问题。\n\n文件已存在且未加 --force 时退出码 2。",
                  "write the year's summary workbook.\n\nExit 2 when the file exists and --force is not given."),
     "summary.out_path": T("汇总表文件", "summary workbook to write"),
+    # serve (the web portal, jixiao.serve)
+    "serve": T("启动收表系统网页：财政局控制台和各单位的上传页面，见 docs/deploy.md。",
+               "start the web portal: the bureau's console and the departments' upload pages (docs/deploy.md)."),
+    "serve.host": T("监听地址；不是 127.0.0.1 时会提示风险", "address to listen on (a warning when not 127.0.0.1)"),
+    "serve.port": T("端口", "port"),
     # void
     "void": T("作废归档库中的版本（保留并标明作废人、时间和原因；不再算作最新版）。\n\n"
               "给出文件或文件夹：作废由这些文件归档的版本（如误收的空白表）；"
@@ -131,7 +136,7 @@ METAVAR: dict[str, Text] = {
     "fmt": T("格式", "FORMAT"), "out_path": T("文件", "FILE"), "reason": T("原因", "REASON"),
     "by": T("姓名", "NAME"), "department": T("单位编码", "CODE"), "version": T("版本", "N"),
     "template": T("模板", "TEMPLATE"), "code": T("代码", "CODE"), "cell": T("单元格", "CELL"),
-    "note": T("说明", "NOTE"),
+    "note": T("说明", "NOTE"), "host": T("地址", "HOST"), "port": T("端口", "PORT"),
     "paths": T("模板", "TEMPLATE"), "names": T("模板", "TEMPLATE"), "workbook": T("报表", "WORKBOOK"),
     "returns": T("报表", "RETURN"), "files": T("文件", "FILE"),
 }
