@@ -292,3 +292,31 @@ def test_an_archive_at_0001_with_returns_is_migrated(db_url):
         a.mark_checked(old.id, "V311", by="张三")
         a.store(sub("102", OLE, findings=[{"code": "R006", "severity": "error"}], unreadable=True))
         assert [r.status for r in a.status(YEAR)] == ["已通过", "格式错误"]
+
+
+# --------------------------------------------------------------------------- send back
+
+
+def test_send_back_makes_a_passed_return_needs_fix_and_keeps_who_and_why(archive, db_url):
+    r = archive.store(sub("101", b"x", findings=[W2]))
+    assert archive.status(YEAR)[0].status == "已通过"
+    at = dt.datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
+    back = archive.send_back(r.id, reason="执行率超过 100% 的说明不充分", by="张三", at=at)
+    assert (back.status, back.sent_back_by, back.send_back_reason) == ("待修改", "张三", "执行率超过 100% 的说明不充分")
+    assert back.sent_back_at == at and back.sent_back_at.utcoffset() == dt.timedelta(hours=8)
+    assert [(s.status, s.version) for s in archive.status(YEAR)] == [("待修改", 1)]
+    assert archive.export_rows(YEAR)[0]["status"] == "待修改"
+    again = archive.send_back(r.id, reason="另一个原因", by="李四")
+    assert (again.sent_back_by, again.send_back_reason) == ("张三", "执行率超过 100% 的说明不充分")
+    fixed = archive.store(sub("101", b"fixed"))  # the department sends a new version
+    assert [(s.status, s.version) for s in archive.status(YEAR)] == [("已通过", 2)]
+    archive.void(fixed.id, reason="误收", by="张三")
+    with pytest.raises(ValueError):
+        archive.send_back(fixed.id, reason="x", by="张三")
+    bad = archive.store(sub("102", OLE, findings=[{"code": "R006", "severity": "error"}], unreadable=True))
+    with pytest.raises(ValueError):
+        archive.send_back(bad.id, reason="x", by="张三")
+    with pytest.raises(ValueError):
+        archive.send_back(r.id, reason="", by="张三")
+    with Archive(db_url) as reopened:
+        assert reopened.get(r.id).sent_back_by == "张三"

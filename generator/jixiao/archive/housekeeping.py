@@ -1,10 +1,12 @@
-"""The bureau's actions on returns already kept: void a version, mark a warning 已核实.
+"""The bureau's actions on returns already kept: void a version, send it back, mark a
+warning 已核实.
 
 Nothing is deleted: a voided version stays in the archive with who voided it, when and
 why, and no longer counts as the latest of its series; a checked warning stays in the
 return's findings with who checked it and when, and no longer counts as open (status,
 summary, export). Each action is one write transaction; :class:`~jixiao.archive.Archive`
-offers them as methods (``archive.void(...)``, ``archive.mark_checked(...)``), which is
+offers them as methods (``archive.void(...)``, ``archive.send_back(...)``,
+``archive.mark_checked(...)``), which is
 what ``jixiao void`` / ``jixiao confirm`` and the web portal call.
 
 >>> from jixiao.archive import Archive, Submission
@@ -27,13 +29,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
 
+from ..codes import Status
 from ..paths import expand_paths
 from .store import _CHECKS, _RETURNS, StoredReturn, _for_db, _select_returns, _to_utc, finding_key
 
 if TYPE_CHECKING:
     from .store import Archive
 
-__all__ = ["AmbiguousTemplate", "current_return", "mark_checked", "returns_of_file", "version_of", "void",
+__all__ = ["AmbiguousTemplate", "current_return", "mark_checked", "returns_of_file", "send_back", "version_of", "void",
            "void_files"]
 
 
@@ -65,6 +68,30 @@ def void(archive: Archive, return_id: int, *, reason: str, by: str,
         if _one(archive, conn, return_id).voided_at is None:
             conn.execute(update(_RETURNS).where(_RETURNS.c.id == return_id).values(
                 voided_at=_for_db(when, archive._dialect), voided_by=by, void_reason=reason))
+        return _one(archive, conn, return_id)
+
+    return archive._in_write_transaction(work)
+
+
+def send_back(archive: Archive, return_id: int, *, reason: str, by: str,
+              at: dt.datetime | None = None) -> StoredReturn:
+    """Send one version back to its department (退回): its status becomes 待修改, with who,
+    when and why, even when verification found no error (the bureau's own judgement).
+    Sending it back again keeps the first mark. ``ValueError`` for a voided version, a file
+    in the wrong format (already 格式错误), or without a reason or a who."""
+    reason, by = str(reason or "").strip(), _who(by)
+    if not reason:
+        raise ValueError("a reason for sending back must be given")
+    when = _to_utc(at or dt.datetime.now(dt.UTC))
+
+    def work(conn: Connection) -> StoredReturn:
+        stored = _one(archive, conn, return_id)
+        if stored.voided_at is not None or stored.status == Status.UNREADABLE:
+            raise ValueError(f"return {return_id} is voided or unreadable: nothing to send back")
+        if stored.sent_back_at is None:
+            conn.execute(update(_RETURNS).where(_RETURNS.c.id == return_id).values(
+                status=str(Status.NEEDS_FIX), sent_back_at=_for_db(when, archive._dialect), sent_back_by=by,
+                send_back_reason=reason))
         return _one(archive, conn, return_id)
 
     return archive._in_write_transaction(work)

@@ -218,6 +218,9 @@ class ReturnRow(Base):
     voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     voided_by: Mapped[str | None] = mapped_column(String(255))
     void_reason: Mapped[str | None] = mapped_column(String(1024))
+    sent_back_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_back_by: Mapped[str | None] = mapped_column(String(255))
+    send_back_reason: Mapped[str | None] = mapped_column(String(1024))
 
 
 class FindingCheckRow(Base):
@@ -323,7 +326,8 @@ class StoredReturn:
     Times are in the archive's time zone (:attr:`Archive.tz`). ``warning_count`` counts
     the *open* warnings: a warning the bureau has checked carries ``"checked": {"by",
     "at", "note"}`` in ``findings`` and is not counted. A voided version has ``voided_at``,
-    ``voided_by`` and ``void_reason`` and never counts as the latest.
+    ``voided_by`` and ``void_reason`` and never counts as the latest. A version the bureau
+    sent back has ``sent_back_at``, ``sent_back_by``, ``send_back_reason`` and status 待修改.
     """
 
     id: int
@@ -347,6 +351,9 @@ class StoredReturn:
     voided_at: dt.datetime | None = None
     voided_by: str | None = None
     void_reason: str | None = None
+    sent_back_at: dt.datetime | None = None
+    sent_back_by: str | None = None
+    send_back_reason: str | None = None
 
     @property
     def open_findings(self) -> list[dict[str, Any]]:
@@ -889,7 +896,8 @@ class Archive:
             return StatusRow(
                 department_code=code,
                 department_name=name or newest.department_name,
-                status=str(Status.NEEDS_FIX if errors else Status.PASSED),
+                # 待修改: errors, or sent back by the bureau (the stored status says both)
+                status=str(Status.NEEDS_FIX if any(r.status == Status.NEEDS_FIX for r in got) else Status.PASSED),
                 templates=tuple(r.template_id for r in got),
                 version=max(r.version for r in got),
                 error_count=errors,
@@ -927,6 +935,13 @@ class Archive:
         from .housekeeping import mark_checked
 
         return mark_checked(self, return_id, code, by=by, sheet=sheet, cell=cell, note=note, at=at)
+
+    def send_back(self, return_id: int, *, reason: str, by: str, at: dt.datetime | None = None) -> StoredReturn:
+        """Send a version back to its department (退回): status 待修改 with who, when and
+        ``reason``, even when it has no errors. See :func:`jixiao.archive.housekeeping.send_back`."""
+        from .housekeeping import send_back
+
+        return send_back(self, return_id, reason=reason, by=by, at=at)
 
     def returns_of_file(self, data: bytes, year: int | None = None) -> list[StoredReturn]:
         """Every version stored from these very bytes (of ``year`` when given)."""
@@ -1041,6 +1056,9 @@ def _to_stored(row: Any, tz: ZoneInfo, checks: Mapping[tuple[str, str, str], dic
         voided_at=None if voided_at is None else _to_utc(voided_at).astimezone(tz),
         voided_by=row.voided_by,
         void_reason=row.void_reason,
+        sent_back_at=None if row.sent_back_at is None else _to_utc(row.sent_back_at).astimezone(tz),
+        sent_back_by=row.sent_back_by,
+        send_back_reason=row.send_back_reason,
     )
 
 

@@ -6,7 +6,8 @@ Create Date: 2026-12-04
 
 * ``returns.fill_date`` (the form's 填报日期) orders the versions of a series before the
   received time; ``voided_at`` / ``voided_by`` / ``void_reason`` keep a voided version
-  in the archive, marked.
+  in the archive, marked; ``sent_back_at`` / ``sent_back_by`` / ``send_back_reason`` mark a
+  version the bureau sent back to the department (status 待修改).
 * ``returns.status`` may be 格式错误: a return that could not be read is kept too, so
   the department is not shown as 未交.
 * ``finding_checks``: a warning the bureau has checked (已核实), who and when.
@@ -43,6 +44,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("voided_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("voided_by", sa.String(255), nullable=True))
         batch.add_column(sa.Column("void_reason", sa.String(1024), nullable=True))
+        batch.add_column(sa.Column("sent_back_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("sent_back_by", sa.String(255), nullable=True))
+        batch.add_column(sa.Column("send_back_reason", sa.String(1024), nullable=True))
         _drop_status_check(batch)
         batch.create_check_constraint("status_known", _NEW_STATUS)
     op.create_table(
@@ -72,6 +76,9 @@ def downgrade() -> None:
     with op.batch_alter_table("returns") as batch:
         _drop_status_check(batch)
         batch.create_check_constraint("status_known", _OLD_STATUS)
+        batch.drop_column("send_back_reason")
+        batch.drop_column("sent_back_by")
+        batch.drop_column("sent_back_at")
         batch.drop_column("void_reason")
         batch.drop_column("voided_by")
         batch.drop_column("voided_at")
