@@ -226,7 +226,7 @@ def test_prefilled_values_and_declared_rows(batch) -> None:
 def test_formula_like_names_are_plain_text(batch) -> None:
     _, _, out, result = batch
     for i, text in FORMULA_NAMES.items():
-        assert f"单位!B{i + 2} D108" in result.output
+        assert f"单位!B{i + 2} 警告 D108 " in result.output
         path = next(out.glob(f"{_code(i)}_*.xlsx"))
         assert open_return(path).record.values["zt_department"] == text
         with zipfile.ZipFile(path) as z:
@@ -242,7 +242,7 @@ def test_existing_files_are_skipped_then_forced_byte_identical(batch, tmp_path) 
     sample[0].write_bytes(b"edited by hand")
     runner = CliRunner()
     again = runner.invoke(app, ["build", str(GUIZHOU), "--data", str(data), "--out", str(out)])
-    assert "281" in again.output and "skipped" in again.output
+    assert "281" in again.output and "已存在未覆盖" in again.output
     assert sample[0].read_bytes() == b"edited by hand"  # never overwritten without --force
     forced = runner.invoke(app, ["build", str(GUIZHOU), "--data", str(data), "--out", str(out), "--force"])
     assert forced.exit_code == 1  # the bad rows are still bad

@@ -12,11 +12,11 @@ schema is managed by Alembic; the migrations live in ``jixiao/archive/migrations
 :func:`alembic_config` builds their configuration in code (no alembic.ini).
 """
 
-from jixiao.archive.store import (
+from .housekeeping import Archive
+from .store import (
     DEFAULT_TZ,
     DEFAULT_URL,
     SEVERITIES,
-    Archive,
     ArchiveSchemaError,
     Status,
     StatusRow,

@@ -4,7 +4,8 @@ warning 已核实.
 Nothing is deleted: a voided version stays in the archive with who voided it, when and
 why, and no longer counts as the latest of its series; a checked warning stays in the
 return's findings with who checked it and when, and no longer counts as open (status,
-summary, export). Each action is one write transaction; :class:`~jixiao.archive.Archive`
+summary, export). Each action is one write transaction; :class:`Archive` (the one
+``jixiao.archive`` exports: the store of :mod:`jixiao.archive.store` with these actions)
 offers them as methods (``archive.void(...)``, ``archive.send_back(...)``,
 ``archive.mark_checked(...)``), which is
 what ``jixiao void`` / ``jixiao confirm`` and the web portal call.
@@ -25,18 +26,15 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
 
 from ..codes import Status
 from ..paths import expand_paths
 from .store import _CHECKS, _RETURNS, StoredReturn, _for_db, _select_returns, _to_utc, finding_key
+from .store import Archive as Store
 
-if TYPE_CHECKING:
-    from .store import Archive
-
-__all__ = ["AmbiguousTemplate", "current_return", "mark_checked", "returns_of_file", "send_back", "version_of", "void",
+__all__ = ["AmbiguousTemplate", "Archive", "current_return", "mark_checked", "returns_of_file", "send_back", "version_of", "void",
            "void_files"]
 
 
@@ -47,14 +45,14 @@ def _who(by: str) -> str:
     return by
 
 
-def _one(archive: Archive, conn: Connection, return_id: int) -> StoredReturn:
+def _one(archive: Store, conn: Connection, return_id: int) -> StoredReturn:
     rows = list(conn.execute(_select_returns().where(_RETURNS.c.id == return_id)))
     if not rows:
         raise LookupError(f"no return with id {return_id}")
     return archive._stored(conn, rows)[0]
 
 
-def void(archive: Archive, return_id: int, *, reason: str, by: str,
+def void(archive: Store, return_id: int, *, reason: str, by: str,
          at: dt.datetime | None = None) -> StoredReturn:
     """Void one version: it is kept, marked (``voided_at``, ``voided_by``, ``void_reason``)
     and no longer counts as the latest. Voiding a voided version again keeps the first
@@ -73,7 +71,7 @@ def void(archive: Archive, return_id: int, *, reason: str, by: str,
     return archive._in_write_transaction(work)
 
 
-def send_back(archive: Archive, return_id: int, *, reason: str, by: str,
+def send_back(archive: Store, return_id: int, *, reason: str, by: str,
               at: dt.datetime | None = None) -> StoredReturn:
     """Send one version back to its department (退回): its status becomes 待修改, with who,
     when and why, even when verification found no error (the bureau's own judgement).
@@ -97,7 +95,7 @@ def send_back(archive: Archive, return_id: int, *, reason: str, by: str,
     return archive._in_write_transaction(work)
 
 
-def mark_checked(archive: Archive, return_id: int, code: str, *, by: str, sheet: str | None = None,
+def mark_checked(archive: Store, return_id: int, code: str, *, by: str, sheet: str | None = None,
                  cell: str | None = None, note: str = "", at: dt.datetime | None = None) -> StoredReturn:
     """Mark the warnings ``code`` of one return 已核实 (only those at ``sheet``/``cell`` when
     given); returns the return as read back, those warnings carrying ``checked``.
@@ -125,7 +123,7 @@ def mark_checked(archive: Archive, return_id: int, code: str, *, by: str, sheet:
     return archive._in_write_transaction(work)
 
 
-def returns_of_file(archive: Archive, data: bytes, year: int | None = None) -> list[StoredReturn]:
+def returns_of_file(archive: Store, data: bytes, year: int | None = None) -> list[StoredReturn]:
     """Every version stored from this very file (same bytes), of ``year`` when given."""
     stmt = _select_returns().where(_RETURNS.c.blob_sha256 == hashlib.sha256(data).hexdigest())
     if year is not None:
@@ -150,7 +148,7 @@ def _one_template(found: list[StoredReturn], department_code: str) -> list[Store
     return found
 
 
-def version_of(archive: Archive, department_code: str, year: int, version: int,
+def version_of(archive: Store, department_code: str, year: int, version: int,
                template_id: str | None = None) -> StoredReturn:
     """Version ``version`` of a department's return of ``year``; ``LookupError`` when there
     is none, :class:`AmbiguousTemplate` when it sent several forms and ``template_id`` is None."""
@@ -160,7 +158,7 @@ def version_of(archive: Archive, department_code: str, year: int, version: int,
     return _one_template(found, department_code)[0]
 
 
-def current_return(archive: Archive, department_code: str, year: int,
+def current_return(archive: Store, department_code: str, year: int,
                    template_id: str | None = None) -> StoredReturn:
     """The latest (not voided, readable) return of a department for ``year``; errors as
     :func:`version_of`."""
@@ -170,7 +168,7 @@ def current_return(archive: Archive, department_code: str, year: int,
     return _one_template(found, department_code)[0]
 
 
-def void_files(archive: Archive, paths: Iterable[str | Path], *, reason: str, by: str,
+def void_files(archive: Store, paths: Iterable[str | Path], *, reason: str, by: str,
                year: int | None = None) -> list[tuple[Path, list[StoredReturn]]]:
     """Void every version stored from these files (folders: every file below them), e.g. a
     folder of blank forms collected by mistake; per file, the versions now voided (empty:
@@ -181,3 +179,27 @@ def void_files(archive: Archive, paths: Iterable[str | Path], *, reason: str, by
         kept = [r for r in returns_of_file(archive, data, year) if r.voided_at is None] if data else []
         out.append((path, [void(archive, r.id, reason=reason, by=by) for r in kept]))
     return out
+
+
+class Archive(Store):
+    """The archive of returns (:class:`jixiao.archive.store.Archive`) with the bureau's
+    housekeeping actions as methods; each takes ``by``, who acts, and keeps it."""
+
+    def void(self, return_id: int, *, reason: str, by: str, at: dt.datetime | None = None) -> StoredReturn:
+        """Void one version (kept, marked with who, when and ``reason``; no longer the latest):
+        :func:`void`."""
+        return void(self, return_id, reason=reason, by=by, at=at)
+
+    def send_back(self, return_id: int, *, reason: str, by: str, at: dt.datetime | None = None) -> StoredReturn:
+        """Send a version back to its department (退回, status 待修改): :func:`send_back`."""
+        return send_back(self, return_id, reason=reason, by=by, at=at)
+
+    def mark_checked(self, return_id: int, code: str, *, by: str, sheet: str | None = None,
+                     cell: str | None = None, note: str = "", at: dt.datetime | None = None) -> StoredReturn:
+        """Mark a return's warnings ``code`` (at ``sheet``/``cell`` when given) 已核实, kept with
+        who and when and no longer open: :func:`mark_checked`."""
+        return mark_checked(self, return_id, code, by=by, sheet=sheet, cell=cell, note=note, at=at)
+
+    def returns_of_file(self, data: bytes, year: int | None = None) -> list[StoredReturn]:
+        """Every version stored from these very bytes (of ``year`` when given): :func:`returns_of_file`."""
+        return returns_of_file(self, data, year)

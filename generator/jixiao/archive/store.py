@@ -911,43 +911,12 @@ class Archive:
         rows += [row(code, None) for code in sorted(set(by_dept) | set(unreadable)) if code not in listed]
         return rows
 
-    # -- housekeeping (see :mod:`jixiao.archive.housekeeping`)
-
     def get(self, return_id: int) -> StoredReturn:
         """One stored return by its id; ``LookupError`` when there is none."""
         rows = self._returns(_select_returns().where(_RETURNS.c.id == return_id))
         if not rows:
             raise LookupError(f"no return with id {return_id}")
         return rows[0]
-
-    def void(self, return_id: int, *, reason: str, by: str, at: dt.datetime | None = None) -> StoredReturn:
-        """Void one version (kept, marked with who, when and ``reason``; no longer the latest).
-
-        See :func:`jixiao.archive.housekeeping.void`."""
-        from .housekeeping import void
-
-        return void(self, return_id, reason=reason, by=by, at=at)
-
-    def mark_checked(self, return_id: int, code: str, *, by: str, sheet: str | None = None,
-                     cell: str | None = None, note: str = "", at: dt.datetime | None = None) -> StoredReturn:
-        """Mark a return's warnings ``code`` (at ``sheet``/``cell`` when given) 已核实: kept,
-        with who and when, and no longer open. See :func:`jixiao.archive.housekeeping.mark_checked`."""
-        from .housekeeping import mark_checked
-
-        return mark_checked(self, return_id, code, by=by, sheet=sheet, cell=cell, note=note, at=at)
-
-    def send_back(self, return_id: int, *, reason: str, by: str, at: dt.datetime | None = None) -> StoredReturn:
-        """Send a version back to its department (退回): status 待修改 with who, when and
-        ``reason``, even when it has no errors. See :func:`jixiao.archive.housekeeping.send_back`."""
-        from .housekeeping import send_back
-
-        return send_back(self, return_id, reason=reason, by=by, at=at)
-
-    def returns_of_file(self, data: bytes, year: int | None = None) -> list[StoredReturn]:
-        """Every version stored from these very bytes (of ``year`` when given)."""
-        from .housekeeping import returns_of_file
-
-        return returns_of_file(self, data, year)
 
     def export_rows(self, year: int, *, all_versions: bool = False) -> list[dict[str, Any]]:
         """Flat rows (str/int/None values) of the latest returns of ``year``, for CSV/JSON.
