@@ -16,7 +16,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from jixiao.read.record import open_return
 from typer.testing import CliRunner
 
 from forms import rewrite_part, seed_000_values
@@ -27,6 +26,7 @@ from jixiao.collect import collect_files
 from jixiao.layout import build_layout
 from jixiao.lint import lint_paths
 from jixiao.paths import TemplateSearchPath
+from jixiao.read.record import open_return
 from jixiao.templates import ParamError, load_template
 from jixiao.verify import verify_file
 

@@ -214,7 +214,7 @@ def test_unknown_version_refused_with_v002(returns, tmp_path, where):
         path = rewrite_part(no_props, tmp_path / "v7.xlsx", part,
                             lambda t: t.replace(cell_xml(t, "B2").group(0), '<c r="B2"><v>7</v></c>'))
     v = verify_file(path)
-    assert v.unreadable and v.status == "无法读取"
+    assert v.unreadable and v.status == "格式错误"
     assert [(f.code, f.severity, f.message_zh) for f in v.findings] == [("V002", "error", V002_ZH)]
     assert v.findings[0].message_en == "unknown template guizhou-zhengti version 7"
 
@@ -251,7 +251,7 @@ def test_cli_verify_exit_codes(returns, tmp_path):
     refused = runner.invoke(app, ["verify", str(v7), "--json"])
     assert refused.exit_code == 2, refused.output
     (r,) = json.loads(refused.output)
-    assert r["status"] == "无法读取" and [(f["code"], f["message_zh"]) for f in r["findings"]] == [("V002", V002_ZH)]
+    assert r["status"] == "格式错误" and [(f["code"], f["message_zh"]) for f in r["findings"]] == [("V002", V002_ZH)]
     mixed = runner.invoke(app, ["verify", str(clean[1]), str(v7)])
     assert mixed.exit_code == 2
 

@@ -11,17 +11,24 @@ function, and prints.
     jixiao status --year Y [--db]      jixiao.archive.Archive.status
     jixiao export --year Y [--db]      jixiao.export.export_year
     jixiao summary --year Y [--out]    jixiao.summary.write_summary
+    jixiao void FILE... --reason R     jixiao.archive.housekeeping.void_files / Archive.void
+    jixiao confirm --department D --code V311   jixiao.archive.Archive.mark_checked
     jixiao serve [--db] [--host] [--port]  jixiao.serve.run.run (the web portal)
 
 Every command that reads templates takes ``--templates DIR`` (before or after the command
-name; also ``$JIXIAO_TEMPLATES``), passed down as a :class:`TemplateSearchPath`. ``build``
+name; also ``$JIXIAO_TEMPLATES``), passed down as a :class:`TemplateSearchPath`. Every
+command speaks Chinese, English with ``--lang en`` (before or after the command name) or
+``LANG=en_*``: its help pages (:mod:`jixiao.clihelp`) and what it prints come from
+:mod:`jixiao.codes.cli`; how results are printed is in :mod:`jixiao.cliviews`. ``build``
 and ``init-data`` take ``--year Y`` and ``--param key=value`` (repeatable), passed down as
 ``params=`` (the API types each value like the template's own).
 """
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -30,100 +37,107 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from .clihelp import Command, Group, set_lang
+from .codes import cli as C
 from .paths import TemplateSearchPath
 from .terminal import Session, open_archive, progress_bar, session
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="jixiao（绩效）：预算绩效自评表的生成、读取与核查 (budget performance self-evaluation "
-                       "forms: build, read, verify).")
+app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, help=C.HELP["jixiao"].zh,
+                  rich_markup_mode=None,  # help pages and usage errors: jixiao.clihelp
+                  context_settings={"help_option_names": ["-h", "--help"]})
 
 
-TemplateDirs = Annotated[list[Path] | None, typer.Option(
-    "--templates", metavar="DIR", help="自定义模板所在文件夹，先于 ./templates 和内置模板查找；可重复 "
-    "(a folder of your own variants, searched first; repeatable; also $JIXIAO_TEMPLATES).")]
-Jobs = Annotated[int | None, typer.Option("--jobs", help="并行进程数，默认使用全部 CPU 核 (worker processes).")]
-Db = Annotated[str | None, typer.Option(
-    "--db", help="归档库地址，默认 sqlite:///jixiao.sqlite，也可为 postgresql://… (archive URL).")]
-Year = Annotated[int, typer.Option("--year", help="报表年度 (reporting year).")]
-BuildYear = Annotated[str | None, typer.Option(  # text: typed (and refused in Chinese) like --param
-    "--year", help="按此年度生成（模板参数 year，如 2024），即 --param year=2024 (build for this year).")]
-Params = Annotated[list[str] | None, typer.Option(
-    "--param", metavar="KEY=VALUE", help="模板参数，如 region=黔南州，按模板中该参数的类型读取；可重复 "
-    "(a template parameter, typed like the template's own; repeatable).")]
+def _h(key: str) -> str:
+    """The Chinese help of ``key`` (the help page picks the language from the same entry)."""
+    return C.HELP[key].zh
+
+
+def _command(name: str | None = None):  # noqa: ANN202 - a decorator
+    """``@app.command`` with the localised help page and the catalogue's description."""
+    def register(func):  # noqa: ANN001, ANN202
+        key = name or func.__name__.replace("_", "-")
+        return app.command(key, cls=Command, help=_h(key))(func)
+    return register
+
+
+TemplateDirs = Annotated[list[Path] | None, typer.Option("--templates", help=_h("templates"))]
+Jobs = Annotated[int | None, typer.Option("--jobs", help=_h("jobs"))]
+Db = Annotated[str | None, typer.Option("--db", help=_h("db"))]
+Year = Annotated[int, typer.Option("--year", help=_h("year"))]
+Lang = Annotated[str | None, typer.Option("--lang", is_eager=True, callback=set_lang, help=_h("lang"))]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=_h("quiet"))]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help=_h("verbose"))]
+Force = Annotated[bool, typer.Option("--force", help=_h("force"))]
+AsJson = Annotated[bool, typer.Option("--json", help=_h("as_json"))]
+By = Annotated[str | None, typer.Option("--by", help=_h("by"))]
+Params = Annotated[list[str] | None, typer.Option("--param", help=_h("param"))]
+
+
+def _by(s: Session, by: str | None) -> str:
+    """Who acts: --by, else $JIXIAO_USER, else the login name."""
+    who = (by or os.environ.get("JIXIAO_USER") or getpass.getuser() or "").strip()
+    if not who:
+        s.fail(s.t(C.NEED_BY))
+    return who
 
 
 @app.callback()
-def _options(ctx: typer.Context, templates: TemplateDirs = None) -> None:
-    """jixiao（绩效）：预算绩效自评表的生成、读取与核查 (build, read, verify)."""
+def _options(ctx: typer.Context, templates: TemplateDirs = None, lang: Lang = None) -> None:
     s = session(ctx)
     s.templates = list(templates or [])
     for folder in s.templates:
         if not folder.is_dir():
-            s.fail(f"{folder}: 不是文件夹 (not a folder)")
+            s.fail(s.t(C.NOT_A_FOLDER, path=folder))
 
 
-@app.command()
-def lint(ctx: typer.Context,
-         paths: Annotated[list[Path], typer.Argument(help="模板文件或文件夹 (template files or folders).")],
-         templates: TemplateDirs = None) -> None:
-    """检查模板，每个问题一行：文件:行:列 代码 说明 (check templates: file:line:col CODE message).
-
-    退出码 0 无问题，1 有问题，2 路径不存在 (exit 0 clean, 1 problems, 2 no such path).
-    """
+@_command()
+def lint(ctx: typer.Context, paths: Annotated[list[Path], typer.Argument(help=_h("lint.paths"))],
+         templates: TemplateDirs = None, lang: Lang = None) -> None:
+    """jixiao.lint.lint_paths."""
     from .lint import lint_paths, lint_targets
 
     s = session(ctx)
     missing = [p for p in paths if not p.exists()]
     for p in missing:
-        s.err.print(escape(f"{p}: 文件不存在 (no such file or folder)"))
+        s.err.print(escape(s.t(C.NO_SUCH_PATH, path=p)))
     if missing:
         raise typer.Exit(2)
     problems = lint_paths(paths, s.search(templates))
     for p in problems:
         print(p)
     if problems:
-        s.fail(f"{len(problems)} problem(s)", 1)
-    s.err.print(f"{len(lint_targets(paths))} template(s) clean")
+        s.fail(s.t(C.LINT_PROBLEMS, count=len(problems)), 1)
+    s.err.print(escape(s.t(C.LINT_CLEAN, count=len(lint_targets(paths)))))
 
 
-@app.command()
+@_command()
 def build(
     ctx: typer.Context,
-    names: Annotated[list[Path], typer.Argument(
-        metavar="TEMPLATES...", help="模板文件、模板 id 或文件夹 (template files, ids or folders).")],
-    out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹 (output folder).")] = Path("dist"),
-    data: Annotated[Path | None, typer.Option(
-        "--data", help="单位数据表（.xlsx/.csv，每个单位生成一份）或记录文件（.json/.yaml，预填）"
-        " (department data, or a record to pre-fill).")] = None,
-    indicators: Annotated[Path | None, typer.Option(
-        "--indicators", help="单独的指标表 .xlsx/.csv (indicator table).")] = None,
-    projects: Annotated[Path | None, typer.Option(
-        "--projects", help="单独的项目表 .xlsx/.csv (project table).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 (overwrite existing files).")] = False,
+    names: Annotated[list[Path], typer.Argument(help=_h("build.names"))],
+    out_dir: Annotated[Path, typer.Option("--out", help=_h("build.out_dir"))] = Path("dist"),
+    data: Annotated[Path | None, typer.Option("--data", help=_h("build.data"))] = None,
+    indicators: Annotated[Path | None, typer.Option("--indicators", help=_h("build.indicators"))] = None,
+    projects: Annotated[Path | None, typer.Option("--projects", help=_h("build.projects"))] = None,
+    force: Force = False,
     jobs: Jobs = None,
-    year: BuildYear = None,
+    year: Annotated[str | None, typer.Option("--year", help=_h("build.year"))] = None,
     param: Params = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
     templates: TemplateDirs = None,
+    lang: Lang = None,
 ) -> None:
-    """生成空白（或预填）的自评表；配合 --data 单位数据表为每个单位生成一份 (build workbooks).
-
-    --year 2024（或 --param year=2024）：按 2024 年度生成，年度写入标题和表格标识，模板文件不变
-    (build next year's forms from the same template version).
-
-    --data departments.xlsx（单位、指标、项目表，见 jixiao init-data）：每个无误的单位生成
-    DIR/<编码>_<名称>.xlsx；有误的行按文件、行、列报告，其余照常生成。有失败时退出码 1
-    (bad rows are reported by file, row and column; the others still build; exit 1 when anything failed).
-    """
+    """jixiao.build.build_templates, or jixiao.batch.build_from_data with a department table."""
     from .batch import DATA_TABLE_SUFFIXES
 
     s = session(ctx)
     search = s.search(templates)
-    params = s.params(year, param)
+    params = s.params(year, param)  # --year is text: the API types it like the template's own
     if data is not None and data.suffix.lower() in DATA_TABLE_SUFFIXES:
         if len(names) != 1:
-            s.fail("--data 的单位表只能配合一个模板使用 (department data needs exactly one template)")
+            s.fail(s.t(C.ONE_TEMPLATE))
         _build_batch(s, names[0], data, indicators, projects, out_dir, force=force, jobs=jobs, search=search,
-                     params=params)
+                     params=params, quiet=quiet, verbose=verbose)
         return
     from .build import build_templates
     from .read.record import Record
@@ -133,13 +147,13 @@ def build(
         try:
             record = Record.load(data)
         except (OSError, ValueError) as exc:
-            s.fail(f"{data}: 无法读取记录文件 (cannot read record): {exc}")
+            s.fail(s.t(C.BAD_RECORD, path=data, reason=exc))
         prefill, values = record.prefill, record.values
     outcomes = build_templates(names, out_dir, force=force, prefill=prefill, values=values, search=search,
                                params=params)
     for o in outcomes:
-        if o.path is not None:
-            s.out.print(escape(f"built {o.path}"))
+        if o.path is not None and not quiet:
+            s.out.print(escape(s.t(C.BUILT, path=o.path)))
         for line in o.problems:
             s.err.print(escape(line))
     if any(o.path is None for o in outcomes):
@@ -148,62 +162,65 @@ def build(
 
 def _build_batch(s: Session, template: Path, data: Path, indicators: Path | None, projects: Path | None,
                  out_dir: Path, *, force: bool, jobs: int | None, search: TemplateSearchPath,
-                 params: dict[str, str]) -> None:
+                 params: dict[str, str], quiet: bool, verbose: bool) -> None:
     from .batch import build_from_data
+    from .cliviews import grouped_notes
 
-    with s.refusals(), progress_bar(s.err, "生成 building") as progress:
+    with s.refusals(), progress_bar(s.err, s.t(C.BUILDING)) as progress:
         run = build_from_data(template, data, out_dir, indicators=indicators, projects=projects, force=force,
                               jobs=jobs, search=search, on_progress=progress, params=params)
-    for problem in run.problems:
-        s.err.print(("[red]" if problem.severity == "error" else "[yellow]") + escape(str(problem)))
+    table = Table("", s.t(C.H_COUNT), title=escape(f"{run.template_id} → {out_dir}"))
+    table.add_row(s.t(C.BATCH_BUILT), str(len(run.result.built)))
+    table.add_row(s.t(C.BATCH_SKIPPED), str(len(run.result.skipped)))
+    table.add_row(s.t(C.BATCH_NOT_BUILT), str(run.not_built))
+    table.add_row(s.t(C.BATCH_FAILED), str(len(run.result.failed)))
+    table.add_row(s.t(C.BATCH_WARNINGS), str(sum(p.severity == "warning" for p in run.problems)))
+    table.add_row(s.t(C.BATCH_NOTES), str(sum(p.severity == "note" for p in run.problems)))
+    s.out.print(table)  # the summary first
+    shown = [p for p in run.problems if p.severity == "error" or (not quiet and (verbose or p.severity != "note"))]
+    if not verbose and not quiet:
+        for line in grouped_notes(s, (p for p in run.problems if p.severity == "note")):
+            s.err.print(escape(line))
+    for problem in shown:
+        s.err.print(("[red]" if problem.severity == "error" else "[yellow]")
+                    + escape(f"{problem.where} {s.level(problem.severity)} {problem.code} {s.message(problem)}"))
     for code, reason in run.result.failed:
-        s.err.print(f"[red]{escape(code)}: 生成失败 (failed): {escape(reason)}")
-    table = Table("", "count", title=escape(f"{run.template_id} → {out_dir}"))
-    table.add_row("已生成 built", str(len(run.result.built)))
-    table.add_row("已存在未覆盖 skipped (exists; --force to overwrite)", str(len(run.result.skipped)))
-    table.add_row("数据有误未生成 not built (bad data)", str(run.not_built))
-    table.add_row("生成失败 failed", str(len(run.result.failed)))
-    table.add_row("数据提示 warnings", str(sum(p.severity == "warning" for p in run.problems)))
-    s.out.print(table)
+        s.err.print("[red]" + escape(s.t(C.BUILD_FAILED, code=code, reason=reason)))
     if not run.ok:
         raise typer.Exit(1)
 
 
-@app.command("init-data")
+@_command("init-data")
 def init_data(
     ctx: typer.Context,
-    template: Annotated[Path, typer.Argument(help="模板文件或模板 id (template file or id).")],
-    out_file: Annotated[Path | None, typer.Option(
-        "--out", help="输出的 .xlsx，默认 <id>-单位数据.xlsx (output file).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 (overwrite an existing file).")] = False,
-    year: BuildYear = None,
+    template: Annotated[Path, typer.Argument(help=_h("init-data.template"))],
+    out_file: Annotated[Path | None, typer.Option("--out", help=_h("init-data.out_file"))] = None,
+    force: Force = False,
+    year: Annotated[str | None, typer.Option("--year", help=_h("init-data.year"))] = None,
     param: Params = None,
     templates: TemplateDirs = None,
+    lang: Lang = None,
 ) -> None:
-    """生成空白的单位数据表（表头、数据验证、示例行），填好后用于 build --data
-    (write the empty department data workbook of a template)."""
+    """jixiao.init_data.init_data."""
     from .init_data import init_data as write
 
     s = session(ctx)
     params = s.params(year, param)
     with s.refusals():
         path = write(template, out_file, force=force, search=s.search(templates), params=params)
-    s.out.print(escape(f"wrote {path}"))
+    s.out.print(escape(s.t(C.WROTE, path=path)))
 
 
-@app.command()
+@_command()
 def read(
     ctx: typer.Context,
-    workbook: Annotated[Path, typer.Argument(help="填好的自评表 .xlsx (a filled workbook).")],
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出记录 (print the record as JSON).")] = False,
-    as_yaml: Annotated[bool, typer.Option("--yaml", help="以 YAML 输出记录 (print the record as YAML).")] = False,
+    workbook: Annotated[Path, typer.Argument(help=_h("read.workbook"))],
+    as_json: Annotated[bool, typer.Option("--json", help=_h("read.as_json"))] = False,
+    as_yaml: Annotated[bool, typer.Option("--yaml", help=_h("read.as_yaml"))] = False,
     templates: TemplateDirs = None,
+    lang: Lang = None,
 ) -> None:
-    """读出填报记录：按定义名列出每个填报值 (extract the record of a filled workbook).
-
-    JSON/YAML 记录（docs/record.md）可用于 jixiao build --data record.json 预填
-    (the record pre-fills `jixiao build --data record.json`).
-    """
+    """jixiao.read.record.open_return."""
     from .read import UnreadableWorkbook
     from .read.record import NotAForm, open_return
 
@@ -211,14 +228,14 @@ def read(
     try:
         ret = open_return(workbook, search=s.search(templates))
     except (UnreadableWorkbook, NotAForm) as exc:
-        s.fail(f"{workbook}: {exc}")
+        s.fail(s.t(C.NOT_A_FORM, path=workbook, reason=s.message(exc) if hasattr(exc, "message_zh") else exc))
     if as_json:
         print(ret.record.to_json())
         return
     if as_yaml:
         print(ret.record.to_yaml(), end="")
         return
-    table = Table("name", "cell", "value", title=escape(
+    table = Table(s.t(C.H_NAME), s.t(C.H_CELL), s.t(C.H_VALUE), title=escape(
         f"{workbook} ({ret.record.template_id} v{ret.record.template_version})"))
     for cell in ret.layout.inputs():
         if cell.name in ret.record.values:
@@ -226,27 +243,26 @@ def read(
     s.out.print(table)
 
 
-@app.command()
+@_command()
 def verify(
     ctx: typer.Context,
-    returns: Annotated[list[Path], typer.Argument(help="收回的报表文件或文件夹 (returned workbooks or folders).")],
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出问题 (print findings as JSON).")] = False,
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="把问题清单写入此 .xlsx (write findings to this .xlsx).")] = None,
-    annotate: Annotated[Path | None, typer.Option(
-        "--annotate", help="在此文件夹写出带批注的副本 (write commented copies here).")] = None,
+    returns: Annotated[list[Path], typer.Argument(help=_h("verify.returns"))],
+    as_json: Annotated[bool, typer.Option("--json", help=_h("verify.as_json"))] = False,
+    report: Annotated[Path | None, typer.Option("--report", help=_h("verify.report"))] = None,
+    annotate: Annotated[Path | None, typer.Option("--annotate", help=_h("verify.annotate"))] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
     jobs: Jobs = None,
     templates: TemplateDirs = None,
+    lang: Lang = None,
 ) -> None:
-    """核查收回的报表：重算每个数值、检查每条规则、发现篡改 (verify returns).
-
-    退出码 0 全部无误，1 有错误，2 有文件无法读取 (exit 0 clean, 1 errors, 2 unreadable).
-    """
+    """jixiao.verify.verify_paths."""
+    from .cliviews import print_verifications
     from .verify import verify_paths
 
     s = session(ctx)
     search = s.search(templates)
-    with progress_bar(s.err, "核查 verifying") as progress:
+    with progress_bar(s.err, s.t(C.VERIFYING)) as progress:
         results = verify_paths(returns, jobs=jobs, search=search, on_progress=progress)
     if as_json:
         print(json.dumps([{"path": str(r.path), "template_id": r.template_id, "status": r.status,
@@ -254,85 +270,59 @@ def verify(
                            "findings": [f.to_dict() for f in r.findings]} for r in results],
                          ensure_ascii=False, indent=2, default=str))
     else:
-        for r in results:
-            if not r.findings:
-                s.out.print(f"✓ {escape(str(r.path))} — {r.status}（无问题）")
-                continue
-            table = Table("code", "severity", "sheet", "cell", "message", title=f"{escape(str(r.path))} — {r.status}")
-            for column in table.columns:
-                column.overflow = "fold"  # wrap, never cut
-            table.columns[2].max_width = 12
-            table.columns[4].ratio = 1  # the message takes the room that is left
-            for f in r.findings:
-                table.add_row(f.code, f.severity, escape(f.sheet or ""), f.cell or "", escape(f.message_zh))
-            s.out.print(table)
-        s.out.print(f"{len(results)} return(s): {sum(not r.errors and not r.unreadable for r in results)} clean, "
-                    f"{sum(bool(r.errors) and not r.unreadable for r in results)} with errors, "
-                    f"{sum(r.unreadable for r in results)} unreadable")
+        print_verifications(s, results, quiet=quiet, verbose=verbose)
     if report is not None:
         from .reports import write_findings_report
 
         write_findings_report(results, report)
-        s.err.print(escape(f"findings written to {report}"))
+        s.err.print(escape(s.t(C.FINDINGS_WRITTEN, path=report)))
     if annotate is not None:
         from .reports import annotate_copies
 
         copies = annotate_copies(results, annotate)
-        s.err.print(escape(f"{len(copies)} annotated copies (returns with errors or warnings) in {annotate}"))
+        s.err.print(escape(s.t(C.ANNOTATED, count=len(copies), folder=annotate)))
     if any(r.unreadable for r in results):
         raise typer.Exit(2)
     if any(r.errors for r in results):
         raise typer.Exit(1)
 
 
-@app.command()
+@_command()
 def collect(
     ctx: typer.Context,
-    returns: Annotated[list[Path], typer.Argument(help="收回的报表文件或文件夹 (returned workbooks or folders).")],
+    returns: Annotated[list[Path], typer.Argument(help=_h("collect.returns"))],
     db: Db = None,
-    year: Annotated[int | None, typer.Option(
-        "--year", help="报表年度，默认取模板的年度 (reporting year; default: the template's).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help=_h("collect.year"))] = None,
+    quiet: Quiet = False,
     jobs: Jobs = None,
     templates: TemplateDirs = None,
+    lang: Lang = None,
 ) -> None:
-    """核查收回的报表并存入归档库；重新报送的是新版本，同一文件不重复保存
-    (verify returns and archive them; a resubmission is a new version)."""
+    """jixiao.collect.collect_files."""
+    from .cliviews import print_collected
     from .collect import collect_files
 
     s = session(ctx)
     search = s.search(templates)
-    with open_archive(s, db) as archive, progress_bar(s.err, "归档 collecting") as progress:
-        results = collect_files(returns, archive, year=year, jobs=jobs, search=search, on_progress=progress)
-    table = Table("file", "department", "version", "status", "errors", "warnings")
-    for column in table.columns:
-        column.overflow = "fold"  # wrap, never cut: the file name and status must be readable
-    for r in results:
-        stored = r.stored
-        if stored is None:
-            state = "未归档（无法读取）"
-        elif not stored.created:
-            state = f"{r.verification.status}（同一文件已归档，未重复保存）"
-        else:
-            state = r.verification.status
-        table.add_row(escape(str(r.path)), escape(stored.department_code) if stored else "",
-                      str(stored.version) if stored else "", state,
-                      str(r.verification.errors), str(r.verification.warnings))
-    s.out.print(table)
-    if any(r.stored is None for r in results):
+    with open_archive(s, db) as archive, progress_bar(s.err, s.t(C.COLLECTING)) as progress:
+        run = collect_files(returns, archive, year=year, jobs=jobs, search=search, on_progress=progress)
+    print_collected(s, run, quiet=quiet)
+    if any(r.stored is None or r.verification.unreadable for r in run):
         raise typer.Exit(2)
 
 
-@app.command()
+@_command()
 def status(
     ctx: typer.Context,
     year: Year,
     db: Db = None,
-    departments: Annotated[Path | None, typer.Option(
-        "--departments", help="单位名册：含 单位编码、单位名称 的 .xlsx/.csv，未报送的单位也列出 "
-        "(the roster; departments that sent nothing are listed as 未交).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 (print as JSON).")] = False,
+    departments: Annotated[Path | None, typer.Option("--departments", help=_h("status.departments"))] = None,
+    as_json: AsJson = False,
+    quiet: Quiet = False,
+    lang: Lang = None,
 ) -> None:
-    """收表情况：未交 / 待修改 / 已通过 (who has returned, who must resubmit)."""
+    """jixiao.archive.Archive.status."""
+    from .cliviews import print_status
     from .dataset import read_roster
 
     s = session(ctx)
@@ -342,91 +332,158 @@ def status(
             roster = read_roster(departments)
     with open_archive(s, db, existing=True) as archive:
         rows = archive.status(year, roster)
+        local = archive.local_text
     if as_json:
         print(json.dumps([{"department_code": r.department_code, "department_name": r.department_name,
                            "status": r.status, "version": r.version, "errors": r.error_count,
-                           "warnings": r.warning_count} for r in rows], ensure_ascii=False, indent=2))
+                           "warnings": r.warning_count, "received_at": local(r.received_at) if r.received_at else None}
+                          for r in rows], ensure_ascii=False, indent=2))
         return
-    table = Table("code", "name", "status", "version", "errors", "warnings", title=f"{year} 收表情况")
-    for column in table.columns:
-        column.overflow = "fold"
-    for r in rows:
-        sent = r.version is not None  # 未交: no counts to show
-        table.add_row(escape(r.department_code), escape(r.department_name), r.status, str(r.version or ""),
-                      str(r.error_count) if sent else "", str(r.warning_count) if sent else "")
-    s.out.print(table)
+    print_status(s, year, rows, local, quiet=quiet)
 
 
-@app.command()
+@_command()
 def export(
     ctx: typer.Context,
     year: Year,
     db: Db = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv 或 json (csv or json).")] = "csv",
-    out_file: Annotated[Path | None, typer.Option(
-        "--out", help="写入此文件，默认打印 (write to this file; default: print).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help=_h("export.fmt"))] = "csv",
+    out_file: Annotated[Path | None, typer.Option("--out", help=_h("export.out_file"))] = None,
+    lang: Lang = None,
 ) -> None:
-    """导出每个单位最新一版报表的数据（每行一个单位），CSV 或 JSON
-    (export the latest return of every department as flat rows).
-
-    CSV 为带 BOM 的 UTF-8，Excel 和 WPS 可直接打开；先是固定列（单位、状态、版本…），
-    再是按名称排序的 record.* 列 (fixed columns first, then record.* sorted).
-    """
+    """jixiao.export.export_year."""
     from .export import FORMATS, export_year
 
     s = session(ctx)
     if fmt not in FORMATS:
-        s.fail(f"--format 只能是 csv 或 json (unknown format {fmt!r})")
+        s.fail(s.t(C.BAD_FORMAT, fmt=fmt))
     with open_archive(s, db, existing=True) as archive:
         exported = export_year(archive, year, fmt=fmt, out=out_file)
     if out_file is None:
         sys.stdout.write(exported.text)
     else:
-        s.err.print(escape(f"wrote {out_file}: {exported.rows} row(s)"))
+        s.err.print(escape(s.t(C.WROTE_ROWS, path=out_file, rows=exported.rows)))
 
 
-@app.command()
+@_command()
 def summary(
     ctx: typer.Context,
     year: Year,
     db: Db = None,
-    out_path: Annotated[Path, typer.Option("--out", help="汇总表文件 (summary workbook to write).")] = Path(
-        "汇总表.xlsx"),
-    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 (overwrite an existing file).")] = False,
+    out_path: Annotated[Path, typer.Option("--out", help=_h("summary.out_path"))] = Path("汇总表.xlsx"),
+    force: Force = False,
     templates: TemplateDirs = None,
+    lang: Lang = None,
 ) -> None:
-    """生成年度汇总表：每个单位最新一版、图表、未解决的问题 (write the year's summary workbook).
-
-    文件已存在且未加 --force 时退出码 2 (exit 2 when the output exists and --force is not given).
-    """
+    """jixiao.summary.write_summary."""
     from .summary import write_summary
 
     s = session(ctx)
     search = s.search(templates)
     with s.refusals(), open_archive(s, db, existing=True) as archive:
         stats = write_summary(archive, year, out_path, force=force, search=search)
-    table = Table("sheet", "rows", "A", "B", "average total", "待修改", title=f"{year} 汇总表")
+    s.out.print(escape(s.t(C.SUMMARY_WROTE, path=out_path, returns=stats.returns, findings=stats.findings)))
+    table = Table(s.t(C.H_SHEET), s.t(C.H_SHEET_ROWS), s.t(C.H_BUDGET), s.t(C.H_ACTUAL), s.t(C.H_AVERAGE),
+                  s.status("待修改"), title=escape(s.t(C.SUMMARY_TITLE, year=year)))
     for v in stats.variants:
         table.add_row(escape(v.sheet), str(v.departments), f"{v.budget_total:.2f}", f"{v.actual_total:.2f}",
                       "" if v.average_total is None else f"{v.average_total:.2f}", str(v.needs_fix))
     s.out.print(table)
     if not stats.returns:
-        s.err.print(f"{year} 年度没有已归档的报表 (no returns archived for {year})")
+        s.err.print(escape(s.t(C.SUMMARY_EMPTY, year=year)))
     for item in stats.not_recomputed:
-        s.err.print(f"{escape(item)}: 无法重新计算，已在备注中说明 (could not be recomputed)")
-    s.out.print(escape(f"wrote {out_path}: {stats.returns} return(s), {stats.findings} open finding(s)"))
+        s.err.print(escape(s.t(C.NOT_RECOMPUTED, item=item)))
 
 
-@app.command()
+@_command()
+def void(
+    ctx: typer.Context,
+    files: Annotated[list[Path] | None, typer.Argument(help=_h("void.files"))] = None,
+    reason: Annotated[str, typer.Option("--reason", help=_h("void.reason"))] = "",
+    by: By = None,
+    year: Annotated[int | None, typer.Option("--year", help=_h("year"))] = None,
+    department: Annotated[str | None, typer.Option("--department", help=_h("void.department"))] = None,
+    version: Annotated[int | None, typer.Option("--version", help=_h("void.version"))] = None,
+    template: Annotated[str | None, typer.Option("--template", help=_h("void.template"))] = None,
+    db: Db = None,
+    lang: Lang = None,
+) -> None:
+    """jixiao.archive.housekeeping.void_files, or Archive.void of one version."""
+    from .archive.housekeeping import AmbiguousTemplate, version_of, void_files
+
+    s = session(ctx)
+    if not reason.strip():
+        s.fail(s.t(C.NEED_REASON))
+    who = _by(s, by)
+    by_version = department is not None and version is not None and year is not None
+    if not files and not by_version:
+        s.fail(s.t(C.VOID_WHICH))
+    with open_archive(s, db, existing=True) as archive:
+        if by_version:
+            try:
+                done = [(None, [archive.void(version_of(archive, department, year, version, template).id,
+                                             reason=reason, by=who)])]
+            except AmbiguousTemplate as exc:
+                s.fail(s.t(C.SEVERAL_TEMPLATES, department=department, templates="、".join(exc.templates)))
+            except LookupError:
+                s.fail(s.t(C.NO_SUCH_VERSION, year=year, department=department, version=version))
+        else:
+            done = void_files(archive, files or [], reason=reason, by=who, year=year)
+    for path, voided in done:
+        if not voided:
+            s.err.print("[yellow]" + escape(s.t(C.VOID_NOTHING, path=path)))
+        for r in voided:
+            s.out.print(escape(s.t(C.VOIDED, department=r.department_code, template=r.template_id,
+                                   version=r.version, filename=r.filename, reason=r.void_reason)))
+    if not any(voided for _, voided in done):
+        raise typer.Exit(1)
+
+
+@_command()
+def confirm(
+    ctx: typer.Context,
+    year: Year,
+    department: Annotated[str, typer.Option("--department", help=_h("confirm.department"))],
+    code: Annotated[str, typer.Option("--code", help=_h("confirm.code"))],
+    cell: Annotated[str | None, typer.Option("--cell", help=_h("confirm.cell"))] = None,
+    template: Annotated[str | None, typer.Option("--template", help=_h("confirm.template"))] = None,
+    note: Annotated[str, typer.Option("--note", help=_h("confirm.note"))] = "",
+    by: By = None,
+    db: Db = None,
+    lang: Lang = None,
+) -> None:
+    """jixiao.archive.Archive.mark_checked on the department's latest return."""
+    from .archive.housekeeping import AmbiguousTemplate, current_return
+
+    s = session(ctx)
+    who = _by(s, by)
+    with open_archive(s, db, existing=True) as archive:
+        try:
+            target = current_return(archive, department, year, template)
+        except AmbiguousTemplate as exc:
+            s.fail(s.t(C.SEVERAL_TEMPLATES, department=department, templates="、".join(exc.templates)))
+        except LookupError:
+            s.fail(s.t(C.NO_RETURN, year=year, department=department))
+        try:
+            checked = archive.mark_checked(target.id, code, by=who, cell=cell, note=note)
+        except LookupError:
+            s.fail(s.t(C.NO_SUCH_WARNING, department=department, version=target.version, code=code,
+                       cell=f" {cell}" if cell else ""))
+    count = sum(1 for f in checked.findings if f.get("code") == code and "checked" in f)
+    s.out.print(escape(s.t(C.CONFIRMED, department=department, version=checked.version, code=code, count=count,
+                           open=checked.warning_count)))
+
+
+@_command()
 def serve(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option("--db", help="归档库地址，默认 sqlite:///jixiao.sqlite (archive URL).")] = None,
-    host: Annotated[str, typer.Option("--host", help="监听地址；不是 127.0.0.1 时会提示风险 (address to listen on).")]
-    = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="端口 (port).")] = 8000,
+    db: Db = None,
+    host: Annotated[str, typer.Option("--host", help=_h("serve.host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=_h("serve.port"))] = 8000,
     templates: TemplateDirs = None,
+    lang: Lang = None,
 ) -> None:
-    """启动收表系统网页：财政局控制台和各单位的上传页面，见 docs/deploy.md (start the web portal)."""
+    """jixiao.serve.run.run."""
     from .serve.run import run
 
     run(db, host, port, session(ctx).search(templates))

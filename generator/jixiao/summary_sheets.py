@@ -287,7 +287,7 @@ def write_findings(wb: xlsxwriter.Workbook, st: Styles, latest: list[StoredRetur
     ws = wb.add_worksheet(FINDINGS_SHEET)
     items: list[tuple[Any, ...]] = []
     for r in latest:
-        found = [f for f in r.findings if f.get("severity") in _SEVERITY_ORDER]
+        found = list(r.open_findings)  # warnings the bureau checked (已核实) are not open
         found.sort(key=lambda f: _SEVERITY_ORDER[f["severity"]])  # stable: the verifier's order
         for f in found:
             message = f.get("message_zh") or f.get("message") or f.get("message_en") or ""

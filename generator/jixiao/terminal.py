@@ -1,5 +1,6 @@
-"""What the commands of :mod:`jixiao.cli` share: consoles made per invocation, API errors
-mapped to one line and an exit code, progress bars, and opening the archive.
+"""What the commands of :mod:`jixiao.cli` share: consoles made per invocation, the
+invocation's language, API errors mapped to one line and an exit code, progress bars, and
+opening the archive.
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
+from zoneinfo import ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from .atomic import OutputExists, OutputIsFolder
+from .clihelp import lang_of, pick
+from .codes import Text
+from .codes import cli as C
 from .paths import TemplateSearchPath
 from .templates import ParamError, TemplateError, parse_param_args
 
@@ -26,13 +31,18 @@ if TYPE_CHECKING:
 def _console(stderr: bool) -> Console:
     """A console for this invocation (the terminal's width now, not at import).
 
-    Piped or captured output never wraps a message mid-line (a file name stays whole
-    for grep and for tests) and lays tables out wide rather than at 80 columns.
+    Piped or captured output never wraps a message mid-line (a file name or a message
+    stays whole for grep and for tests): lines are not wrapped and tables are as wide as
+    their widest cell needs.
     """
     console = Console(stderr=stderr)
     if console.is_terminal:
         return console
-    return Console(stderr=stderr, soft_wrap=True, width=max(console.width, 160))
+    return Console(stderr=stderr, soft_wrap=True, width=_PIPE_WIDTH)
+
+
+#: Width of piped output: wider than any line jixiao prints, so nothing folds.
+_PIPE_WIDTH = 4000
 
 
 @dataclass
@@ -42,6 +52,24 @@ class Session:
     out: Console = field(default_factory=lambda: _console(False))
     err: Console = field(default_factory=lambda: _console(True))
     templates: list[Path] = field(default_factory=list)
+    #: ``zh`` or ``en`` (``--lang``, else the locale): what the bureau reads.
+    lang: str = "zh"
+
+    def t(self, text: Text, **values: object) -> str:
+        """A catalogue text (:mod:`jixiao.codes.cli`) in this invocation's language."""
+        return pick(text, self.lang, **values)
+
+    def message(self, finding: object) -> str:
+        """A finding's (or data problem's) message in this invocation's language."""
+        return str(getattr(finding, "message_en" if self.lang == "en" else "message_zh"))
+
+    def level(self, severity: str) -> str:
+        """错误 / 警告 / 提示 (error / warning / note)."""
+        return self.t(C.LEVELS[severity]) if severity in C.LEVELS else severity
+
+    def status(self, status: str) -> str:
+        """A status as the bureau reads it (the Chinese value; English with --lang en)."""
+        return C.STATUS_EN.get(status, status) if self.lang == "en" else status
 
     def fail(self, message: str, code: int = 2) -> NoReturn:
         self.err.print(escape(message))
@@ -81,18 +109,21 @@ class Session:
         except ParamError as exc:
             self.fail(str(exc))
         except OutputIsFolder as exc:
-            self.fail(f"{exc.path}: 是文件夹，请给出 .xlsx 文件名 (is a folder; give a file name)")
+            self.fail(self.t(C.OUTPUT_IS_FOLDER, path=exc.path))
         except OutputExists as exc:
-            self.fail(f"{exc.path}: 文件已存在，未覆盖；如需覆盖请加 --force (file exists; use --force to overwrite)")
+            self.fail(self.t(C.OUTPUT_EXISTS, path=exc.path))
         except DataFileError as exc:
-            self.fail(str(exc.problem))
+            self.fail(f"{exc.problem.where} {exc.problem.code} {self.message(exc.problem)}")
         except FileNotFoundError as exc:
             self.fail(str(exc))
 
 
 def session(ctx: typer.Context) -> Session:
-    """The invocation's session (made by the first caller: the app's callback)."""
-    return ctx.ensure_object(Session)
+    """The invocation's session (made by the first caller: the app's callback), in the
+    language ``--lang`` (before or after the command name) or the locale asks for."""
+    s = ctx.ensure_object(Session)
+    s.lang = lang_of(ctx)
+    return s
 
 
 @contextlib.contextmanager
@@ -123,18 +154,21 @@ def open_archive(s: Session, db: str | None, *, existing: bool = False) -> Itera
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .archive import Archive
+    from .archive import Archive, sqlite_file
     from .archive.store import DEFAULT_URL
 
     url = db or DEFAULT_URL
     shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-    if existing and db is None and not Path(DEFAULT_URL.removeprefix("sqlite:///")).exists():
-        s.fail(f"当前文件夹没有归档库 {shown}，请用 --db 指定 (no archive here: give --db URL)")
     try:
+        file = sqlite_file(url)
+        if existing and file is not None and not file.exists():
+            s.fail(s.t(C.NO_ARCHIVE_HERE, url=shown))
         archive = Archive(db)
+    except ZoneInfoNotFoundError as exc:
+        s.fail(s.t(C.BAD_TZ, tz=str(exc.args[0] if exc.args else "")))
     except (SQLAlchemyError, OSError, ValueError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        s.fail(f"无法打开归档库 {shown} (cannot open archive): {reason}")
-    s.err.print(escape(f"归档库 archive: {shown}"))
+        s.fail(s.t(C.CANNOT_OPEN_ARCHIVE, url=shown, reason=reason))
+    s.err.print(escape(s.t(C.ARCHIVE_SHOWN, url=shown)))
     with archive:
         yield archive

@@ -12,20 +12,24 @@ schema is managed by Alembic; the migrations live in ``jixiao/archive/migrations
 :func:`alembic_config` builds their configuration in code (no alembic.ini).
 """
 
-from jixiao.archive.store import (
+from .housekeeping import Archive
+from .store import (
+    DEFAULT_TZ,
     DEFAULT_URL,
     SEVERITIES,
-    Archive,
     ArchiveSchemaError,
     Status,
     StatusRow,
     StoredReturn,
     Submission,
     alembic_config,
+    archive_url,
     head_revision,
+    sqlite_file,
 )
 
 __all__ = [
+    "DEFAULT_TZ",
     "DEFAULT_URL",
     "SEVERITIES",
     "Archive",
@@ -35,5 +39,7 @@ __all__ = [
     "StoredReturn",
     "Submission",
     "alembic_config",
+    "archive_url",
     "head_revision",
+    "sqlite_file",
 ]

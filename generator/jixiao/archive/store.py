@@ -60,6 +60,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import os
 import random
 import sqlite3
 import time
@@ -67,11 +68,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     Connection,
+    Date,
     DateTime,
     Engine,
     ForeignKey,
@@ -99,6 +102,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from ..codes import SEVERITIES, Status
 
 __all__ = [
+    "DEFAULT_TZ",
     "DEFAULT_URL",
     "SEVERITIES",
     "Archive",
@@ -112,11 +116,16 @@ __all__ = [
     "StoredReturn",
     "Submission",
     "alembic_config",
+    "archive_url",
+    "finding_key",
     "head_revision",
+    "sqlite_file",
 ]
 
 #: Used when :class:`Archive` is given no URL: a file in the current folder.
 DEFAULT_URL = "sqlite:///jixiao.sqlite"
+#: The bureau's time zone when neither ``Archive(tz=...)`` nor ``$JIXIAO_TZ`` names one.
+DEFAULT_TZ = "Asia/Shanghai"
 
 #: How long an SQLite writer waits for another writer's transaction before giving up.
 SQLITE_BUSY_TIMEOUT_S = 60.0
@@ -185,7 +194,8 @@ class ReturnRow(Base):
     __table_args__ = (
         UniqueConstraint("department_code", "year", "template_id", "version"),
         CheckConstraint("version >= 1", name="version_positive"),
-        CheckConstraint(f"status IN ('{Status.NEEDS_FIX}', '{Status.PASSED}')", name="status_known"),
+        CheckConstraint(f"status IN ('{Status.NEEDS_FIX}', '{Status.PASSED}', '{Status.UNREADABLE}')",
+                        name="status_known"),
         Index(None, "year", "department_code"),
     )
 
@@ -204,11 +214,35 @@ class ReturnRow(Base):
     error_count: Mapped[int] = mapped_column(Integer)
     warning_count: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
+    fill_date: Mapped[dt.date | None] = mapped_column(Date)
+    voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by: Mapped[str | None] = mapped_column(String(255))
+    void_reason: Mapped[str | None] = mapped_column(String(1024))
+    sent_back_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_back_by: Mapped[str | None] = mapped_column(String(255))
+    send_back_reason: Mapped[str | None] = mapped_column(String(1024))
+
+
+class FindingCheckRow(Base):
+    """A warning of one return the bureau has checked (已核实): who, when, and why."""
+
+    __tablename__ = "finding_checks"
+    __table_args__ = (UniqueConstraint("return_id", "code", "sheet", "cell"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    return_id: Mapped[int] = mapped_column(Integer, ForeignKey("returns.id"))
+    code: Mapped[str] = mapped_column(String(128))
+    sheet: Mapped[str] = mapped_column(String(255))
+    cell: Mapped[str] = mapped_column(String(64))
+    checked_by: Mapped[str] = mapped_column(String(255))
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(String(1024))
 
 
 _BLOBS: Table = BlobRow.__table__  # type: ignore[assignment]
 _SERIES: Table = ReturnSeriesRow.__table__  # type: ignore[assignment]
 _RETURNS: Table = ReturnRow.__table__  # type: ignore[assignment]
+_CHECKS: Table = FindingCheckRow.__table__  # type: ignore[assignment]
 
 
 # --------------------------------------------------------------------------- values
@@ -221,7 +255,10 @@ class Submission:
     ``findings`` are dicts (e.g. ``Finding.to_dict()``) with at least ``code`` and
     ``severity`` (``"error"``, ``"warning"`` or ``"note"``; notes are kept but not
     counted); any other keys (messages, cell, values ...) are kept as they are.
-    ``received_at`` defaults to now; a naive datetime is taken as UTC.
+    ``received_at`` defaults to now; a naive datetime is taken as UTC. ``fill_date`` is
+    the form's 填报日期: the versions of a series are ordered by it, then by received time.
+    ``unreadable`` keeps a file that could not be read as a form (status 格式错误); its
+    ``template_id`` may then be empty (unknown).
     ``record`` and ``findings`` must be JSON-serialisable; ``Decimal`` is stored as a
     string and dates/times in ISO 8601, so they read back as strings.
 
@@ -241,11 +278,13 @@ class Submission:
     record: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     findings: Sequence[Mapping[str, Any]] = dataclasses.field(default_factory=list)
     received_at: dt.datetime | None = None
+    fill_date: dt.date | None = None
+    unreadable: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.file_bytes, bytes | bytearray | memoryview):
             raise TypeError("Submission.file_bytes must be bytes")
-        for name in ("filename", "department_code", "template_id"):
+        for name in ("filename", "department_code") + (() if self.unreadable else ("template_id",)):
             if not str(getattr(self, name)).strip():
                 raise ValueError(f"Submission.{name} must not be empty")
         if isinstance(self.year, bool) or not isinstance(self.year, int):
@@ -269,6 +308,12 @@ class Submission:
     def warning_count(self) -> int:
         return sum(1 for f in self.findings if f["severity"] == "warning")
 
+    @property
+    def status(self) -> Status:
+        if self.unreadable:
+            return Status.UNREADABLE
+        return Status.NEEDS_FIX if self.error_count else Status.PASSED
+
 
 @dataclasses.dataclass(frozen=True)
 class StoredReturn:
@@ -277,6 +322,12 @@ class StoredReturn:
     ``created`` is True only on the value :meth:`Archive.store` returns when it inserted
     the row; it is False when ``store`` found the identical file already kept in the
     series, and on every value read back by a query.
+
+    Times are in the archive's time zone (:attr:`Archive.tz`). ``warning_count`` counts
+    the *open* warnings: a warning the bureau has checked carries ``"checked": {"by",
+    "at", "note"}`` in ``findings`` and is not counted. A voided version has ``voided_at``,
+    ``voided_by`` and ``void_reason`` and never counts as the latest. A version the bureau
+    sent back has ``sent_back_at``, ``sent_back_by``, ``send_back_reason`` and status 待修改.
     """
 
     id: int
@@ -296,15 +347,28 @@ class StoredReturn:
     warning_count: int
     status: str
     created: bool = False
+    fill_date: dt.date | None = None
+    voided_at: dt.datetime | None = None
+    voided_by: str | None = None
+    void_reason: str | None = None
+    sent_back_at: dt.datetime | None = None
+    sent_back_by: str | None = None
+    send_back_reason: str | None = None
+
+    @property
+    def open_findings(self) -> list[dict[str, Any]]:
+        """Errors and warnings still to be dealt with (notes and checked warnings left out)."""
+        return [f for f in self.findings if f.get("severity") in ("error", "warning") and "checked" not in f]
 
 
 @dataclasses.dataclass(frozen=True)
 class StatusRow:
     """One line of the 收表 status table for a year.
 
-    ``status`` is 未交 when no return came, 待修改 when a latest return (of any template
-    the department sent) has errors, else 已通过. ``version`` is the highest latest version
-    over the department's templates; counts sum over those latest returns.
+    ``status`` is 未交 when no return came, 格式错误 when the newest file it sent could not
+    be read, 待修改 when a latest return (of any template the department sent) has errors,
+    else 已通过. ``version`` is the highest latest version over the department's templates;
+    counts sum over those latest returns (warnings: the open ones).
     """
 
     department_code: str
@@ -334,8 +398,28 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
+def archive_url(text: str) -> str:
+    """A database URL from what a person typed: a URL as it is, a plain path as SQLite.
+
+    >>> archive_url("绩效档案.sqlite").startswith("sqlite:///") and archive_url("绩效档案.sqlite").endswith(
+    ...     "绩效档案.sqlite")
+    True
+    >>> archive_url("postgresql://u@host/db")
+    'postgresql://u@host/db'
+    """
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL names (None for PostgreSQL or an in-memory database)."""
+    u = make_url(archive_url(url))
+    return Path(u.database) if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:") else None
+
+
 def _normalise_url(url: str) -> Any:
-    u = make_url(url)
+    u = make_url(archive_url(url))
     if u.drivername in ("postgresql", "postgres"):
         # SQLAlchemy's default PostgreSQL driver is psycopg2; jixiao ships psycopg 3.
         u = u.set(drivername="postgresql+psycopg")
@@ -433,7 +517,7 @@ def head_revision() -> str:
     """The newest schema revision this jixiao knows.
 
     >>> head_revision()
-    '0001'
+    '0002'
     """
     from alembic.script import ScriptDirectory
 
@@ -452,8 +536,11 @@ def _current_heads(conn: Connection) -> tuple[str, ...]:
 class Archive:
     """The archive of returns in one database.
 
-    ``url`` is a SQLAlchemy URL; ``None`` means :data:`DEFAULT_URL` (``jixiao.sqlite`` in
-    the current folder). ``postgresql://user:pw@host/db`` uses psycopg 3. Opening runs the
+    ``url`` is a SQLAlchemy URL or a plain file path (an SQLite file, see
+    :func:`archive_url`); ``None`` means :data:`DEFAULT_URL` (``jixiao.sqlite`` in the
+    current folder). ``postgresql://user:pw@host/db`` uses psycopg 3. ``tz`` is the
+    bureau's time zone for the times read back (default ``$JIXIAO_TZ``, else
+    :data:`DEFAULT_TZ`); times are stored in UTC. Opening runs the
     Alembic migrations to head (:attr:`applied_migrations` lists what ran; empty when the
     schema was already current).
 
@@ -461,11 +548,12 @@ class Archive:
 
     >>> with Archive("sqlite://") as a:   # in-memory, for experiments
     ...     a.applied_migrations, a.schema_revision() == head_revision(), a.latest(2024)
-    (['0001'], True, [])
+    (['0001', '0002'], True, [])
     """
 
-    def __init__(self, url: str | None = None) -> None:
-        self.url = url or DEFAULT_URL
+    def __init__(self, url: str | None = None, *, tz: str | None = None) -> None:
+        self.url = archive_url(url or DEFAULT_URL)
+        self.tz = ZoneInfo(tz or os.environ.get("JIXIAO_TZ") or DEFAULT_TZ)
         self._engine = _make_engine(self.url)
         self._dialect = self._engine.dialect.name
         try:
@@ -633,14 +721,13 @@ class Archive:
                 .limit(1)
             ).first()
             if row is not None:
-                return _to_stored(row)
+                return self._stored(conn, [row])[0]
 
         # 3. Blob (once per content), version counter, return row.
         version = last + 1
         conn.execute(self._insert_ignore(_BLOBS).values(sha256=sha, data=data, size=len(data)))
         conn.execute(update(_SERIES).where(in_series).values(last_version=version))
-        errors, warnings = sub.error_count, sub.warning_count
-        status = Status.NEEDS_FIX if errors else Status.PASSED
+        errors, warnings, status = sub.error_count, sub.warning_count, sub.status
         new_id = conn.execute(
             insert(_RETURNS)
             .values(
@@ -656,6 +743,7 @@ class Archive:
                 error_count=errors,
                 warning_count=warnings,
                 status=str(status),
+                fill_date=sub.fill_date,
             )
             .returning(_RETURNS.c.id)
         ).scalar_one()
@@ -668,13 +756,14 @@ class Archive:
             sha256=sha,
             size=len(data),
             filename=sub.filename,
-            received_at=received_at,
+            received_at=received_at.astimezone(self.tz),
             record=record,
             findings=findings,
             error_count=errors,
             warning_count=warnings,
             status=str(status),
             created=True,
+            fill_date=sub.fill_date,
         )
 
     # -- reading
@@ -683,39 +772,72 @@ class Archive:
         with self._engine.connect() as conn:
             return list(conn.execute(stmt))
 
+    def _returns(self, stmt: Any) -> list[StoredReturn]:
+        with self._engine.connect() as conn:
+            return self._stored(conn, list(conn.execute(stmt)))
+
+    def _stored(self, conn: Connection, rows: Sequence[Any]) -> list[StoredReturn]:
+        """Rows of ``returns`` as values, in the archive's time zone, with their checked warnings."""
+        checks: dict[int, dict[tuple[str, str, str], dict[str, str]]] = {}
+        ids = [row.id for row in rows]
+        for start in range(0, len(ids), 500):  # bounded IN lists
+            for c in conn.execute(select(_CHECKS).where(_CHECKS.c.return_id.in_(ids[start:start + 500]))):
+                checks.setdefault(c.return_id, {})[(c.code, c.sheet, c.cell)] = {
+                    "by": c.checked_by, "at": self.local_text(c.checked_at), "note": c.note}
+        return [_to_stored(row, self.tz, checks.get(row.id, {})) for row in rows]
+
+    def local_text(self, when: dt.datetime) -> str:
+        """A time as the bureau reads it: its time zone, to the second, with the offset.
+
+        >>> with Archive("sqlite://", tz="Asia/Shanghai") as a:
+        ...     a.local_text(dt.datetime(2024, 3, 1, 0, 0, 0, 123456, tzinfo=dt.UTC))
+        '2024-03-01 08:00:00+08:00'
+        """
+        return _to_utc(when).astimezone(self.tz).isoformat(sep=" ", timespec="seconds")
+
     def latest(self, year: int, template_id: str | None = None) -> list[StoredReturn]:
         """The latest version of every (department, template) series of ``year``.
 
-        Ordered by department_code, template_id. ``template_id`` narrows to one template.
+        The latest is the version with the newest 填报日期 (``fill_date``; a version
+        without one comes before those with one), then the newest received time, then the
+        highest version number. Voided versions and files that could not be read (格式错误)
+        never count. Ordered by department_code, template_id; ``template_id`` narrows to
+        one template.
 
         >>> with Archive("sqlite://") as a:
-        ...     _ = a.store(Submission(b"1", "a.xlsx", "101", "财政局", 2024, "p", "1"))
-        ...     _ = a.store(Submission(b"2", "a.xlsx", "101", "财政局", 2024, "p", "1"))
-        ...     [(r.department_code, r.version) for r in a.latest(2024)]
-        [('101', 2)]
+        ...     _ = a.store(Submission(b"1", "a.xlsx", "101", "财政局", 2024, "p", "1",
+        ...                            fill_date=dt.date(2024, 3, 2)))
+        ...     _ = a.store(Submission(b"2", "b.xlsx", "101", "财政局", 2024, "p", "1",
+        ...                            fill_date=dt.date(2024, 3, 1)))   # an older draft
+        ...     [(r.department_code, r.version, r.filename) for r in a.latest(2024)]
+        [('101', 1, 'a.xlsx')]
         """
+        return self._latest(year, template_id, unreadable=False)
+
+    def _latest(self, year: int, template_id: str | None, *, unreadable: bool) -> list[StoredReturn]:
+        # Readable returns: the latest of each (department, template) series. Unreadable
+        # ones (their template may be unknown): the newest of each department.
+        part = (_RETURNS.c.department_code,) if unreadable else (_RETURNS.c.department_code, _RETURNS.c.template_id)
+        rank = func.row_number().over(partition_by=part, order_by=_NEWEST_FIRST).label("rank")
+        kind = _RETURNS.c.status == Status.UNREADABLE
+        where = [_RETURNS.c.year == year, _RETURNS.c.voided_at.is_(None), kind if unreadable else ~kind]
+        if template_id is not None:
+            where.append(_RETURNS.c.template_id.in_([template_id, ""]) if unreadable
+                         else _RETURNS.c.template_id == template_id)
+        ranked = select(_RETURNS.c.id, rank).where(*where).subquery()
         stmt = (
             _select_returns()
-            .join(
-                _SERIES,
-                and_(
-                    _SERIES.c.department_code == _RETURNS.c.department_code,
-                    _SERIES.c.year == _RETURNS.c.year,
-                    _SERIES.c.template_id == _RETURNS.c.template_id,
-                    _SERIES.c.last_version == _RETURNS.c.version,
-                ),
-            )
-            .where(_RETURNS.c.year == year)
+            .join(ranked, ranked.c.id == _RETURNS.c.id)
+            .where(ranked.c.rank == 1)
             .order_by(_RETURNS.c.department_code, _RETURNS.c.template_id)
         )
-        if template_id is not None:
-            stmt = stmt.where(_RETURNS.c.template_id == template_id)
-        return [_to_stored(row) for row in self._read(stmt)]
+        return self._returns(stmt)
 
     def versions(
         self, department_code: str, year: int, template_id: str | None = None
     ) -> list[StoredReturn]:
-        """Every version a department sent for ``year``, by template_id then version."""
+        """Every version a department sent for ``year`` (voided and unreadable ones too),
+        by template_id then version."""
         stmt = (
             _select_returns()
             .where(_RETURNS.c.department_code == department_code, _RETURNS.c.year == year)
@@ -723,7 +845,7 @@ class Archive:
         )
         if template_id is not None:
             stmt = stmt.where(_RETURNS.c.template_id == template_id)
-        return [_to_stored(row) for row in self._read(stmt)]
+        return self._returns(stmt)
 
     def blob(self, sha256: str) -> bytes:
         """The original bytes of a stored file; ``KeyError`` when there is none."""
@@ -738,26 +860,35 @@ class Archive:
         departments: Sequence[tuple[str, str]] | None = None,
         template_id: str | None = None,
     ) -> list[StatusRow]:
-        """The 收表 status of each department for ``year``: 未交 / 待修改 / 已通过.
+        """The 收表 status of each department for ``year``: 未交 / 格式错误 / 待修改 / 已通过.
 
         ``departments`` is the roster as (code, name) pairs, reported in that order
         (names from the roster win); departments that sent returns but are not on the
         roster follow, sorted by code, so nothing received is hidden. Without a roster
-        only departments that sent something are listed.
+        only departments that sent something are listed. A file that could not be read
+        makes the department 格式错误 while it is the newest thing the department sent.
 
         >>> with Archive("sqlite://") as a:
         ...     _ = a.store(Submission(b"1", "a.xlsx", "101", "财政局", 2024, "p", "1",
         ...                            findings=[{"code": "E1", "severity": "error"}]))
+        ...     _ = a.store(Submission(b"2", "b.xls", "102", "教育局", 2024, "", "",
+        ...                            findings=[{"code": "R006", "severity": "error"}], unreadable=True))
         ...     [(r.department_code, r.status, r.error_count) for r in
-        ...      a.status(2024, [("100", "办公室"), ("101", "财政局")])]
-        [('100', '未交', 0), ('101', '待修改', 1)]
+        ...      a.status(2024, [("100", "办公室"), ("101", "财政局"), ("102", "教育局")])]
+        [('100', '未交', 0), ('101', '待修改', 1), ('102', '格式错误', 1)]
         """
         by_dept: dict[str, list[StoredReturn]] = {}
         for r in self.latest(year, template_id):
             by_dept.setdefault(r.department_code, []).append(r)
+        unreadable = {r.department_code: r for r in self._latest(year, template_id, unreadable=True)}
 
         def row(code: str, name: str | None) -> StatusRow:
-            got = by_dept.get(code)
+            got = by_dept.get(code, [])
+            bad = unreadable.get(code)
+            if bad is not None and all(r.received_at < bad.received_at for r in got):
+                return StatusRow(code, name or bad.department_name, str(Status.UNREADABLE),
+                                 tuple(r.template_id for r in got), bad.version, bad.error_count, 0,
+                                 bad.received_at)
             if not got:
                 return StatusRow(code, name or "", str(Status.MISSING))
             newest = max(got, key=lambda r: r.received_at)
@@ -765,7 +896,8 @@ class Archive:
             return StatusRow(
                 department_code=code,
                 department_name=name or newest.department_name,
-                status=str(Status.NEEDS_FIX if errors else Status.PASSED),
+                # 待修改: errors, or sent back by the bureau (the stored status says both)
+                status=str(Status.NEEDS_FIX if any(r.status == Status.NEEDS_FIX for r in got) else Status.PASSED),
                 templates=tuple(r.template_id for r in got),
                 version=max(r.version for r in got),
                 error_count=errors,
@@ -776,8 +908,15 @@ class Archive:
         roster = list(departments or [])
         listed = {code for code, _ in roster}
         rows = [row(code, name) for code, name in roster]
-        rows += [row(code, None) for code in sorted(by_dept) if code not in listed]
+        rows += [row(code, None) for code in sorted(set(by_dept) | set(unreadable)) if code not in listed]
         return rows
+
+    def get(self, return_id: int) -> StoredReturn:
+        """One stored return by its id; ``LookupError`` when there is none."""
+        rows = self._returns(_select_returns().where(_RETURNS.c.id == return_id))
+        if not rows:
+            raise LookupError(f"no return with id {return_id}")
+        return rows[0]
 
     def export_rows(self, year: int, *, all_versions: bool = False) -> list[dict[str, Any]]:
         """Flat rows (str/int/None values) of the latest returns of ``year``, for CSV/JSON.
@@ -785,15 +924,17 @@ class Archive:
         Fixed columns first, then the record flattened with dotted keys under
         ``record.`` (lists as JSON text). Rows of different templates can have different
         record keys: a CSV writer should use the union of keys. ``all_versions`` exports
-        every version instead of the latest.
+        every version instead of the latest, with the void columns. Times are in the
+        bureau's time zone to the second (:meth:`local_text`); ``warning_count`` and
+        ``finding_codes`` leave out the warnings the bureau has checked.
 
-        >>> with Archive("sqlite://") as a:
+        >>> with Archive("sqlite://", tz="Asia/Shanghai") as a:
         ...     _ = a.store(Submission(b"1", "a.xlsx", "101", "财政局", 2024, "p", "1",
         ...                            record={"预算": {"年初": 10}}, received_at=
-        ...                            dt.datetime(2024, 3, 1, tzinfo=dt.UTC)))
+        ...                            dt.datetime(2024, 3, 1, 0, 0, 0, 5, tzinfo=dt.UTC)))
         ...     row = a.export_rows(2024)[0]
         >>> row["department_code"], row["status"], row["received_at"], row["record.预算.年初"]
-        ('101', '已通过', '2024-03-01T00:00:00+00:00', 10)
+        ('101', '已通过', '2024-03-01 08:00:00+08:00', 10)
         """
         if all_versions:
             stmt = (
@@ -801,7 +942,7 @@ class Archive:
                 .where(_RETURNS.c.year == year)
                 .order_by(_RETURNS.c.department_code, _RETURNS.c.template_id, _RETURNS.c.version)
             )
-            returns = [_to_stored(row) for row in self._read(stmt)]
+            returns = self._returns(stmt)
         else:
             returns = self.latest(year)
         out = []
@@ -816,18 +957,31 @@ class Archive:
                 "status": r.status,
                 "error_count": r.error_count,
                 "warning_count": r.warning_count,
-                "finding_codes": ";".join(str(f["code"]) for f in r.findings),
-                "received_at": r.received_at.isoformat(),
+                "finding_codes": ";".join(str(f["code"]) for f in r.findings if "checked" not in f),
+                "fill_date": r.fill_date.isoformat() if r.fill_date else None,
+                "received_at": self.local_text(r.received_at),
                 "filename": r.filename,
                 "sha256": r.sha256,
                 "size": r.size,
             }
+            if all_versions:
+                flat["voided_at"] = self.local_text(r.voided_at) if r.voided_at else None
+                flat["voided_by"] = r.voided_by
+                flat["void_reason"] = r.void_reason
             flat.update(_flatten(r.record, "record"))
             out.append(flat)
         return out
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+# The newest version first: by 填报日期 (none before any), received time, version number.
+_NEWEST_FIRST = (
+    _RETURNS.c.fill_date.desc().nulls_last(),
+    _RETURNS.c.received_at.desc(),
+    _RETURNS.c.version.desc(),
+)
 
 
 def _select_returns() -> Any:
@@ -845,7 +999,11 @@ def _for_db(value: dt.datetime, dialect: str) -> dt.datetime:
     return value.replace(tzinfo=None) if dialect == "sqlite" else value
 
 
-def _to_stored(row: Any) -> StoredReturn:
+def _to_stored(row: Any, tz: ZoneInfo, checks: Mapping[tuple[str, str, str], dict[str, str]]) -> StoredReturn:
+    findings = row.findings
+    if checks:
+        findings = [_with_check(f, checks) for f in findings]
+    voided_at = row.voided_at
     return StoredReturn(
         id=row.id,
         department_code=row.department_code,
@@ -857,13 +1015,33 @@ def _to_stored(row: Any) -> StoredReturn:
         sha256=row.blob_sha256,
         size=row.size,
         filename=row.filename,
-        received_at=_to_utc(row.received_at),
+        received_at=_to_utc(row.received_at).astimezone(tz),
         record=row.record,
-        findings=row.findings,
+        findings=findings,
         error_count=row.error_count,
-        warning_count=row.warning_count,
+        warning_count=sum(1 for f in findings if f.get("severity") == "warning" and "checked" not in f),
         status=row.status,
+        fill_date=row.fill_date,
+        voided_at=None if voided_at is None else _to_utc(voided_at).astimezone(tz),
+        voided_by=row.voided_by,
+        void_reason=row.void_reason,
+        sent_back_at=None if row.sent_back_at is None else _to_utc(row.sent_back_at).astimezone(tz),
+        sent_back_by=row.sent_back_by,
+        send_back_reason=row.send_back_reason,
     )
+
+
+def finding_key(finding: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What identifies a finding within its return: (code, sheet, cell)."""
+    return str(finding.get("code")), str(finding.get("sheet") or ""), str(finding.get("cell") or "")
+
+
+def _with_check(finding: dict[str, Any], checks: Mapping[tuple[str, str, str], dict[str, str]]) -> dict[str, Any]:
+    """The finding with its 已核实 mark, when it is a warning the bureau has checked."""
+    check = checks.get(finding_key(finding))
+    if check is None or finding.get("severity") != "warning":
+        return finding
+    return {**finding, "checked": dict(check)}
 
 
 def _flatten(value: Any, prefix: str) -> dict[str, Any]:

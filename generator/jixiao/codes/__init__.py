@@ -41,7 +41,7 @@ class Status(enum.StrEnum):
     MISSING = "未交"  # no return received
     NEEDS_FIX = "待修改"  # the latest return has errors
     PASSED = "已通过"  # the latest return has no errors
-    UNREADABLE = "无法读取"  # the file is not a readable jixiao form (R codes, V001, V002)
+    UNREADABLE = "格式错误"  # the file is not a readable jixiao form (R codes, V001, V002)
 
 
 def _names(template: str) -> set[str]:

@@ -60,7 +60,7 @@ D201 = Code("D201", "error", "单位编码“{code}”不在“单位”表中",
 D201_NO_CODE = Code("D201", "error", "缺少单位编码", "missing 单位编码")
 D202 = Code("D202", "error", "“{level1}/{level2}”不是表格中的一级/二级指标（可选：{choices}）",
             "unknown level1/level2 {level1}/{level2}", ("level1", "level2", "choices"))
-D203 = Code("D203", "warning", "年度指标值“{text}”按定性指标处理：{reason_zh}", "target {text!r} is qualitative: {reason}",
+D203 = Code("D203", "note", "年度指标值“{text}”按定性指标处理：{reason_zh}", "target {text!r} is qualitative: {reason}",
             ("text", "reason_zh", "reason"))
 D205 = Code("D205", "error", "方向“{value}”无效，应为 ≥、≤、= 或 定性", "direction {value!r} is not ≥, ≤, = or 定性",
             ("value",))
