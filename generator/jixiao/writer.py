@@ -31,6 +31,7 @@ from xlsxwriter.worksheet import Worksheet
 from . import __version__
 from .atomic import atomic_output
 from .layout import Cell, Layout, SheetLayout, evaluate
+from .layout.pages import page_margins
 from .layout.refs import column_letters
 from .rules.numbers import is_number
 
@@ -235,8 +236,8 @@ def _write_value(ws: Worksheet, cell: Cell, fmt: Format, v: Any) -> None:
 def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout: Layout, fm: _Formats,
                  values: dict[str, Any], inputs: dict[str, Any]) -> None:
     """Write one sheet: inputs carry ``inputs`` (by name), computed cells ``values``."""
-    for col, width in s.col_widths.items():
-        ws.set_column(col, col, width, None, {"hidden": col in s.hidden_cols})
+    for col in sorted({*s.col_widths, *s.hidden_cols}):
+        ws.set_column(col, col, s.col_widths.get(col, 8.43), None, {"hidden": col in s.hidden_cols})
     for row, height in s.row_heights.items():
         ws.set_row(row, height)
     merged_at = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in s.merges}
@@ -278,8 +279,10 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
     else:
         ws.set_portrait()
     ws.fit_to_pages(p.fit_width, 0)
-    m = p.margins_cm / 2.54
-    ws.set_margins(left=m, right=m, top=m, bottom=m + 0.2)
+    if p.fit_width == 1:  # rows break where the layout says (layout/pages.py), never inside a group
+        ws.set_h_pagebreaks(s.row_breaks)
+    left, right, top, bottom = page_margins(p.margins_cm)
+    ws.set_margins(left=left, right=right, top=top, bottom=bottom)
     ws.center_horizontally()
     ws.set_footer("&C第 &P 页，共 &N 页")
     ws.print_area(s.print_rows[0], s.print_cols[0], s.print_rows[1], s.print_cols[1])

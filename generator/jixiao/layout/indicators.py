@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import model
-from .builder import SheetBuilder
-from .columns import FLAG0, A, B, C, D, E, F, G, H, I, J, K, L, M
+from .builder import SheetBuilder, text_height
+from .columns import FLAG0, WIDTHS, A, B, C, D, E, F, G, H, I, J, K, L, M
 from .model import ROW_FLAGS, ConditionalMark, IndicatorRow, RowCheck, Subtotal
 from .refs import CellName
+
+#: Height of an indicator row the bureau did not declare, in points.
+BLANK_ROW_HEIGHT = 20.0
 
 
 @dataclass
@@ -47,6 +50,7 @@ def _header(sb: SheetBuilder, ind: model.Indicators) -> None:
     for col, text in ((D, "方向"), (E, "指标值"), (F, "单位")):
         sb.put(h0 + 1, col, text, style="head")
     s.row_heights[h0] = 28
+    s.never_split.append((h0, h0 + 2))  # the header never ends a page alone
     sb.row = h0 + 2
 
 
@@ -67,9 +71,10 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
             _row_flags(sb, row, table)
             weights.append(row.weight)
             scores.append(row.final)
-            s.row_heights[sb.row] = 30
+            s.row_heights[sb.row] = _row_height(decl)
             sb.row += 1
         sb.put(l2_first, B, l2.name, style="head", to=(sb.row - 1, B))
+        s.never_split.append((l2_first, sb.row - 1))
     r = sb.row
     sb.put(r, B, "小计", style="head", to=(r, H))
     sb.computed(r, I, f"l1_{number}_weight", "TOTAL", {"parts": list(weights)}, style="weight_total")
@@ -78,12 +83,22 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
     sb.put(r, K if declared else J, None, style="label")
     sb.put(r, L, None, style="label")
     sb.row += 1
+    s.keep_together.append((first, sb.row - 1))
+    s.continued[first] = l1.name
     sb.computed(first, A, f"l1_{number}_label", "LEVEL1_LABEL", {"weights": list(weights)},
                 {"name": l1.name, "nominal": l1.weight}, style="head", value_type="text", to=(sb.row - 1, A))
     s.subtotals.append(Subtotal(title=l1.name, score=score.name or ""))
     table.weights.extend(weights)
     table.subtotals.append(score.name or "")
     table.weight_checks.append((l1.name, weights, l1.weight))
+
+
+def _row_height(decl: model.Indicator | None) -> float:
+    """A declared row as high as its name needs; a blank row low, so the rows a department
+    leaves unused take little paper (two lines of typed text still fit)."""
+    if decl is None:
+        return BLANK_ROW_HEIGHT
+    return max(BLANK_ROW_HEIGHT, text_height(str(decl.name), WIDTHS[C]))
 
 
 def _indicator_row(sb: SheetBuilder, ind: model.Indicators, key: str, decl: model.Indicator | None,

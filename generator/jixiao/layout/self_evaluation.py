@@ -10,6 +10,7 @@ from .columns import FLAG0, WIDTHS, A, B, C, D, E, F, G, H, I, J, K, L
 from .funds import funds_block
 from .indicators import IndicatorTable, indicator_table
 from .model import ROW_FLAGS
+from .pages import paginate
 from .panel import panel
 from .refs import CellName
 
@@ -29,6 +30,10 @@ def build_self_evaluation(sb: SheetBuilder, spec: model.SelfEvaluationSheet) -> 
     sb.notes(spec.notes, L, sum(WIDTHS[c] for c in range(A, L + 1)))
     s.print_rows = (0, sb.row - 1)
     s.print_cols = (A, L)
+    if s.never_split:  # the total, grade and signatures print with the last 二级指标
+        last_group = max(first for first, _ in s.never_split)
+        s.never_split.append((last_group, sb.row - 1))
+    paginate(s)
     panel(sb, spec, table, money)
     s.hidden_cols = list(range(FLAG0, FLAG0 + len(ROW_FLAGS)))
     return s.total or ""
