@@ -116,5 +116,6 @@ def test_export_file_duplicate_collect_and_annotate_only_what_needs_fixing(db_ur
     annotated = tmp_path / "back"
     v = runner.invoke(app, ["verify", str(tmp_path / "in"), str(tmp_path / "in2"), "--annotate", str(annotated)])
     assert v.exit_code == 1
-    assert [p.name for p in annotated.iterdir()] == ["dirty.xlsx"]  # the clean return needs no copy
+    [package] = (annotated / "第1轮").iterdir()  # the clean return needs no package
+    assert package.name.endswith("_第1轮_待修改.xlsx")
     assert "✓" in v.stdout and "clean.xlsx" in v.stdout

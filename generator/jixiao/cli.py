@@ -214,7 +214,11 @@ def verify(
     report: Annotated[Path | None, typer.Option(
         "--report", help="把问题清单写入此 .xlsx (write findings to this .xlsx).")] = None,
     annotate: Annotated[Path | None, typer.Option(
-        "--annotate", help="在此文件夹写出带批注的副本 (write commented copies here).")] = None,
+        "--annotate", help="在此文件夹写出本轮退回表格（第N轮/ 与 第N轮.zip）(write this round's return packages here).")] = None,
+    round_no: Annotated[int, typer.Option(
+        "--round", min=1, help="退回轮次，默认 1 (the round of returns).")] = 1,
+    force: Annotated[bool, typer.Option(
+        "--force", help="覆盖已有的问题清单 (overwrite an existing findings report).")] = False,
     jobs: Jobs = None,
     templates: TemplateDirs = None,
 ) -> None:
@@ -226,6 +230,10 @@ def verify(
 
     s = session(ctx)
     search = s.search(templates)
+    if report is not None:  # refused before the work, not after it
+        from .atomic import refuse_overwrite
+
+        refuse_overwrite(report, force=force)
     with progress_bar(s.err, "核查 verifying") as progress:
         results = verify_paths(returns, jobs=jobs, search=search, on_progress=progress)
     if as_json:
@@ -252,13 +260,13 @@ def verify(
     if report is not None:
         from .reports import write_findings_report
 
-        write_findings_report(results, report)
-        s.err.print(escape(f"findings written to {report}"))
+        write_findings_report(results, report, force=force)
+        s.err.print(escape(f"问题清单已写入 {report}"))
     if annotate is not None:
-        from .reports import annotate_copies
+        from .return_package import write_return_packages
 
-        copies = annotate_copies(results, annotate)
-        s.err.print(escape(f"{len(copies)} annotated copies (returns with errors or warnings) in {annotate}"))
+        done = write_return_packages(results, annotate, round_no=round_no)
+        s.err.print(escape(f"{len(done.workbooks)} 份退回表格（有错误或警告）在 {done.folder}，打包为 {done.archive}"))
     if any(r.unreadable for r in results):
         raise typer.Exit(2)
     if any(r.errors for r in results):

@@ -32,7 +32,7 @@ class Collected:
     stored: StoredReturn | None
 
 
-def _department(v: Verification) -> tuple[str, str]:
+def department_of(v: Verification) -> tuple[str, str]:
     """(code, name) as the bureau pre-filled them, else from the record; else the file name."""
     department = v.prefill.get(DEPARTMENT_KEY) or {}
     if isinstance(department, dict) and department.get("code"):
@@ -65,7 +65,7 @@ def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | 
         if v.unreadable:
             out.append(Collected(path, v, None))
             continue
-        code, name = _department(v)
+        code, name = department_of(v)
         template_year = year or _template_year(v.template_id, search)
         stored = archive.store(Submission(
             file_bytes=Path(path).read_bytes(), filename=Path(path).name, department_code=code,
