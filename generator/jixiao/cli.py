@@ -381,6 +381,9 @@ def summary(
     out_path: Annotated[Path, typer.Option("--out", help="汇总表文件 (summary workbook to write).")] = Path(
         "汇总表.xlsx"),
     force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 (overwrite an existing file).")] = False,
+    departments: Annotated[Path | None, typer.Option(
+        "--departments", help="单位名册（单位编码、单位名称），未报送的单位列为未交 (the roster).")] = None,
+    compiled_by: Annotated[str, typer.Option("--compiled-by", help="封面的编制单位 (the compiling bureau).")] = "",
     templates: TemplateDirs = None,
 ) -> None:
     """生成年度汇总表：每个单位最新一版、图表、未解决的问题 (write the year's summary workbook).
@@ -391,8 +394,12 @@ def summary(
 
     s = session(ctx)
     search = s.search(templates)
+    from .dataset import read_roster
+
     with s.refusals(), open_archive(s, db, existing=True) as archive:
-        stats = write_summary(archive, year, out_path, force=force, search=search)
+        roster = read_roster(departments) if departments is not None else None
+        stats = write_summary(archive, year, out_path, force=force, search=search, roster=roster,
+                              compiled_by=compiled_by)
     table = Table("sheet", "rows", "A", "B", "average total", "待修改", title=f"{year} 汇总表")
     for v in stats.variants:
         table.add_row(escape(v.sheet), str(v.departments), f"{v.budget_total:.2f}", f"{v.actual_total:.2f}",
