@@ -112,3 +112,22 @@ def test_libreoffice_prints_the_layouts_pages_blank_and_filled(tmp_path: Path) -
                 head = re.sub(r"\s", "", str(label)).split("(")[0] + "("
                 on = [i for i, text in enumerate(sheet_pages) if head in re.sub(r"\s", "", text)]
                 assert len(on) == 1, (book.name, s.name, label, on)
+
+
+def test_docs_show_the_rendered_pages_small() -> None:
+    """docs/print.md shows pictures that exist (scripts/render_print_docs.py), each small."""
+    text = (REPO / "docs" / "print.md").read_text(encoding="utf-8")
+    shown = re.findall(r"\]\((img/print/[^)]+\.png)\)", text)
+    assert len(shown) >= 10
+    for rel in shown:
+        png = REPO / "docs" / rel
+        assert png.is_file() and png.stat().st_size < 150_000, rel
+
+
+def test_a_group_split_over_two_pages_is_labelled_again_and_is_no_tampering(tmp_path: Path) -> None:
+    from jixiao.verify import verify_file
+
+    layout = _declared_layout("guizhou-zhengti")
+    assert [c.value for c in layout.sheet("zt").cells if c.value == "产出指标（续）"]
+    found = verify_file(write_workbook(layout, tmp_path / "declared.xlsx")).findings
+    assert not [f.code for f in found if f.code.startswith("V1")]

@@ -89,6 +89,9 @@ def test_package_lists_every_problem_first_and_marks_its_cells(returns: list[Pat
             cell = wb[f.sheet][f.cell]
             assert cell.fill.fgColor.rgb.endswith("FFC7CE"), f  # printed highlighted, not only a comment
             assert not cell.comment.text.startswith("[")
+    funds = next(f for f in problems if f.code == "CHK_FUNDS_SUM")  # a check in the panel, not printed:
+    total = build_layout(load_template("guizhou-zhengti")).cell("zt_fund_total_initial").address
+    assert funds.cell != total and wb[funds.sheet][total].fill.fgColor.rgb.endswith("FFC7CE")  # marked in the form
     # The department fixes the package and sends it back: the added sheet and colours are no tampering.
     again = verify_file(package)
     assert [f.code for f in again.findings if f.severity != "note"] == [f.code for f in problems]

@@ -28,7 +28,7 @@ OVERVIEW_COLUMNS = [("单位编码", 12), ("单位名称", 28), ("文件", 30), 
 #: The sheet of every finding, and each department's own sheet.
 ALL = "全部问题"
 COLUMNS = [("单位编码", 10), ("单位名称", 18), ("文件", 18), ("级别", 6), ("工作表", 16), ("单元格", 8),
-           ("现填内容", 14), ("问题及修改要求", 62), ("代码", 10)]
+           ("现填内容", 14), ("问题及修改要求", 56), ("代码", 22)]
 
 
 def shown_value(v: Verification, f: Finding) -> str:

@@ -33,7 +33,8 @@ SHEET = "退回意见"
 #: The fill of a cell a problem is about: light red that still reads on a grey printer.
 MARK = PatternFill("solid", fgColor="FFC7CE")
 _COLUMNS = [("序号", 6), ("级别", 6), ("工作表", 20), ("单元格", 8), ("现填内容", 18), ("问题及修改要求", 70),
-            ("代码", 12)]
+            ("代码", 24)]
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]+)")
 _BAD_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 #: ZIP entries carry this time, so the same round zips to the same bytes.
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -114,6 +115,8 @@ def _package(v: Verification, dst: Path, round_no: int) -> None:
         target = wb[sheet][cell]
         target.comment = Comment("\n".join(notes), "财政局", width=320, height=120)
         target.fill = MARK
+        for marked in _marked_by(wb[sheet], cell):  # a check beside the form marks a cell in it
+            wb[sheet][marked].fill = MARK
     ws = wb.create_sheet(SHEET, 0)
     _opinion_sheet(ws, v, problems, round_no)
     wb.active = 0
@@ -121,6 +124,16 @@ def _package(v: Verification, dst: Path, round_no: int) -> None:
         other.sheet_view.tabSelected = other is ws
     with atomic_output(dst) as tmp:
         wb.save(tmp)
+
+
+def _marked_by(ws: Worksheet, cell: str) -> list[str]:
+    """Cells the form's own conditional formats mark red while ``cell`` (a check) fails."""
+    out: list[str] = []
+    for cf in ws.conditional_formatting:
+        if any(ref == cell for formula in (f for rule in cf.rules for f in rule.formula)
+               for ref in ("".join(m) for m in _REF.findall(formula))):
+            out += [c for rng in cf.sqref.ranges for c in str(rng.coord).split(":")[:1]]
+    return out
 
 
 def _opinion_sheet(ws: Worksheet, v: Verification, problems: list[Finding], round_no: int) -> None:

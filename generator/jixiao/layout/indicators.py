@@ -83,6 +83,7 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
     sb.put(r, K if declared else J, None, style="label")
     sb.put(r, L, None, style="label")
     sb.row += 1
+    s.never_split[-1] = (s.never_split[-1][0], r)  # the 小计 never starts a page alone
     s.keep_together.append((first, sb.row - 1))
     s.continued[first] = l1.name
     sb.computed(first, A, f"l1_{number}_label", "LEVEL1_LABEL", {"weights": list(weights)},
