@@ -116,7 +116,8 @@ def test_export_file_duplicate_collect_and_annotate_only_what_needs_fixing(db_ur
     annotated = tmp_path / "back"
     v = runner.invoke(app, ["verify", str(tmp_path / "in"), str(tmp_path / "in2"), "--annotate", str(annotated)])
     assert v.exit_code == 1
-    assert [p.name for p in annotated.iterdir()] == ["dirty.xlsx"]  # the clean return needs no copy
+    [package] = (annotated / "第1轮").iterdir()  # the clean return needs no package
+    assert package.name.endswith("_第1轮_待修改.xlsx")
     # the summary counts the clean return; --verbose lists it too
     assert "1 份通过" in v.stdout and "clean.xlsx" not in v.stdout
     v = runner.invoke(app, ["verify", str(tmp_path / "in"), str(tmp_path / "in2"), "--verbose"])

@@ -115,9 +115,9 @@ def test_a_year_through_the_portal(server, tmp_path):
     assert "完全相同，未重复保存" in again.text
     assert count(server, ReturnRow) == 1 and count(server, BlobRow) == 1  # the same file twice: one version
     annotated = dept.get(re.search(r'href="(/d/[^"]+/annotated)"', again.text).group(1))
-    comments = [c.comment.text for ws in load_workbook(io.BytesIO(annotated.content)) for row in ws.iter_rows()
-                for c in row if c.comment]
-    assert any("CHK_FUNDS_SUM" in t for t in comments)
+    package = load_workbook(io.BytesIO(annotated.content))  # the return package: 退回意见 first
+    opinions = [c.value for row in package.worksheets[0].iter_rows() for c in row if isinstance(c.value, str)]
+    assert package.sheetnames[0] == "退回意见" and any("分项合计" in t for t in opinions)
     assert states(c.get(f"/tasks/{task_id}/board").text)["520101"] == "待修改"
 
     r = dept.upload(links["520101"] + "/upload", "甲局.xlsx", good)

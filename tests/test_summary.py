@@ -26,15 +26,23 @@ from jixiao.cli import app
 from jixiao.collect import collect_files
 from jixiao.rules.excel import functions_in
 from jixiao.rules.library import library
-from jixiao.summary import FINDINGS_SHEET, sheet_name, write_summary
+from jixiao.summary import (
+    CHARTS_SHEET,
+    COVER_SHEET,
+    FINDINGS_SHEET,
+    INTERNAL_SHEET,
+    sheet_name,
+    write_summary,
+)
 from jixiao.verify import Verification, verify_file
+from print_util import assert_charts_in_print_area
 
 YEAR = 2023
 GZ = "贵州 部门整体支出绩效目标自评表"
 HN = "湖南 部门整体支出绩效自评表（基础数据表、部门整体、项目支出）"
 GS = "甘肃 部门（单位）整体绩效自评表（附项目支出绩效自评表）"
-BASE_HEADS = ["单位编码", "单位名称", "版本", "全年预算数(A)", "全年执行数(B)", "预算执行率"]
-TAIL_HEADS = ["总分", "等级", "错误数", "警告数", "状态"]
+BASE_HEADS = ["单位编码", "单位名称", "全年预算数(A)", "全年执行数(B)", "预算执行率"]
+TAIL_HEADS = ["总分", "等级", "排名", "备注"]
 L1 = ["产出指标", "效益指标", "满意度指标"]
 
 # A small project form: 产出 5×10, 效益 3×10 (qualitative), 满意度 1×10.
@@ -135,6 +143,12 @@ def table(ws) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]]:
     return heads, body[:-1], body[-1]
 
 
+def internal(wb) -> dict[str, dict[str, Any]]:
+    """The bureau's sheet (版本, 错误数, 警告数, 状态) by department name, and its 合计 row."""
+    rows = sheet_rows(wb[INTERNAL_SHEET])
+    return {(r[1] if r[0] != "合计" else "合计"): dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+
+
 def close(a: Any, b: Any, digits: int = 9) -> bool:
     if a is None or b is None:
         return a is None and b is None
@@ -154,7 +168,7 @@ def expected_row(v: Verification) -> dict[str, Any]:
                 "总分": c["qd_total_self"]}
     row = {"全年预算数(A)": c["zt_fund_total_budget"], "全年执行数(B)": c["zt_fund_total_actual"],
            "预算执行率": c["zt_fund_total_rate"], "预算执行率得分": c["zt_exec_score"], "总分": c["zt_total_score"],
-           "等级": c["zt_grade"]}
+           "等级": None if v.errors else c["zt_grade"]}  # a grade is published only once a return passed
     row.update({name: c[f"zt_l1_{i}_score"] for i, name in enumerate(L1, start=1)})
     return row
 
@@ -174,7 +188,8 @@ def test_summary_rows_totals_findings_charts_and_bytes(db_url, tmp_path, returns
     stats = summarise(db_url, out)
 
     wb = openpyxl.load_workbook(out, data_only=True)
-    assert wb.sheetnames == [GS, GZ, HN, FINDINGS_SHEET]  # by template id; findings last
+    # the title sheet, the published sheets by template id, then the bureau's own sheets
+    assert wb.sheetnames == [COVER_SHEET, GS, GZ, HN, CHARTS_SHEET, INTERNAL_SHEET, FINDINGS_SHEET]
     assert stats.sheets == {GS: 1, GZ: 2, HN: 1, FINDINGS_SHEET: stats.findings}
     assert stats.returns == 4 and stats.not_recomputed == ()
 
@@ -182,6 +197,7 @@ def test_summary_rows_totals_findings_charts_and_bytes(db_url, tmp_path, returns
     latest = {"甲局": "jia_v2", "乙局": "yi", "丙局": "bing", "丁局": "ding"}
     versions = {"甲局": 2, "乙局": 1, "丙局": 1, "丁局": 1}
     seen = []
+    bureau = internal(wb)
     for name in (GS, GZ, HN):
         heads, rows, _ = table(wb[name])
         if name == GS:
@@ -192,22 +208,26 @@ def test_summary_rows_totals_findings_charts_and_bytes(db_url, tmp_path, returns
             v = verified[latest[row["单位名称"]]]
             seen.append(row["单位名称"])
             assert row["单位编码"] == row["单位名称"]  # these forms carry no code: collect uses the name
-            assert row["版本"] == versions[row["单位名称"]]
+            assert bureau[row["单位名称"]]["版本"] == versions[row["单位名称"]]
             for head, want in expected_row(v).items():
                 if isinstance(want, str):
                     assert row[head] == want, (name, head)
                 else:
                     assert close(row[head], want), (name, head, row[head], want)
-            assert (row["错误数"], row["警告数"], row["状态"]) == (v.errors, v.warnings, v.status)
+            mine = bureau[row["单位名称"]]
+            assert (mine["错误数"], mine["警告数"], mine["状态"], mine["表格"]) == (v.errors, v.warnings, v.status, name)
+            assert (row["备注"] or "").startswith("待修改") == bool(v.errors)
+            assert (row["排名"] is None) == bool(v.errors)  # ranked over the returns that passed
     assert seen == ["丁局", "乙局", "甲局", "丙局"]  # sheets by template id, rows by department code
 
     # The resubmission replaced 甲局's first return (different execution, fixed error).
     gz = {r["单位名称"]: r for r in table(wb[GZ])[1]}
-    assert gz["甲局"]["状态"] == "已通过" and verified["jia_v1"].errors
+    assert bureau["甲局"]["状态"] == "已通过" and verified["jia_v1"].errors
+    assert (gz["甲局"]["排名"], gz["乙局"]["排名"]) == ((1, 2) if gz["甲局"]["总分"] > gz["乙局"]["总分"] else (2, 1))
     assert not close(gz["甲局"]["全年执行数(B)"], verified["jia_v1"].computed["zt_fund_total_actual"])
     assert close(gz["乙局"]["预算执行率"], 0.75) and close(gz["乙局"]["预算执行率得分"], 7.5)
     hn = table(wb[HN])[1][0]
-    assert hn["状态"] == "待修改" and hn["错误数"] == 5
+    assert bureau["丙局"]["状态"] == "待修改" and bureau["丙局"]["错误数"] == 5 and hn["等级"] is None
 
     # gansu: the checklist total, A and B summed over its project forms, a grade from the bands.
     gs = table(wb[GS])[1][0]
@@ -218,32 +238,35 @@ def test_summary_rows_totals_findings_charts_and_bytes(db_url, tmp_path, returns
     formulas = openpyxl.load_workbook(out)[GZ]
     heads = [c.value for c in formulas[1]]
     col = {h: openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(heads) if h}
-    assert formulas[f"{col['单位名称']}4"].value == f"=COUNT({col['版本']}2:{col['版本']}3)"
+    assert formulas[f"{col['单位名称']}4"].value == f"=COUNTA({col['单位编码']}2:{col['单位编码']}3)"
     assert formulas[f"{col['全年预算数(A)']}4"].value == f"=SUM({col['全年预算数(A)']}2:{col['全年预算数(A)']}3)"
     assert formulas[f"{col['总分']}4"].value == f"=AVERAGE({col['总分']}2:{col['总分']}3)"
-    assert formulas[f"{col['状态']}4"].value == f'=COUNTIF({col["状态"]}2:{col["状态"]}3,"待修改")'
+    assert openpyxl.load_workbook(out)[INTERNAL_SHEET]["G6"].value == '=COUNTIF(G2:G5,"待修改")'
     _, rows, total = table(wb[GZ])
     assert total["单位名称"] == 2
     assert close(total["全年预算数(A)"], sum(r["全年预算数(A)"] for r in rows))
     assert close(total["全年执行数(B)"], sum(r["全年执行数(B)"] for r in rows))
     assert close(total["预算执行率"], total["全年执行数(B)"] / total["全年预算数(A)"])
     assert close(total["总分"], sum(r["总分"] for r in rows) / 2)
-    assert (total["错误数"], total["警告数"], total["状态"]) == (0, sum(r["警告数"] for r in rows), 0)
+    assert (bureau["合计"]["错误数"], bureau["合计"]["状态"]) == (sum(verified[k].errors for k in latest.values()), 1)
     gz_stats = next(v for v in stats.variants if v.sheet == GZ)
     assert close(gz_stats.budget_total, total["全年预算数(A)"])
     assert close(gz_stats.average_total, total["总分"])
     assert gz_stats.grades == {"优": 2, "良": 0, "中": 0, "差": 0}
     for part, formula in package_formulas(out):
-        assert functions_in("=" + formula) <= {"SUM", "AVERAGE", "COUNT", "COUNTIF"}, (part, formula)
+        assert functions_in("=" + formula) <= {"SUM", "AVERAGE", "COUNT", "COUNTA", "COUNTIF"}, (part, formula)
 
-    # Grade bands beside the table, as COUNTIF formulas the column chart reads.
-    grid = sheet_rows(wb[GZ])
-    g0 = grid[0].index("等级", len(BASE_HEADS) + len(L1) + len(TAIL_HEADS) + 1)
-    assert [(r[g0], r[g0 + 1]) for r in grid[:5]] == [("等级", "单位数"), ("优", 2), ("良", 0), ("中", 0), ("差", 0)]
+    # Grade bands (over the returns that passed) on the charts sheet, as COUNTIF formulas the chart reads.
+    grid = sheet_rows(wb[CHARTS_SHEET])
+    gz_top = next(i for i, r in enumerate(grid) if r[0] and str(r[0]).startswith(GZ))
+    assert [(r[0], r[1]) for r in grid[gz_top + 2:gz_top + 7]] == [("等级", "单位数（已通过）"), ("优", 2), ("良", 0),
+                                                                 ("中", 0), ("差", 0)]
+    hn_top = next(i for i, r in enumerate(grid) if r[0] and str(r[0]).startswith(HN))
+    assert sum(r[1] for r in grid[hn_top + 3:hn_top + 7]) == 0  # 丙局 待修改: no grade counted
 
     # Header frozen, autofilter on the data.
     assert wb[GZ].freeze_panes == "C2"
-    assert wb[GZ].auto_filter.ref == f"A1:{col['状态']}3"
+    assert wb[GZ].auto_filter.ref == f"A1:{col['备注']}3"
 
     # 问题清单: every open finding of the latest versions, nothing of 甲局's first return.
     ws = wb[FINDINGS_SHEET]
@@ -263,16 +286,14 @@ def test_summary_rows_totals_findings_charts_and_bytes(db_url, tmp_path, returns
     assert all(r[4] != "CHK_FUNDS_SUM" for r in grid[1:] if r[1] == "甲局")
     assert ws.auto_filter.ref == f"A1:I{len(want) + 1}" and ws.freeze_panes == "A2"
 
-    # Native charts: a column chart of the grade bands and a bar chart of the rates per variant.
+    # Native charts, two per variant (grades, execution rate bands), never one bar per department.
     with zipfile.ZipFile(out) as z:
         charts = [z.read(n).decode() for n in sorted(z.namelist()) if n.startswith("xl/charts/chart")]
     assert len(charts) == 6
-    directions = sorted(re.search(r'<c:barDir val="(\w+)"/>', c).group(1) for c in charts)
-    assert directions == ["bar"] * 3 + ["col"] * 3
+    assert {re.search(r'<c:barDir val="(\w+)"/>', c).group(1) for c in charts} == {"col"}
     refs = {f for c in charts for f in re.findall(r"<c:f>([^<]*)</c:f>", c)}
-    q = lambda col_, n: f"'{GZ}'!${col_}$2:${col_}${n}"  # noqa: E731
-    gl = openpyxl.utils.get_column_letter
-    assert {q(col["单位名称"], 3), q(col["预算执行率"], 3), q(gl(g0 + 1), 5), q(gl(g0 + 2), 5)} <= refs
+    assert all(r.startswith(f"{CHARTS_SHEET}!") for r in refs if "$" in r), refs
+    assert_charts_in_print_area(out)
 
     # Deterministic: the same archive gives the same bytes.
     again = summarise(db_url, tmp_path / "again.xlsx")
@@ -308,16 +329,15 @@ def test_summary_recalculated_by_libreoffice(tmp_path, returns, verified):
             assert close(total[head], sum(w[head] for w in want), 6), (name, head)
         assert close(total["总分"], sum(w["总分"] for w in want) / len(want), 6)
         assert close(total["预算执行率"], total["全年执行数(B)"] / total["全年预算数(A)"], 6)
-        assert total["错误数"] == sum(v.errors for v in records)
-        assert total["警告数"] == sum(v.warnings for v in records)
-        assert total["状态"] == sum(1 for v in records if v.errors)
         for head, value in cached.items():  # our cached results are what the engine computes
             assert close(total[head], value, 6) if isinstance(value, float) else total[head] == value, (name, head)
-        grid = sheet_rows(wb[name])
-        g0 = grid[0].index("单位数") - 1
-        counts = {r[g0]: r[g0 + 1] for r in grid[1:] if r[g0] is not None}
-        assert sum(counts.values()) == len(rows)
-        assert all(counts[r["等级"]] >= 1 for r in rows)
+    for sheet in (COVER_SHEET, CHARTS_SHEET, INTERNAL_SHEET):  # every formula cell as cached
+        for mine, theirs in zip(ours[sheet].iter_rows(values_only=True), wb[sheet].iter_rows(values_only=True),
+                                strict=True):
+            for a, b in zip(mine, theirs, strict=True):
+                assert close(a, b, 6) if isinstance(a, float) else a == b, (sheet, mine, theirs)
+    bureau = internal(wb)
+    assert bureau["合计"]["错误数"] == sum(verified[k].errors for keys in SHEET_RETURNS.values() for k in keys)
 
 
 # --------------------------------------------------------------------------- edge cases
@@ -331,12 +351,13 @@ def test_unreadable_stored_file_keeps_its_row_with_a_note(tmp_path):
         stats = write_summary(archive, YEAR, tmp_path / "s.xlsx")
     assert stats.not_recomputed == ("901/guizhou-zhengti",)
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx", data_only=True)
-    assert wb.sheetnames == ["guizhou-zhengti", FINDINGS_SHEET]  # no title without the file: the id
+    # no title without the file: the id
+    assert wb.sheetnames == [COVER_SHEET, "guizhou-zhengti", CHARTS_SHEET, INTERNAL_SHEET, FINDINGS_SHEET]
     heads, rows, total = table(wb["guizhou-zhengti"])
-    assert heads == [*BASE_HEADS, *TAIL_HEADS, "备注"]
-    assert rows[0]["单位名称"] == "某局" and rows[0]["总分"] is None and rows[0]["状态"] == "待修改"
-    assert rows[0]["备注"].startswith("无法重新计算")
-    assert total["全年预算数(A)"] == 0 and total["错误数"] == 1
+    assert heads == [*BASE_HEADS, *TAIL_HEADS]
+    assert rows[0]["单位名称"] == "某局" and rows[0]["总分"] is None and internal(wb)["某局"]["状态"] == "待修改"
+    assert rows[0]["备注"].startswith("待修改") and "无法重新计算" in rows[0]["备注"]
+    assert total["全年预算数(A)"] == 0 and internal(wb)["合计"]["错误数"] == 1
     assert sheet_rows(wb[FINDINGS_SHEET])[1][4:] == ["V107", "错误", None, None, "数值被改动"]
 
 
@@ -344,7 +365,7 @@ def test_empty_year(tmp_path):
     with Archive(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
         stats = write_summary(archive, 1999, tmp_path / "s.xlsx")
     assert stats.returns == 0 and stats.sheets == {FINDINGS_SHEET: 0}
-    assert openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames == [FINDINGS_SHEET]
+    assert openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames == [COVER_SHEET, INTERNAL_SHEET, FINDINGS_SHEET]
 
 
 def test_sheet_names_are_valid_and_unique():
@@ -374,7 +395,8 @@ def test_cli_collect_then_summary_and_force(db_url, tmp_path, returns):
     # What the command wrote, not how the terminal wrapped its words: one row per department
     # (the latest of 甲局's two versions), four departments over the three variants.
     assert sum(len(table(wb[s])[1]) for s in (GZ, HN, GS) if s in wb.sheetnames) == 4
-    assert {r["单位名称"]: r["版本"] for r in table(wb[GZ])[1]} == {"乙局": 1, "甲局": 2}
+    assert {r["单位名称"] for r in table(wb[GZ])[1]} == {"乙局", "甲局"}
+    assert (internal(wb)["乙局"]["版本"], internal(wb)["甲局"]["版本"]) == (1, 2)
 
     refused = runner.invoke(app, ["summary", "--db", db_url, "--year", str(YEAR), "--out", str(out)])
     assert refused.exit_code == 2

@@ -265,11 +265,14 @@ def test_cli_report_and_annotate(seed000, tmp_path):
     result = CliRunner().invoke(app, ["verify", *map(str, copies), "--report", str(tmp_path / "f.xlsx"),
                                       "--annotate", str(tmp_path / "back"), "--jobs", "2"])
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit), result.output
-    ws = openpyxl.load_workbook(tmp_path / "f.xlsx")["核查结果"]
+    ws = openpyxl.load_workbook(tmp_path / "f.xlsx")["全部问题"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert ws.auto_filter.ref and len(rows) == 5 * len(verify_file(src).findings)
-    assert {r[2] for r in rows} >= {"CHK_FUNDS_SUM"}
-    annotated = openpyxl.load_workbook(tmp_path / "back" / "r0.xlsx")
+    assert {r[-1] for r in rows} >= {"CHK_FUNDS_SUM"}  # the code is a column, the message plain Chinese
+    # The five copies are one department: one package each, told apart by the file's name.
+    packages = sorted(p.name for p in (tmp_path / "back" / "第1轮").iterdir())
+    assert len(packages) == 5 and packages[0].endswith("_第1轮_待修改_r0.xlsx"), packages
+    annotated = openpyxl.load_workbook(tmp_path / "back" / "第1轮" / packages[0])
     finding = next(f for f in verify_file(src).findings if f.code == "CHK_FUNDS_SUM")
-    assert "CHK_FUNDS_SUM" in annotated[finding.sheet][finding.cell].comment.text
+    assert annotated[finding.sheet][finding.cell].comment.text.startswith(finding.message_zh)
     assert hashlib.sha256(src.read_bytes()).hexdigest() == before

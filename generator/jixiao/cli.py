@@ -250,6 +250,8 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help=_h("verify.as_json"))] = False,
     report: Annotated[Path | None, typer.Option("--report", help=_h("verify.report"))] = None,
     annotate: Annotated[Path | None, typer.Option("--annotate", help=_h("verify.annotate"))] = None,
+    round_no: Annotated[int, typer.Option("--round", min=1, help=_h("verify.round_no"))] = 1,
+    force: Annotated[bool, typer.Option("--force", help=_h("verify.force"))] = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     jobs: Jobs = None,
@@ -262,6 +264,11 @@ def verify(
 
     s = session(ctx)
     search = s.search(templates)
+    if report is not None:  # refused before the work, not after it
+        from .atomic import refuse_overwrite
+
+        with s.refusals():
+            refuse_overwrite(report, force=force)
     with progress_bar(s.err, s.t(C.VERIFYING)) as progress:
         results = verify_paths(returns, jobs=jobs, search=search, on_progress=progress)
     if as_json:
@@ -274,13 +281,13 @@ def verify(
     if report is not None:
         from .reports import write_findings_report
 
-        write_findings_report(results, report)
+        write_findings_report(results, report, force=force)
         s.err.print(escape(s.t(C.FINDINGS_WRITTEN, path=report)))
     if annotate is not None:
-        from .reports import annotate_copies
+        from .return_package import write_return_packages
 
-        copies = annotate_copies(results, annotate)
-        s.err.print(escape(s.t(C.ANNOTATED, count=len(copies), folder=annotate)))
+        done = write_return_packages(results, annotate, round_no=round_no)
+        s.err.print(escape(s.t(C.PACKAGED, count=len(done.workbooks), folder=done.folder, archive=done.archive)))
     if any(r.unreadable for r in results):
         raise typer.Exit(2)
     if any(r.errors for r in results):
@@ -372,6 +379,8 @@ def summary(
     db: Db = None,
     out_path: Annotated[Path, typer.Option("--out", help=_h("summary.out_path"))] = Path("汇总表.xlsx"),
     force: Force = False,
+    departments: Annotated[Path | None, typer.Option("--departments", help=_h("summary.departments"))] = None,
+    compiled_by: Annotated[str, typer.Option("--compiled-by", help=_h("summary.compiled_by"))] = "",
     templates: TemplateDirs = None,
     lang: Lang = None,
 ) -> None:
@@ -380,8 +389,12 @@ def summary(
 
     s = session(ctx)
     search = s.search(templates)
+    from .dataset import read_roster
+
     with s.refusals(), open_archive(s, db, existing=True) as archive:
-        stats = write_summary(archive, year, out_path, force=force, search=search)
+        roster = read_roster(departments) if departments is not None else None
+        stats = write_summary(archive, year, out_path, force=force, search=search, roster=roster,
+                              compiled_by=compiled_by)
     s.out.print(escape(s.t(C.SUMMARY_WROTE, path=out_path, returns=stats.returns, findings=stats.findings)))
     table = Table(s.t(C.H_SHEET), s.t(C.H_SHEET_ROWS), s.t(C.H_BUDGET), s.t(C.H_ACTUAL), s.t(C.H_AVERAGE),
                   s.status("待修改"), title=escape(s.t(C.SUMMARY_TITLE, year=year)))

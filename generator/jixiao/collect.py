@@ -72,7 +72,7 @@ class CollectRun(Iterable[Collected]):
         return self.collected[i]
 
 
-def _department(v: Verification) -> tuple[str, str]:
+def department_of(v: Verification) -> tuple[str, str]:
     """(code, name) as the bureau pre-filled them, else from the record; else the file name."""
     department = v.prefill.get(DEPARTMENT_KEY) or {}
     if isinstance(department, dict) and department.get("code"):
@@ -133,7 +133,7 @@ def _order(results: list[Verification]) -> tuple[list[Verification], list[Duplic
 
     groups: dict[tuple[str, str], list[Verification]] = {}
     for v in results:
-        code = _department_of_file(Path(v.path))[0] if v.unreadable else _department(v)[0]
+        code = _department_of_file(Path(v.path))[0] if v.unreadable else department_of(v)[0]
         groups.setdefault((code, v.template_id), []).append(v)
     ordered = [v for group in groups.values() for v in sorted(group, key=key)]
     duplicates = [Duplicate(code, tid, tuple(Path(v.path) for v in sorted(group, key=key)))
@@ -166,7 +166,7 @@ def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | 
                              template_version=str(v.template_version or ""),
                              findings=[f.to_dict() for f in v.findings], unreadable=True)
         else:
-            code, name = _department(v)
+            code, name = department_of(v)
             sub = Submission(file_bytes=path.read_bytes(), filename=path.name, department_code=code,
                              department_name=name, year=_year_of(v, year, search),
                              template_id=v.template_id, template_version=str(v.template_version),

@@ -1,81 +1,105 @@
-"""Outputs of verification for people: a findings workbook and annotated copies of returns.
+"""The findings report (问题清单.xlsx) a bureau reads and forwards: an overview of every
+return, every finding in one filterable sheet, and one sheet per department that can be
+sent to it as it is. Messages are plain Chinese; the stable code is the last column.
 
->>> write_findings_report(results, "findings.xlsx")   # doctest: +SKIP
->>> annotate_copies(results, "send-back/")             # doctest: +SKIP
+>>> write_findings_report(results, "问题清单.xlsx")   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-import openpyxl
 import xlsxwriter
-from openpyxl.comments import Comment
+from xlsxwriter.worksheet import Worksheet
 
-from .atomic import atomic_output
+from .atomic import atomic_output, refuse_overwrite
 from .codes import SEVERITY_ZH
+from .collect import department_of
+from .findings import Finding
+from .summary import sheet_name
 from .verify import Verification
 
-COLUMNS = ["文件", "状态", "代码", "级别", "工作表", "单元格", "名称", "说明", "description"]
+#: The overview sheet: one row per return.
+OVERVIEW = "汇总"
+OVERVIEW_COLUMNS = [("单位编码", 12), ("单位名称", 28), ("文件", 30), ("状态", 10), ("错误", 6), ("警告", 6),
+                    ("提示", 6)]
+#: The sheet of every finding, and each department's own sheet.
+ALL = "全部问题"
+COLUMNS = [("单位编码", 10), ("单位名称", 18), ("文件", 18), ("级别", 6), ("工作表", 16), ("单元格", 8),
+           ("现填内容", 14), ("问题及修改要求", 56), ("代码", 22)]
 
 
-def write_findings_report(results: Sequence[Verification], path: str | Path) -> Path:
-    """One filterable row per finding (and one row for a clean return), written atomically."""
+def shown_value(v: Verification, f: Finding) -> str:
+    """What the department typed into the cell of a finding ("" for a check about several
+    cells, whose message says what it found)."""
+    if not f.name or f.name not in v.fields and f.name not in v.record:
+        return ""
+    value = v.record.get(f.name)
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def finding_rows(v: Verification) -> list[list[Any]]:
+    """One row per finding of a return (one 无问题 row for a clean one), in COLUMNS order."""
+    code, name = department_of(v)
+    head = [code, name, v.path.name]
+    if not v.findings:
+        return [[*head, "", "", "", "", "无问题", ""]]
+    return [[*head, SEVERITY_ZH.get(f.severity, f.severity), f.sheet, f.cell, shown_value(v, f), f.message_zh, f.code]
+            for f in v.findings]
+
+
+def _setup(ws: Worksheet, columns: list[tuple[str, int]], rows: int, head: Any, title: str) -> None:
+    """Widths, header, filter and an A4 landscape page one page wide with the header repeated."""
+    for col, (text, width) in enumerate(columns):
+        ws.set_column(col, col, width)
+        ws.write_string(0, col, text, head)
+    ws.autofilter(0, 0, max(rows, 1), len(columns) - 1)
+    ws.freeze_panes(1, 0)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)
+    ws.set_header(f"&C&12{title}")
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def write_findings_report(results: Sequence[Verification], path: str | Path, *, force: bool = False) -> Path:
+    """Write the report atomically; an existing file is refused unless ``force``."""
     path = Path(path)
+    refuse_overwrite(path, force=force)
+    by_department: dict[tuple[str, str], list[Verification]] = {}
+    for v in results:
+        by_department.setdefault(department_of(v), []).append(v)
     with atomic_output(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
-        body = wb.add_format({"font_name": "宋体", "text_wrap": True, "valign": "top"})
-        ws = wb.add_worksheet("核查结果")
-        for col, (name, width) in enumerate(zip(COLUMNS, (28, 8, 22, 6, 20, 8, 24, 60, 50), strict=True)):
-            ws.write_string(0, col, name, head)
-            ws.set_column(col, col, width)
-        row = 1
-        for r in results:
-            items = r.findings or []
-            if not items:
-                ws.write_row(row, 0, [str(r.path), r.status, "", "", "", "", "", "无问题", "clean"], body)
-                row += 1
-            for f in items:
-                values = [str(r.path), r.status, f.code, SEVERITY_ZH.get(f.severity, f.severity), f.sheet, f.cell,
-                          f.name, f.message_zh, f.message_en]
-                for col, v in enumerate(values):
-                    ws.write_string(row, col, v, body)
-                row += 1
-        ws.autofilter(0, 0, max(row - 1, 1), len(COLUMNS) - 1)
-        ws.freeze_panes(1, 0)
-        ws.set_paper(9)  # A4 landscape, one page wide, the header on every page
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
-        ws.set_footer("&C第 &P 页，共 &N 页")
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                            "strings_to_numbers": False})
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体", "font_size": 11,
+                              "text_wrap": True, "valign": "vcenter", "align": "center"})
+        body = wb.add_format({"font_name": "宋体", "font_size": 11, "text_wrap": True, "valign": "top", "border": 1})
+        taken: set[str] = {OVERVIEW, ALL}
+        overview = wb.add_worksheet(OVERVIEW)
+        everything = wb.add_worksheet(ALL)
+        _setup(overview, OVERVIEW_COLUMNS, len(results), head, "核查问题清单（汇总）")
+        for row, v in enumerate(results, start=1):
+            code, name = department_of(v)
+            overview.write_row(row, 0, [code, name, v.path.name, str(v.status)], body)
+            overview.write_row(row, 4, [v.errors, v.warnings, len(v.findings) - v.errors - v.warnings], body)
+        all_rows = [r for v in results for r in finding_rows(v)]
+        _setup(everything, COLUMNS, len(all_rows), head, "核查问题清单（全部）")
+        for row, values in enumerate(all_rows, start=1):
+            everything.write_row(row, 0, [str(x) for x in values], body)
+        for (code, name), returns in sorted(by_department.items()):
+            ws = wb.add_worksheet(sheet_name(f"{code} {name}" if code != name else name, taken))
+            rows = [r for v in returns for r in finding_rows(v)]
+            _setup(ws, COLUMNS, len(rows), head, f"{name}（{code}）核查问题清单")
+            for row, values in enumerate(rows, start=1):
+                ws.write_row(row, 0, [str(x) for x in values], body)
         wb.close()
     return path
-
-
-def annotate_copies(results: Sequence[Verification], out_dir: str | Path) -> list[Path]:
-    """A copy of each return with errors or warnings, a comment on every offending cell.
-
-    The originals are never touched; a copy is written beside nothing but ``out_dir``.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for r in results:
-        if r.unreadable or not any(f.severity in ("error", "warning") for f in r.findings):
-            continue  # nothing to send back: a clean return needs no copy
-        dst = out_dir / r.path.name
-        if dst.resolve() == r.path.resolve():
-            raise ValueError(f"{dst}: annotated copies must not overwrite the return")
-        wb = openpyxl.load_workbook(r.path)  # read only; the copy is written below
-        by_cell: dict[tuple[str, str], list[str]] = {}
-        for f in r.findings:
-            if f.sheet and f.cell and f.sheet in wb.sheetnames:
-                by_cell.setdefault((f.sheet, f.cell), []).append(f"[{f.code}] {f.message_zh}")
-        for (sheet, cell), notes in by_cell.items():
-            wb[sheet][cell].comment = Comment("\n".join(notes), "jixiao", width=320, height=120)
-        with atomic_output(dst) as tmp:
-            wb.save(tmp)
-        written.append(dst)
-    return written

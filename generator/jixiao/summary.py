@@ -1,20 +1,26 @@
 """The year's summary workbook (汇总表): every department's latest return on one page per form.
 
 ``jixiao summary --year 2023 --out 汇总表.xlsx`` (or :func:`write_summary`) reads the
-archive and writes one native .xlsx that a bureau can print, filter and send on:
+archive and writes one native .xlsx that a bureau can print, publish and send on:
 
+* 封面, the title sheet: 地区 (the template's region), 年度, 编制单位, 编制日期, 金额单位
+  万元, and per form the departments that should report, 已通过, 待修改 and 未交
+  (formulas over the form's sheet) with the names of those that sent nothing;
 * one sheet per template variant (sheet name from the template's name, at most 31
   characters, unique, without ``[]:*?/\\``), one row per department holding the **latest**
-  version of its series for that template: 单位编码, 单位名称, 版本, 全年预算数(A),
-  全年执行数(B), 预算执行率, the score of each first-level indicator (预算执行率得分,
-  产出指标, 效益指标, 满意度指标 ... as the form has them), 总分, 等级, 错误数, 警告数 and
-  状态 (待修改 / 已通过); a 备注 column appears only when a row needs one;
-* under the rows a 合计 row of plain Excel formulas (COUNT, SUM, AVERAGE, COUNTIF: what
-  Excel 2010, WPS and LibreOffice all compute) carrying their results computed here, so
-  any viewer shows the right numbers before recalculating;
-* beside the rows the count of departments per grade band (COUNTIF formulas) with a
-  native column chart of it, and a bar chart of the execution rate of each department;
-* a sheet 问题清单 with every open finding (errors and warnings; notes are not open
+  version of its series for that template, and with ``roster`` one 未交 row for every
+  roster department that sent nothing: 单位编码, 单位名称, 全年预算数(A), 全年执行数(B),
+  预算执行率, the score of each first-level indicator (预算执行率得分, 产出指标, 效益指标,
+  满意度指标 ... as the form has them), 总分, 等级 and 排名 (only for returns that passed:
+  a 待修改 return has neither yet) and 备注 (未交, 待修改 ...);
+* under the rows a 合计 row of plain Excel formulas (COUNTA, SUM, AVERAGE: what Excel
+  2010, WPS and LibreOffice all compute) carrying their results computed here, so any
+  viewer shows the right numbers before recalculating;
+* 统计图表: per variant, the departments per grade (returns that passed) and per band of
+  execution rate (COUNTIF formulas) with a native chart of each, and the top and bottom
+  ten by 总分, two printed pages whatever the number of departments;
+* for the bureau only: 内部核对 (版本, 错误数, 警告数, 状态, 收表时间 per department and
+  form) and 问题清单 with every open finding (errors and warnings; notes are not open
   issues) of those latest versions, with an autofilter.
 
 Where the numbers come from. The archive keeps each return's original bytes. The inputs
@@ -56,6 +62,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,18 +77,31 @@ from .read import UnreadableWorkbook
 from .read.record import NotAForm, open_return
 from .rules.library import library
 from .rules.numbers import is_number
+from .summary_charts import (
+    CHARTS_SHEET,
+    COVER_SHEET,
+    Variant,
+    variant_columns,
+    write_charts,
+    write_cover,
+)
 from .summary_sheets import (
     FINDINGS_SHEET,
+    INTERNAL_SHEET,
     Styles,
     SummaryRow,
     VariantSummary,
+    columns_of,
+    rank_rows,
     sum_numbers,
     write_findings,
+    write_internal,
     write_variant,
 )
 from .verify import verify_return
 
-__all__ = ["FINDINGS_SHEET", "SummaryStats", "VariantSummary", "sheet_name", "write_summary"]
+__all__ = ["CHARTS_SHEET", "COVER_SHEET", "FINDINGS_SHEET", "INTERNAL_SHEET", "SummaryStats", "VariantSummary",
+           "sheet_name", "write_summary"]
 
 _EXEC_HEAD = "预算执行率得分"
 _FIXED_DATE = dt.datetime(2000, 1, 1)
@@ -108,7 +128,7 @@ class SummaryStats:
 
     @property
     def sheets(self) -> dict[str, int]:
-        """Data rows per sheet, in the workbook's order."""
+        """Data rows per sheet of a variant and of 问题清单, in the workbook's order."""
         return {**{v.sheet: v.departments for v in self.variants}, FINDINGS_SHEET: self.findings}
 
 
@@ -185,6 +205,7 @@ def _recompute(stored: StoredReturn, data: bytes, search: TemplateSearchPath) ->
     layout = ret.layout
     sc = ret.template.template.scoring
     row.title = layout.title
+    row.region = str(ret.template.template.params.get("region") or "")
     row.grades = [g.label for g in sc.grades]
     plan = _plan(layout)
     if plan is None:
@@ -240,14 +261,17 @@ def sheet_name(title: str, taken: set[str], fallback: str = "Sheet") -> str:
 
 
 def write_summary(archive: Archive, year: int, out: str | Path, *, force: bool = False,
-                  search: TemplateSearchPath | None = None) -> SummaryStats:
+                  search: TemplateSearchPath | None = None, roster: Sequence[tuple[str, str]] | None = None,
+                  compiled_by: str = "", compiled_on: dt.date | None = None) -> SummaryStats:
     """Write the summary workbook of ``year`` from the latest returns in ``archive``.
 
     An existing file at ``out`` is replaced (atomically) only with ``force``, else
     :class:`jixiao.atomic.OutputExists`; a folder is :class:`jixiao.atomic.OutputIsFolder`.
-    ``search`` finds the templates the returns are read again with. Returns what was
-    written: rows per sheet, and per variant the totals of its 合计 row. See the module
-    docstring.
+    ``search`` finds the templates the returns are read again with. ``roster`` (单位编码,
+    单位名称) adds every department that sent nothing as a 未交 row (on the variant most
+    departments use). ``compiled_by`` and ``compiled_on`` are the title sheet's 编制单位 and
+    编制日期 (default: the day the newest return was received, so a rerun gives the same
+    bytes). Returns what was written. See the module docstring.
     """
     out = Path(out)
     refuse_overwrite(out, force=force)
@@ -256,12 +280,17 @@ def write_summary(archive: Archive, year: int, out: str | Path, *, force: bool =
     rows = [_recompute(stored, archive.blob(stored.sha256), search) for stored in latest]
     by_template: dict[str, list[SummaryRow]] = {}
     for r in rows:
-        by_template.setdefault(r.stored.template_id, []).append(r)
-    taken = {FINDINGS_SHEET}
+        by_template.setdefault(r.stored.template_id, []).append(r)  # type: ignore[union-attr]
+    _add_missing(by_template, roster)
+    taken = {FINDINGS_SHEET, COVER_SHEET, CHARTS_SHEET, INTERNAL_SHEET}
     sheet_of: dict[str, str] = {}
     for tid in sorted(by_template):
         title = next((r.title for r in by_template[tid] if r.title), tid)
         sheet_of[tid] = sheet_name(title, taken, fallback=tid[:31])
+    region = next((r.region for r in rows if r.region), "")
+    received = [r.received_at for r in latest if r.received_at is not None]
+    if compiled_on is None and received:
+        compiled_on = max(received).date()
     variants: list[VariantSummary] = []
     with atomic_output(out) as tmp, warnings.catch_warnings():
         warnings.simplefilter("error")  # xlsxwriter only warns on many mistakes
@@ -270,10 +299,41 @@ def write_summary(archive: Archive, year: int, out: str | Path, *, force: bool =
         wb.set_properties({"title": f"{year}年度预算绩效自评汇总表", "created": _FIXED_DATE, "author": "jixiao",
                            "comments": f"jixiao summary {year}"})
         st = Styles(wb)
+        cover = [Variant(sheet_of[tid], by_template[tid], *variant_columns(_heads(by_template[tid])))
+                 for tid in sorted(by_template)]
+        write_cover(wb, st, year, region, compiled_by, compiled_on, cover)
         for tid in sorted(by_template):
-            variants.append(write_variant(wb, st, sheet_of[tid], tid, by_template[tid]))
+            rank_rows(by_template[tid])
+            variants.append(write_variant(wb, st, sheet_of[tid], tid, by_template[tid],
+                                          f"{region}{year}年度 {sheet_of[tid]}"))
+        if cover:
+            write_charts(wb, st, cover)
+        write_internal(wb, st, [(sheet_of[tid], r) for tid in sorted(by_template) for r in by_template[tid]])
         findings = write_findings(wb, st, latest, sheet_of)
         wb.close()
     return SummaryStats(path=out, year=year, variants=tuple(variants), findings=findings,
                         not_recomputed=tuple(f"{r.stored.department_code}/{r.stored.template_id}"
-                                             for r in rows if r.note))
+                                             for r in rows if r.note and r.stored))
+
+
+def _heads(rows: list[SummaryRow]) -> list[str]:
+    """The column heads of a variant sheet (as :func:`write_variant` lays them out)."""
+    return [c.head for c in columns_of(rows)]
+
+
+def _add_missing(by_template: dict[str, list[SummaryRow]], roster: Sequence[tuple[str, str]] | None) -> None:
+    """Roster departments without any return, as 未交 rows of the most used variant."""
+    if not roster:
+        return
+    sent = {r.code for rows in by_template.values() for r in rows}
+    missing = [SummaryRow(None, missing_code=code, missing_name=name) for code, name in roster if code not in sent]
+    if not missing:
+        return
+    main = max(sorted(by_template), key=lambda tid: len(by_template[tid]), default=None)
+    if main is None:
+        return
+    main_rows = by_template[main]
+    for m in missing:
+        m.grades = next((r.grades for r in main_rows if r.grades), [])
+    main_rows.extend(missing)
+    main_rows.sort(key=lambda r: r.code)

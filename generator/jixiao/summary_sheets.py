@@ -1,5 +1,7 @@
-"""The summary workbook's sheets: one per template variant (rows, 合计, grades, charts)
-and 问题清单 (every open finding). What the rows hold is decided in :mod:`jixiao.summary`."""
+"""The summary workbook's sheets: one per template variant (rows, 合计, ranking), the
+bureau's internal check sheet (版本, 错误数, 警告数, 状态) and 问题清单 (every open
+finding). What the rows hold is decided in :mod:`jixiao.summary`; the title sheet and the
+charts are :mod:`jixiao.summary_charts`."""
 
 from __future__ import annotations
 
@@ -38,13 +40,15 @@ class VariantSummary:
     errors: int
     warnings: int
     needs_fix: int  # rows whose status is 待修改
+    missing: int = 0  # roster departments with no return (未交)
 
 
 @dataclass
 class SummaryRow:
-    """One department's row: what its return gives, recomputed."""
+    """One department's row: what its return gives, recomputed (``stored`` None: a roster
+    department that sent nothing, 未交)."""
 
-    stored: StoredReturn
+    stored: StoredReturn | None
     title: str = ""
     grades: list[str] = field(default_factory=list)
     budget: float | None = None
@@ -55,6 +59,46 @@ class SummaryRow:
     grade: str | None = None
     from_projects: bool = False
     note: str = ""
+    region: str = ""
+    missing_code: str = ""
+    missing_name: str = ""
+    rank: int | None = None
+
+    @property
+    def code(self) -> str:
+        return self.stored.department_code if self.stored else self.missing_code
+
+    @property
+    def name(self) -> str:
+        return self.stored.department_name if self.stored else self.missing_name
+
+    @property
+    def status(self) -> str:
+        return str(self.stored.status) if self.stored else str(Status.MISSING)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == Status.PASSED
+
+    @property
+    def published_grade(self) -> str | None:
+        """The grade as published: only a return that passed verification has one."""
+        return self.grade if self.passed else None
+
+    @property
+    def remark(self) -> str:
+        if self.stored is None:
+            return "未交"
+        if not self.passed:
+            return "待修改，暂不评定等级" + (f"；{self.note}" if self.note else "")
+        return self.note
+
+
+def rank_rows(rows: list[SummaryRow]) -> None:
+    """排名 by 总分 over the returns that passed (equal totals share a rank)."""
+    scored = sorted((r.total for r in rows if r.passed and r.total is not None), reverse=True)
+    for r in rows:
+        r.rank = scored.index(r.total) + 1 if r.passed and r.total is not None else None
 
 
 def sum_numbers(values: Sequence[Any]) -> float | None:
@@ -101,14 +145,16 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: Format) -> None:
         ws.write_string(row, col, str(value), fmt)  # text is never a formula
 
 
-def _page_setup(ws: Worksheet, last_row: int, last_col: int) -> None:
+def page_setup(ws: Worksheet, last_row: int, last_col: int, header: str = "") -> None:
     """A4 landscape, one page wide, the header row repeated on every page."""
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     ws.print_area(0, 0, last_row, last_col)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    if header:
+        ws.set_header(f"&L&10{header}&R&10单位：万元")
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
@@ -120,28 +166,24 @@ class _Column:
     width: int = 8
 
 
-def _columns(rows: list[SummaryRow]) -> list[_Column]:
+def columns_of(rows: list[SummaryRow]) -> list[_Column]:
     heads: list[str] = []
     for r in rows:
         for head in r.parts:
             if head not in heads:
                 heads.append(head)
     cols = [
-        _Column("单位编码", "text", lambda r: r.stored.department_code),
-        _Column("单位名称", "text", lambda r: r.stored.department_name),
-        _Column("版本", "integer", lambda r: r.stored.version),
+        _Column("单位编码", "text", lambda r: r.code),
+        _Column("单位名称", "text", lambda r: r.name),
         _Column("全年预算数(A)", "money", lambda r: r.budget),
         _Column("全年执行数(B)", "money", lambda r: r.actual),
         _Column("预算执行率", "rate", lambda r: r.rate),
         *[_Column(h, "score", lambda r, h=h: r.parts.get(h)) for h in heads],
         _Column("总分", "score", lambda r: r.total),
-        _Column("等级", "center", lambda r: r.grade),
-        _Column("错误数", "integer", lambda r: r.stored.error_count),
-        _Column("警告数", "integer", lambda r: r.stored.warning_count),
-        _Column("状态", "status", lambda r: r.stored.status),
+        _Column("等级", "center", lambda r: r.published_grade),
+        _Column("排名", "integer", lambda r: r.rank),
+        _Column("备注", "wrap", lambda r: r.remark),
     ]
-    if any(r.note for r in rows):
-        cols.append(_Column("备注", "wrap", lambda r: r.note))
     for c in cols:
         widths = [_width(c.head) // 2 + 2 if c.kind != "text" else _width(c.head)]
         widths += [_width(c.get(r)) for r in rows if c.get(r) not in (None, "")]
@@ -150,7 +192,7 @@ def _columns(rows: list[SummaryRow]) -> list[_Column]:
     return cols
 
 
-def _grade_labels(rows: list[SummaryRow]) -> list[str]:
+def grade_labels(rows: list[SummaryRow]) -> list[str]:
     labels: list[str] = []
     for r in rows:
         for g in [*r.grades, *([r.grade] if r.grade else [])]:
@@ -160,10 +202,10 @@ def _grade_labels(rows: list[SummaryRow]) -> list[str]:
 
 
 def write_variant(wb: xlsxwriter.Workbook, st: Styles, name: str, template_id: str,
-                  rows: list[SummaryRow]) -> VariantSummary:
-    """One variant's sheet: a row per department, the 合计 row, grade counts and charts."""
+                  rows: list[SummaryRow], title: str) -> VariantSummary:
+    """One variant's sheet: a row per department (ranked), the 合计 row."""
     ws = wb.add_worksheet(name)
-    cols = _columns(rows)
+    cols = columns_of(rows)
     idx = {c.head: i for i, c in enumerate(cols)}
     for j, c in enumerate(cols):
         ws.set_column(j, j, c.width)
@@ -177,17 +219,16 @@ def write_variant(wb: xlsxwriter.Workbook, st: Styles, name: str, template_id: s
     for i, r in enumerate(rows, start=1):
         for j, c in enumerate(cols):
             value = c.get(r)
-            fmt = (st.needs_fix if value == Status.NEEDS_FIX else st.center) if c.kind == "status" else kinds[c.kind]
+            fmt = st.needs_fix if c.head == "备注" and value else kinds[c.kind]
             _put(ws, i, j, value, fmt)
     summary = _totals_row(ws, st, cols, rows, name, template_id)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(rows), 1), len(cols) - 1)
-    _page_setup(ws, len(rows) + 1, len(cols) - 1)  # the table prints; the charts are for the screen
-    _grades_and_charts(wb, ws, st, cols, rows, summary.grades)
+    page_setup(ws, len(rows) + 1, len(cols) - 1, title)
     return summary
 
 
-def _range(n: int, j: int, absolute: bool = False) -> str:
+def range_of(n: int, j: int, absolute: bool = False) -> str:
     """Column ``j`` of the ``n`` department rows (at least one row, for an empty sheet)."""
     return a1(1, j, absolute=absolute) + ":" + a1(max(n, 1), j, absolute=absolute)
 
@@ -205,81 +246,66 @@ def _totals_row(ws: Worksheet, st: Styles, cols: list[_Column], rows: list[Summa
     budget = sum_numbers(column("全年预算数(A)")) or 0.0
     actual = sum_numbers(column("全年执行数(B)")) or 0.0
     totals = [float(v) for v in column("总分") if is_number(v)]
-    errors = sum(r.stored.error_count for r in rows)
-    warning_count = sum(r.stored.warning_count for r in rows)
-    needs_fix = sum(1 for r in rows if r.stored.status == Status.NEEDS_FIX)
     for j, c in enumerate(cols):
         if j == 0:
             ws.write_string(t, j, "合计", st.t_text)
         elif c.head == "单位名称":
-            ws.write_formula(t, j, f"=COUNT({_range(n, idx['版本'])})", st.t_count, n)
+            ws.write_formula(t, j, f"=COUNTA({range_of(n, idx['单位编码'])})", st.t_count, n)
         elif c.kind == "money":
-            ws.write_formula(t, j, f"=SUM({_range(n, j)})", st.t_money,
+            ws.write_formula(t, j, f"=SUM({range_of(n, j)})", st.t_money,
                              budget if j == idx["全年预算数(A)"] else actual)
         elif c.head == "预算执行率" and budget > 0:
             a, b = a1(t, idx["全年预算数(A)"]), a1(t, idx["全年执行数(B)"])
             ws.write_formula(t, j, f"={b}/{a}", st.t_rate, actual / budget)
         elif c.kind == "score" and any(is_number(v) for v in column(c.head)):
             numbers = [float(v) for v in column(c.head) if is_number(v)]
-            ws.write_formula(t, j, f"=AVERAGE({_range(n, j)})", st.t_average, sum(numbers) / len(numbers))
-        elif c.head in ("错误数", "警告数"):
-            ws.write_formula(t, j, f"=SUM({_range(n, j)})", st.t_integer,
-                             errors if c.head == "错误数" else warning_count)
-        elif c.kind == "status":
-            ws.write_formula(t, j, f'=COUNTIF({_range(n, j)},"{Status.NEEDS_FIX}")', st.t_needs_fix, needs_fix)
+            ws.write_formula(t, j, f"=AVERAGE({range_of(n, j)})", st.t_average, sum(numbers) / len(numbers))
         else:
             ws.write_blank(t, j, None, st.t_blank)
     ws.set_row(t, 20)
-    grades = {label: sum(1 for r in rows if r.grade == label) for label in _grade_labels(rows)}
+    grades = {label: sum(1 for r in rows if r.published_grade == label) for label in grade_labels(rows)}
+    sent = [r.stored for r in rows if r.stored is not None]
     return VariantSummary(template_id=template_id, sheet=name, departments=n, budget_total=budget,
                           actual_total=actual, average_total=sum(totals) / len(totals) if totals else None,
-                          grades=grades, errors=errors, warnings=warning_count, needs_fix=needs_fix)
+                          grades=grades, errors=sum(s.error_count for s in sent),
+                          warnings=sum(s.warning_count for s in sent),
+                          needs_fix=sum(1 for s in sent if s.status == Status.NEEDS_FIX),
+                          missing=n - len(sent))
 
 
-def _grades_and_charts(wb: xlsxwriter.Workbook, ws: Worksheet, st: Styles, cols: list[_Column],
-                       rows: list[SummaryRow], grades: dict[str, int]) -> None:
-    """Beside the table: departments per grade band, and the two charts."""
-    name, n = ws.name, len(rows)
-    idx = {c.head: i for i, c in enumerate(cols)}
-    labels = list(grades)
-    g0 = len(cols) + 1
-    ws.set_column(g0, g0, 10)
-    ws.set_column(g0 + 1, g0 + 1, 10)
-    ws.write_string(0, g0, "等级", st.head)
-    ws.write_string(0, g0 + 1, "单位数", st.head)
-    for k, label in enumerate(labels, start=1):
-        ws.write_string(k, g0, label, st.center)
-        ws.write_formula(k, g0 + 1, f"=COUNTIF({_range(n, idx['等级'], True)},{a1(k, g0)})", st.integer,
-                         grades[label])
-    chart_row = len(labels) + 2
-    if labels:
-        chart = wb.add_chart({"type": "column"})
-        chart.add_series({"name": "单位数", "categories": [name, 1, g0, len(labels), g0],
-                          "values": [name, 1, g0 + 1, len(labels), g0 + 1], "fill": {"color": "#5B9BD5"},
-                          "data_labels": {"value": True}})
-        chart.set_title({"name": "总分等级分布", "name_font": {"name": _FONT, "size": 12}})
-        chart.set_x_axis({"name": "等级", "name_font": {"name": _FONT}, "num_font": {"name": _FONT}})
-        chart.set_y_axis({"name": "单位数", "name_font": {"name": _FONT}, "min": 0, "major_unit": 1,
-                          "num_format": "0", "major_gridlines": {"visible": True}})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 480, "height": 288})
-        ws.insert_chart(chart_row, g0, chart)
-        chart_row += 17
-    rate_col, name_col = idx["预算执行率"], idx["单位名称"]
-    if n:
-        chart = wb.add_chart({"type": "bar"})
-        chart.add_series({"name": "预算执行率", "categories": [name, 1, name_col, n, name_col],
-                          "values": [name, 1, rate_col, n, rate_col], "fill": {"color": "#70AD47"},
-                          "data_labels": {"value": True, "num_format": "0.00%"}})
-        chart.set_title({"name": "各单位预算执行率", "name_font": {"name": _FONT, "size": 12}})
-        # In a bar chart x is the (horizontal) value axis, y the category axis: the first
-        # department at the top, the value axis kept at the bottom.
-        chart.set_x_axis({"num_format": "0%", "min": 0, "num_font": {"name": _FONT},
-                          "major_gridlines": {"visible": True}})
-        chart.set_y_axis({"num_font": {"name": _FONT}, "reverse": True, "crossing": "max"})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 480, "height": max(288, 60 + 24 * n)})
-        ws.insert_chart(chart_row, g0, chart)
+#: The bureau's own sheet: what the published sheets leave out.
+INTERNAL_SHEET = "内部核对"
+INTERNAL_COLUMNS = ("单位编码", "单位名称", "表格", "版本", "错误数", "警告数", "状态", "收表时间")
+
+
+def write_internal(wb: xlsxwriter.Workbook, st: Styles, rows: list[tuple[str, SummaryRow]]) -> None:
+    """One row per department and form (sheet name, row): version, counts, status; 合计."""
+    ws = wb.add_worksheet(INTERNAL_SHEET)
+    for j, (head, width) in enumerate(zip(INTERNAL_COLUMNS, (12, 28, 30, 6, 8, 8, 10, 18), strict=True)):
+        ws.set_column(j, j, width)
+        ws.write_string(0, j, head, st.head)
+    for i, (sheet, r) in enumerate(rows, start=1):
+        s = r.stored
+        received = s.received_at.strftime("%Y-%m-%d %H:%M") if s and s.received_at else ""
+        values = [r.code, r.name, sheet, s.version if s else None, s.error_count if s else None,
+                  s.warning_count if s else None, r.status, received]
+        for j, value in enumerate(values):
+            fmt = st.needs_fix if j == 6 and value != Status.PASSED else st.integer if 3 <= j <= 5 else st.text
+            _put(ws, i, j, value, fmt)
+    n, t = len(rows), len(rows) + 1
+    sent = [r.stored for _, r in rows if r.stored is not None]
+    ws.write_string(t, 0, "合计", st.t_text)
+    ws.write_formula(t, 1, f"=COUNTA({range_of(n, 0)})", st.t_count, n)
+    ws.write_blank(t, 2, None, st.t_blank)
+    ws.write_blank(t, 3, None, st.t_blank)
+    ws.write_formula(t, 4, f"=SUM({range_of(n, 4)})", st.t_integer, sum(s.error_count for s in sent))
+    ws.write_formula(t, 5, f"=SUM({range_of(n, 5)})", st.t_integer, sum(s.warning_count for s in sent))
+    ws.write_formula(t, 6, f'=COUNTIF({range_of(n, 6)},"{Status.NEEDS_FIX}")', st.t_needs_fix,
+                     sum(1 for s in sent if s.status == Status.NEEDS_FIX))
+    ws.write_blank(t, 7, None, st.t_blank)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(n, 1), len(INTERNAL_COLUMNS) - 1)
+    page_setup(ws, t, len(INTERNAL_COLUMNS) - 1, "内部核对（不对外公开）")
 
 
 def write_findings(wb: xlsxwriter.Workbook, st: Styles, latest: list[StoredReturn],
@@ -306,5 +332,5 @@ def write_findings(wb: xlsxwriter.Workbook, st: Styles, latest: list[StoredRetur
             _put(ws, i, j, value, fmt)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(items), 1), len(FINDINGS_COLUMNS) - 1)
-    _page_setup(ws, max(len(items), 1), len(FINDINGS_COLUMNS) - 1)
+    page_setup(ws, max(len(items), 1), len(FINDINGS_COLUMNS) - 1, "问题清单（不对外公开）")
     return len(items)

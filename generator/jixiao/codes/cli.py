@@ -80,7 +80,9 @@ HELP: dict[str, Text] = {
     "verify.returns": T("收回的报表文件或文件夹", "returned workbooks or folders"),
     "verify.as_json": T("以 JSON 输出问题", "print findings as JSON"),
     "verify.report": T("把问题清单写入此 .xlsx", "write findings to this .xlsx"),
-    "verify.annotate": T("在此文件夹写出带批注的副本", "write commented copies to this folder"),
+    "verify.annotate": T("在此文件夹写出本轮退回表格（第N轮/ 与 第N轮.zip）", "write this round's return packages here"),
+    "verify.round_no": T("退回轮次，默认 1", "the round of returns (default 1)"),
+    "verify.force": T("覆盖已有的问题清单", "overwrite an existing findings report"),
     # collect
     "collect": T("核查收回的报表并存入归档库；重新报送的是新版本，同一文件不重复保存。\n\n"
                  "同一单位同一批有多个文件时按填报日期、再按文件时间排序，最新的为准并给出提醒；"
@@ -105,6 +107,8 @@ HELP: dict[str, Text] = {
     "summary": T("生成年度汇总表：每个单位最新一版、图表、未解决的问题。\n\n文件已存在且未加 --force 时退出码 2。",
                  "write the year's summary workbook.\n\nExit 2 when the file exists and --force is not given."),
     "summary.out_path": T("汇总表文件", "summary workbook to write"),
+    "summary.departments": T("单位名册（单位编码、单位名称），未报送的单位列为未交", "the roster: departments that sent nothing are listed as 未交"),
+    "summary.compiled_by": T("封面上的编制单位", "the compiling bureau named on the cover"),
     # serve (the web portal, jixiao.serve)
     "serve": T("启动收表系统网页：财政局控制台和各单位的上传页面，见 docs/deploy.md。",
                "start the web portal: the bureau's console and the departments' upload pages (docs/deploy.md)."),
@@ -133,7 +137,8 @@ HELP: dict[str, Text] = {
 
 #: What the value of an option is called in the help, by option (or ``command.option``).
 METAVAR: dict[str, Text] = {
-    "templates": T("文件夹", "DIR"), "jobs": T("个数", "N"), "db": T("归档库", "DB"), "year": T("年度", "YEAR"), "param": T("键=值", "KEY=VALUE"),
+    "templates": T("文件夹", "DIR"), "jobs": T("个数", "N"), "db": T("归档库", "DB"), "year": T("年度", "YEAR"), "param": T("键=值", "KEY=VALUE"), "round_no": T("轮次", "N"),
+    "compiled_by": T("单位", "NAME"),
     "lang": T("zh|en", "zh|en"), "out_dir": T("文件夹", "DIR"), "data": T("文件", "FILE"),
     "indicators": T("文件", "FILE"), "projects": T("文件", "FILE"), "out_file": T("文件", "FILE"),
     "report": T("文件", "FILE"), "annotate": T("文件夹", "DIR"), "departments": T("名册", "ROSTER"),
@@ -194,6 +199,8 @@ RETURN_CLEAN = T("✓ {path} — {status}（无问题）", "✓ {path} — {stat
 NOTES_GROUPED = T("{count} 条提示：{brief}，见 --verbose", "{count} note(s): {brief}; see --verbose",
                   ("count", "brief"))
 FINDINGS_WRITTEN = T("问题清单已写入 {path}", "findings written to {path}", ("path",))
+PACKAGED = T("{count} 份退回表格（有错误或警告）在 {folder}，打包为 {archive}",
+             "{count} return package(s) (errors or warnings) in {folder}, zipped as {archive}", ("count", "folder", "archive"))
 ANNOTATED = T("已在 {folder} 写出 {count} 份带批注的副本（有错误或警告的报表）",
               "{count} annotated copies (returns with errors or warnings) in {folder}", ("count", "folder"))
 BUILT = T("已生成 {path}", "built {path}", ("path",))

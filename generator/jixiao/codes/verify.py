@@ -35,7 +35,7 @@ from . import Code, Text, entries
 
 # -- identity: is it one of our forms
 
-V001 = Code("V001", "error", "此文件不是 jixiao 生成的表格（缺少模板标识），请使用财政局下发的表格填报",
+V001 = Code("V001", "error", "此文件不是财政局下发的绩效自评表格（缺少表格标识），请使用财政局下发的表格填报",
             "not a jixiao form: no template identity")
 V002 = Code("V002", "error", "表格模板 {template} 第 {version} 版不在本系统中，请向财政局索取现行版本的表格重新填报",
             "unknown template {template} version {version}", ("template", "version"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import model
 from .builder import SheetBuilder, text_height
 from .model import ConditionalMark, RowCheck, Subtotal
+from .pages import paginate
 from .refs import CellName
 
 
@@ -35,6 +36,9 @@ def build_checklist(sb: SheetBuilder, spec: model.ChecklistSheet, sheet_totals: 
     sb.fields_narrow(spec.signatures)
     s.print_rows = (0, sb.row - 1)
     s.print_cols = (0, 5)
+    if s.keep_together:  # the totals, notes and signatures print with the last item
+        s.never_split.append((s.keep_together[-1][1], sb.row - 1))
+    paginate(s)
     sb.put(0, 7, "校验（填报完成后应全部为 ✓）", style="panel_head", to=(0, 8))
     sb.put(1, 7, "得分超过分值", style="panel_label")
     chk = sb.computed(1, 8, "panel_1", "CHK_ROWS", {"flags": over_flags}, {"message": "项自评分数超过分值"},
@@ -86,6 +90,7 @@ def _section(sb: SheetBuilder, spec: model.ChecklistSheet, sec: model.ChecklistS
     own = sb.computed(sec_row, 3, f"sec{number}_self", "SUBTOTAL", {"scores": sec_self}, style="score_total")
     review = sb.computed(sec_row, 4, f"sec{number}_review", "SUBTOTAL", {"scores": sec_review}, style="score_total")
     s.subtotals.append(Subtotal(title=sec.name, score=own.name or ""))
+    s.keep_together.append((sec_row, r - 1))
     sb.row = r
     return own.name or "", review.name or ""
 

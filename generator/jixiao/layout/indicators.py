@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import model
-from .builder import SheetBuilder
+from .builder import SheetBuilder, text_height
 from .columns import FLAG0, Grid
 from .model import ROW_FLAGS, ConditionalMark, IndicatorRow, RowCheck, Subtotal
 from .refs import CellName
+
+#: Height of an indicator row the bureau did not declare, in points.
+BLANK_ROW_HEIGHT = 20.0
 
 
 @dataclass
@@ -66,6 +69,7 @@ def _header(sb: SheetBuilder, ind: model.Indicators, g: Grid) -> None:
         for k in group:
             sb.put(h0 + 1, g.col[k], labels[k], style="head")
     s.row_heights[h0] = 28
+    s.never_split.append((h0, h0 + 2))  # the header never ends a page alone
     sb.row = h0 + 2
 
 
@@ -87,9 +91,10 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
             _row_flags(sb, row, table, g)
             weights.append(row.weight)
             scores.append(row.final)
-            s.row_heights[sb.row] = 30
+            s.row_heights[sb.row] = _row_height(decl, g.widths[g.col["name"]])
             sb.row += 1
         sb.put(l2_first, g.col["level2"], l2.name, style="head", to=(sb.row - 1, g.col["level2"]))
+        s.never_split.append((l2_first, sb.row - 1))
     r = sb.row
     weight, score = g.col["weight"], score_column(sb, g)
     sb.put(r, g.col["level2"], "小计", style="head", to=(r, weight - 1))
@@ -100,6 +105,9 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
         if col != score:
             sb.put(r, col, None, style="label")
     sb.row += 1
+    s.never_split[-1] = (s.never_split[-1][0], r)  # the 小计 never starts a page alone
+    s.keep_together.append((first, sb.row - 1))
+    s.continued[first] = l1.name
     sb.computed(first, g.col["level1"], f"l1_{number}_label", "LEVEL1_LABEL", {"weights": list(weights)},
                 {"name": l1.name, "nominal": l1.weight}, style="head", value_type="text",
                 to=(sb.row - 1, g.col["level1"]))
@@ -107,6 +115,14 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
     table.weights.extend(weights)
     table.subtotals.append(subtotal.name or "")
     table.weight_checks.append((l1.name, weights, l1.weight))
+
+
+def _row_height(decl: model.Indicator | None, name_width: float) -> float:
+    """A declared row as high as its name needs; a blank row low, so the rows a department
+    leaves unused take little paper (two lines of typed text still fit)."""
+    if decl is None:
+        return BLANK_ROW_HEIGHT
+    return max(BLANK_ROW_HEIGHT, text_height(str(decl.name), name_width))
 
 
 def _indicator_row(sb: SheetBuilder, ind: model.Indicators, key: str, decl: model.Indicator | None,

@@ -181,6 +181,14 @@ class SheetLayout:
     total: CellName | None = None  # 总分 (a checklist's 自评分数合计)
     grade: CellName | None = None
     averaged: list[CellName] = field(default_factory=list)  # other sheets' totals a checklist averages
+    # Printing (see :mod:`.pages`): row spans a page should not start inside (一级指标 with
+    # its subtotal), spans it must not start inside (二级指标; the last group with the total
+    # and signatures), and what the pagination decided.
+    keep_together: list[tuple[int, int]] = field(default_factory=list)
+    never_split: list[tuple[int, int]] = field(default_factory=list)
+    row_breaks: list[int] = field(default_factory=list)
+    continued: dict[int, str] = field(default_factory=dict)  # a group's title by its first row
+    print_scale: int | None = None
 
     def field_named(self, key: str) -> FieldCell | None:
         """The header or signature field with this key, if the sheet has one."""

@@ -10,6 +10,7 @@ from .columns import FLAG0, Grid, grid
 from .funds import funds_block
 from .indicators import IndicatorTable, indicator_table, score_column
 from .model import ROW_FLAGS
+from .pages import paginate
 from .panel import panel
 from .refs import CellName
 
@@ -30,6 +31,10 @@ def build_self_evaluation(sb: SheetBuilder, spec: model.SelfEvaluationSheet) -> 
     sb.notes(spec.notes, g.last, sum(g.widths[c] for c in range(g.width)))
     s.print_rows = (0, sb.row - 1)
     s.print_cols = (0, g.last)
+    if s.never_split:  # the total, grade and signatures print with the last 二级指标
+        last_group = max(first for first, _ in s.never_split)
+        s.never_split.append((last_group, sb.row - 1))
+    paginate(s)
     panel(sb, spec, table, money)
     # A table without 方向 keeps each row's fixed direction beside the flags (see indicators).
     s.hidden_cols = list(range(FLAG0, FLAG0 + len(ROW_FLAGS) + (0 if g.has("direction") else 1)))

@@ -22,7 +22,7 @@ from ..archive import StoredReturn, Submission
 from ..archive.store import ReturnRow
 from ..batch import safe_filename
 from ..layout import DEPARTMENT_KEY
-from ..reports import annotate_copies
+from ..return_package import write_return_packages
 from ..summary import write_summary
 from ..verify import Verification, verify_file
 from .errors import PortalError
@@ -230,14 +230,15 @@ def find_return(p: Portal, task_id: int, return_id: int, department_code: str | 
 
 
 def annotated_copy(p: Portal, task_id: int, return_id: int, department_code: str | None = None) -> tuple[str, bytes]:
-    """The return with a comment on every cell that has an error or warning (reports.annotate_copies)."""
+    """The return package of this version: a 退回意见 sheet listing every problem and the marked
+    cells highlighted (:func:`jixiao.return_package.write_return_packages`)."""
     view = find_return(p, task_id, return_id, department_code)
     s = view.stored
     with tempfile.TemporaryDirectory(prefix="jixiao-annotate-") as folder:
         path = Path(folder) / "in" / safe_filename(s.department_code, f"第{s.version}版")
         path.parent.mkdir()
         path.write_bytes(p.archive.blob(s.sha256))
-        copies = annotate_copies([verify_file(path, search=p.search)], Path(folder) / "out")
+        copies = write_return_packages([verify_file(path, search=p.search)], Path(folder) / "out").workbooks
         if not copies:
             raise PortalError(404, "这一版没有错误或警告，无需批注")
         return safe_filename(s.department_code, f"{s.department_name}_第{s.version}版_批注"), copies[0].read_bytes()

@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import __version__
 from ..atomic import atomic_output
 from ..layout import Cell, Layout, SheetLayout, evaluate
+from ..layout.pages import page_margins
 from ..layout.refs import column_letters
 from ..rules.numbers import is_number
 from .fastpath import FastWorksheet
@@ -85,8 +86,8 @@ def _write_cells(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
 def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout: Layout, fm: Formats,
                  values: dict[str, Any], inputs: dict[str, Any]) -> None:
     """Write one sheet: sizes, cells, conditional marks, page setup and protection."""
-    for col, width in s.col_widths.items():
-        ws.set_column(col, col, width, None, {"hidden": col in s.hidden_cols})
+    for col in sorted({*s.col_widths, *s.hidden_cols}):
+        ws.set_column(col, col, s.col_widths.get(col, 8.43), None, {"hidden": col in s.hidden_cols})
     for row, height in s.row_heights.items():
         ws.set_row(row, height)
     _write_cells(wb, ws, s, layout, fm, values, inputs)
@@ -104,8 +105,10 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
     else:
         ws.set_portrait()
     ws.fit_to_pages(p.fit_width, 0)
-    m = p.margins_cm / 2.54
-    ws.set_margins(left=m, right=m, top=m, bottom=m + 0.2)
+    if p.fit_width == 1:  # rows break where the layout says (layout/pages.py), never inside a group
+        ws.set_h_pagebreaks(s.row_breaks)
+    left, right, top, bottom = page_margins(p.margins_cm)
+    ws.set_margins(left=left, right=right, top=top, bottom=bottom)
     ws.center_horizontally()
     ws.set_footer("&C第 &P 页，共 &N 页")
     ws.print_area(s.print_rows[0], s.print_cols[0], s.print_rows[1], s.print_cols[1])
