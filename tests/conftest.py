@@ -26,6 +26,13 @@ def _fixed_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
 
 
+@pytest.fixture(autouse=True)
+def _own_bureau_key(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test signs with a key of its own (``$JIXIAO_KEY`` in a fresh folder): never the
+    developer's ``~/.config/jixiao/bureau.key``, never another test's."""
+    monkeypatch.setenv("JIXIAO_KEY", str(tmp_path_factory.mktemp("key") / "bureau.key"))
+
+
 #: Lines a test wants in the CI log whatever pytest captures (counts of cells compared).
 _REPORT: list[str] = []
 

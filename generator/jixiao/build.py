@@ -16,6 +16,7 @@ from typing import Any
 from .atomic import OutputExists, refuse_overwrite
 from .layout import build_layout
 from .paths import TemplateSearchPath, expand_paths
+from .signing import Keyring
 from .templates import LoadedTemplate, TemplateError, load_template
 from .writer import write_workbook
 
@@ -24,19 +25,21 @@ __all__ = ["BuildOutcome", "OutputExists", "build_template", "build_templates", 
 
 def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *, force: bool = False,
                    values: dict[str, Any] | None = None, prefill: dict[str, Any] | None = None,
-                   filename: str | None = None, search: TemplateSearchPath | None = None) -> Path:
+                   filename: str | None = None, search: TemplateSearchPath | None = None,
+                   keys: Keyring | None = None) -> Path:
     """Build one workbook into ``out_dir``; never overwrites without ``force``
     (:class:`OutputExists`).
 
     ``prefill`` values become part of the form the bureau sends (kept in its metadata so
     the reader rebuilds the same layout); ``values`` are inputs as if typed by a
-    department. ``search`` finds a template given by id.
+    department. ``search`` finds a template given by id. With ``keys`` the pre-fill is
+    signed (:mod:`jixiao.signing`): a form sent to a department should be.
     """
     lt = template if isinstance(template, LoadedTemplate) else load_template(template, search=search)
     out = Path(out_dir) / (filename or f"{lt.template.id}.xlsx")
     refuse_overwrite(out, force=force)
     layout = build_layout(lt, prefill)
-    return write_workbook(layout, out, values=values)
+    return write_workbook(layout, out, values=values, keys=keys)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class BuildOutcome:
 
 def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, force: bool = False,
                     values: dict[str, Any] | None = None, prefill: dict[str, Any] | None = None,
-                    search: TemplateSearchPath | None = None) -> list[BuildOutcome]:
+                    search: TemplateSearchPath | None = None, keys: Keyring | None = None) -> list[BuildOutcome]:
     """Build every template (files, ids, folders of ``*.yaml``) into ``out_dir``.
 
     A template that cannot be built does not stop the others: its outcome carries the
@@ -64,7 +67,7 @@ def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, for
     for t in template_paths([Path(t) for t in templates]):
         try:
             path = build_template(load_template(t, search=search), out_dir, force=force,
-                                  prefill=prefill, values=values)
+                                  prefill=prefill, values=values, keys=keys)
         except TemplateError as exc:
             outcomes.append(BuildOutcome(t, problems=tuple(str(p) for p in exc.problems)))
         except OutputExists as exc:

@@ -121,7 +121,9 @@ def build(
         except (OSError, ValueError) as exc:
             s.fail(f"{data}: 无法读取记录文件 (cannot read record): {exc}")
         prefill, values = record.prefill, record.values
-    outcomes = build_templates(names, out_dir, force=force, prefill=prefill, values=values, search=search)
+    keys = s.keys(create=True) if prefill else None  # a pre-filled form is signed; a blank one needs not
+    outcomes = build_templates(names, out_dir, force=force, prefill=prefill, values=values, search=search,
+                               keys=keys)
     for o in outcomes:
         if o.path is not None:
             s.out.print(escape(f"built {o.path}"))
@@ -135,9 +137,10 @@ def _build_batch(s: Session, template: Path, data: Path, indicators: Path | None
                  out_dir: Path, *, force: bool, jobs: int | None, search: TemplateSearchPath) -> None:
     from .batch import build_from_data
 
+    keys = s.keys(create=True)
     with s.refusals(), progress_bar(s.err, "生成 building") as progress:
         run = build_from_data(template, data, out_dir, indicators=indicators, projects=projects, force=force,
-                              jobs=jobs, search=search, on_progress=progress)
+                              jobs=jobs, search=search, keys=keys, on_progress=progress)
     for problem in run.problems:
         s.err.print(("[red]" if problem.severity == "error" else "[yellow]") + escape(str(problem)))
     for code, reason in run.result.failed:
@@ -190,7 +193,7 @@ def read(
 
     s = session(ctx)
     try:
-        ret = open_return(workbook, search=s.search(templates))
+        ret = open_return(workbook, search=s.search(templates, reading=True))
     except (UnreadableWorkbook, NotAForm) as exc:
         s.fail(f"{workbook}: {exc}")
     if as_json:
@@ -226,9 +229,9 @@ def verify(
     from .verify import verify_paths
 
     s = session(ctx)
-    search = s.search(templates)
+    search, keys = s.search(templates, reading=True), s.keys()
     with progress_bar(s.err, "核查 verifying") as progress:
-        results = verify_paths(returns, jobs=jobs, search=search, on_progress=progress)
+        results = verify_paths(returns, jobs=jobs, search=search, keys=keys, on_progress=progress)
     if as_json:
         print(json.dumps([{"path": str(r.path), "template_id": r.template_id, "status": r.status,
                            "errors": r.errors, "warnings": r.warnings,
@@ -281,15 +284,18 @@ def collect(
     from .collect import collect_files
 
     s = session(ctx)
-    search = s.search(templates)
+    search, keys = s.search(templates, reading=True), s.keys()
     with open_archive(s, db) as archive, progress_bar(s.err, "归档 collecting") as progress:
-        results = collect_files(returns, archive, year=year, jobs=jobs, search=search, on_progress=progress)
+        results = collect_files(returns, archive, year=year, jobs=jobs, search=search, keys=keys,
+                                on_progress=progress)
     table = Table("file", "department", "version", "status", "errors", "warnings")
     for column in table.columns:
         column.overflow = "fold"  # wrap, never cut: the file name and status must be readable
     for r in results:
         stored = r.stored
-        if stored is None:
+        if r.refused:
+            state = "未归档（预填内容与财政局签名不符）"
+        elif stored is None:
             state = "未归档（无法读取）"
         elif not stored.created:
             state = f"{r.verification.status}（同一文件已归档，未重复保存）"
@@ -299,8 +305,10 @@ def collect(
                       str(stored.version) if stored else "", state,
                       str(r.verification.errors), str(r.verification.warnings))
     s.out.print(table)
-    if any(r.stored is None for r in results):
+    if any(r.verification.unreadable for r in results):
         raise typer.Exit(2)
+    if any(r.refused for r in results):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -383,7 +391,7 @@ def summary(
     from .summary import write_summary
 
     s = session(ctx)
-    search = s.search(templates)
+    search = s.search(templates, reading=True)
     with s.refusals(), open_archive(s, db, existing=True) as archive:
         stats = write_summary(archive, year, out_path, force=force, search=search)
     table = Table("sheet", "rows", "A", "B", "average total", "待修改", title=f"{year} 汇总表")
@@ -410,7 +418,7 @@ def serve(
     """启动收表系统网页：财政局控制台和各单位的上传页面，见 docs/deploy.md (start the web portal)."""
     from .serve.run import run
 
-    run(db, host, port, session(ctx).search(templates))
+    run(db, host, port, session(ctx).search(templates, reading=True))
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -17,6 +17,7 @@ from pathlib import Path
 from .archive import Archive, StoredReturn, Submission
 from .layout import DEPARTMENT_KEY
 from .paths import TemplateSearchPath
+from .signing import Keyring
 from .templates import load_template
 from .verify import Verification, verify_paths
 
@@ -27,13 +28,23 @@ _NAME_KEYS = ("department", "unit", "dept_name", "project_dept")
 
 @dataclass(frozen=True)
 class Collected:
+    """One file: its verification, and where it was stored (None: not filed)."""
+
     path: Path
     verification: Verification
     stored: StoredReturn | None
 
+    @property
+    def refused(self) -> bool:
+        """Readable but not filed: its pre-fill contradicts the bureau's signature."""
+        return self.stored is None and not self.verification.unreadable
+
 
 def _department(v: Verification) -> tuple[str, str]:
-    """(code, name) as the bureau pre-filled them, else from the record; else the file name."""
+    """(code, name) as the bureau pre-filled them, else from the record; else the file name.
+
+    Only called for a pre-fill the signature does not refute (``v.prefill_trusted``).
+    """
     department = v.prefill.get(DEPARTMENT_KEY) or {}
     if isinstance(department, dict) and department.get("code"):
         return str(department["code"]), str(department.get("name") or department["code"])
@@ -55,14 +66,19 @@ def _template_year(template_id: str, search: TemplateSearchPath | None) -> int:
 
 def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | None = None,
                   jobs: int | None = None, search: TemplateSearchPath | None = None,
+                  keys: Keyring | None = None,
                   on_progress: Callable[[int, int], None] | None = None) -> list[Collected]:
     """Verify returns (files or folders, on ``jobs`` processes: see
     :func:`jixiao.verify.verify_paths`) and store each readable one (one transaction
-    each); unreadable ones are reported, not stored. ``year`` defaults to the template's."""
+    each); unreadable ones are reported, not stored. ``year`` defaults to the template's.
+
+    ``keys`` are the bureau's (:mod:`jixiao.signing`): a return whose pre-fill contradicts
+    their signature (V006, V007) is reported and never filed, under any department.
+    """
     out: list[Collected] = []
-    for v in verify_paths(paths, jobs=jobs, search=search, on_progress=on_progress):
+    for v in verify_paths(paths, jobs=jobs, search=search, keys=keys, on_progress=on_progress):
         path = v.path
-        if v.unreadable:
+        if v.unreadable or not v.prefill_trusted:
             out.append(Collected(path, v, None))
             continue
         code, name = _department(v)

@@ -33,6 +33,7 @@ from .atomic import atomic_output
 from .layout import Cell, Layout, SheetLayout, evaluate
 from .layout.refs import column_letters
 from .rules.numbers import is_number
+from .signing import KEY_ID_META, SIGNATURE_META, Keyring
 
 META_SHEET = "_jixiao"
 
@@ -289,11 +290,14 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
                                        "select_unlocked_cells": True})
 
 
-def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str) -> None:
+def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str, keys: Keyring | None) -> None:
     ws = wb.add_worksheet(META_SHEET, worksheet_class=_Worksheet)
     rows = [("template_id", layout.template_id), ("template_version", layout.template_version),
             ("fingerprint", fingerprint), ("jixiao_version", __version__),
             ("prefill", json.dumps(layout.prefill, ensure_ascii=False, sort_keys=True, default=str))]
+    if keys is not None:  # the bureau's signature over what it pre-filled (jixiao.signing)
+        signature = keys.sign(layout.template_id, layout.template_version, fingerprint, layout.prefill)
+        rows += [(KEY_ID_META, signature.key_id), (SIGNATURE_META, signature.mac)]
     for i, (k, v) in enumerate(rows):
         ws.write_string(i, 0, k)
         if isinstance(v, int):
@@ -306,10 +310,12 @@ def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str) -> No
     ws.very_hidden()
 
 
-def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict[str, Any] | None = None) -> Path:
+def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict[str, Any] | None = None,
+                   keys: Keyring | None = None) -> Path:
     """Write the workbook atomically (a temp file renamed into place); return its path.
 
-    ``values`` are input values by defined name (default: the layout's pre-filled ones).
+    ``values`` are input values by defined name (default: the layout's pre-filled ones);
+    with ``keys`` the pre-fill is signed (:mod:`jixiao.signing`).
     """
     path = Path(path)
     with gc_paused():
@@ -329,7 +335,7 @@ def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict
             for s in layout.sheets:
                 ws = wb.add_worksheet(s.name, worksheet_class=_Worksheet)
                 _write_sheet(wb, ws, s, layout, fm, computed, inputs)
-            _write_meta(wb, layout, fingerprint)
+            _write_meta(wb, layout, fingerprint, keys)
             wb.close()
     return path
 
