@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import zipfile
 from pathlib import Path
 
@@ -19,9 +20,11 @@ from jixiao.archive import Archive
 from jixiao.build import build_template
 from jixiao.cli import app
 from jixiao.collect import collect_files
+from jixiao.paths import TemplateSearchPath, templates_dir
 from jixiao.read.record import open_return
 from jixiao.serve import returns, service
 from jixiao.signing import Keyring, user_key_path
+from jixiao.templates import load_template
 from jixiao.verify import verify_file
 
 TEMPLATE = "guizhou-zhengti"
@@ -142,3 +145,50 @@ def test_the_portal_refuses_a_forged_or_unsigned_upload(db_url: str, tmp_path: P
         assert kept.stored is not None and kept.stored.department_code == "440005"
     finally:
         p.close()
+
+
+# --------------------------------------------------------------------------- template lookup for returns
+
+
+def test_a_template_planted_in_the_working_folder_is_not_used_to_read_returns(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    form = build_template(TEMPLATE, tmp_path / "returns")
+    shipped = (templates_dir() / f"{TEMPLATE}.yaml").read_text(encoding="utf-8")
+    planted = tmp_path / "prepared" / "templates" / f"{TEMPLATE}.yaml"
+    planted.parent.mkdir(parents=True)
+    # Someone else's rules under the shipped id and version: a different form title.
+    planted.write_text(shipped.replace("name: ", "name: 被替换的", 1), encoding="utf-8")
+    monkeypatch.chdir(planted.parent.parent)
+    assert open_return(form).template.path == templates_dir() / f"{TEMPLATE}.yaml"
+    r = CliRunner().invoke(app, ["read", str(form)])
+    assert r.exit_code == 0 and "被替换的" not in r.output, r.output
+    # Building still finds the bureau's own variants in ./templates (docs/guide.zh-CN.md 1.2).
+    assert load_template(TEMPLATE, search=TemplateSearchPath.default()).path == planted.resolve()
+
+
+@pytest.mark.parametrize("template_id", ["../evil", "../../etc/x", "a" * 300])
+def test_a_template_id_from_a_return_never_forms_a_path(template_id: str, tmp_path: Path) -> None:
+    folder = tmp_path / "search"
+    folder.mkdir()
+    evil = tmp_path / "evil.yaml"  # where folder / "../evil.yaml" would lead
+    evil.write_text((templates_dir() / f"{TEMPLATE}.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    form = build_template(TEMPLATE, tmp_path / "blank")
+    hostile = edit_member(form, tmp_path / "hostile.xlsx", "docProps/custom.xml",
+                          f"<vt:lpwstr>{TEMPLATE}</vt:lpwstr>", f"<vt:lpwstr>{template_id}</vt:lpwstr>")
+    opened: list[str] = []
+    watching = [True]
+
+    def hook(event: str, args: tuple) -> None:
+        if watching[0] and event == "open" and isinstance(args[0], str | Path):
+            opened.append(str(args[0]))
+
+    sys.addaudithook(hook)  # audit hooks cannot be removed: this one stops watching below
+    try:
+        v = verify_file(hostile, search=TemplateSearchPath((folder, templates_dir())))
+    finally:
+        watching[0] = False
+    assert [f.code for f in v.findings] == ["V002"] and v.unreadable
+    assert len(v.findings[0].message_zh) < 200  # a 300-character id is not echoed whole
+    roots = (str(folder), str(templates_dir()), str(hostile))
+    outside = [p for p in map(os.path.normpath, opened) if p.endswith(".yaml") and not p.startswith(roots)]
+    assert outside == [] and str(evil) not in map(os.path.normpath, opened)
