@@ -106,13 +106,44 @@ def test_forms_built_without_a_key_still_verify_with_a_note(tmp_path: Path) -> N
     prefill = {"_department": {"code": "440005", "name": "甲局"}, "zt_fund_total_budget": 459.61}
     form = build_template(TEMPLATE, tmp_path, prefill=prefill)
     keys = Keyring.load_or_create(tmp_path / "k.key")
-    for with_keys in (None, keys):
-        v = verify_file(form, keys=with_keys)
-        notes = [f for f in v.findings if f.code == "V004"]
-        assert v.origin == "unsigned" and v.prefill_trusted and [f.severity for f in notes] == ["note"]
-        assert "无法证明" in notes[0].message_zh
+    v = verify_file(form)
+    notes = [f for f in v.findings if f.code == "V004"]
+    assert v.origin == "unsigned" and v.prefill_trusted and [f.severity for f in notes] == ["note"]
+    assert "无法证明" in notes[0].message_zh
+    # Where the bureau signs its forms, an unsigned pre-fill (a stripped signature?) is a warning.
+    v = verify_file(form, keys=keys)
+    assert [(f.code, f.severity) for f in v.findings if f.code in ("V004", "V008")] == [("V008", "warning")]
     blank = verify_file(build_template(TEMPLATE, tmp_path / "blank"), keys=keys)
     assert "V004" not in {f.code for f in blank.findings}  # nothing pre-filled: nothing to prove
+
+
+def test_a_mangled_signature_is_forged_not_a_crash(sent: Path, tmp_path: Path) -> None:
+    keys = Keyring.load(user_key_path())
+    form = next(sent.glob("440005_*.xlsx"))
+    mac = keys.sign(*_signed_parts(form)).mac
+    mangled = edit_member(form, tmp_path / "mangled.xlsx", "xl/sharedStrings.xml", mac, "签名" + mac[4:])
+    assert verify_file(mangled, keys=keys).origin == "forged"
+
+
+def _signed_parts(form: Path) -> tuple[str, int, str, dict]:
+    ret = open_return(form)
+    return ret.record.template_id, ret.record.template_version, ret.fingerprint or "", ret.record.prefill
+
+
+def test_a_signed_form_saved_again_by_libreoffice_or_openpyxl_keeps_its_signature(sent: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from calc.libreoffice import available, recalculate
+    from conftest import require
+
+    require(available(), "LibreOffice")
+    keys = Keyring.load(user_key_path())
+    form = next(sent.glob("440005_*.xlsx"))
+    saved = list(recalculate([form], tmp_path / "lo").values())
+    wb = load_workbook(form)
+    wb.save(tmp_path / "openpyxl.xlsx")
+    for path in (*saved, tmp_path / "openpyxl.xlsx"):
+        assert verify_file(path, keys=keys).origin == "signed", path
 
 
 def test_a_rotated_key_still_checks_the_forms_of_the_old_one(sent: Path, tmp_path: Path) -> None:

@@ -93,7 +93,9 @@ class Keyring:
         if secret is None:
             return UNKNOWN_KEY
         mac = hmac.new(secret, signed_message(template_id, version, fingerprint, prefill), hashlib.sha256)
-        return SIGNED if hmac.compare_digest(mac.hexdigest(), signature.mac) else FORGED
+        # as bytes: compare_digest refuses str with non-ASCII characters (a hostile file's)
+        given = signature.mac.encode("utf-8", "replace")
+        return SIGNED if hmac.compare_digest(mac.hexdigest().encode(), given) else FORGED
 
     @classmethod
     def load(cls, path: str | Path) -> Keyring:

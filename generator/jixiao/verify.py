@@ -309,7 +309,7 @@ def _origin(ret: Return, keys: Keyring | None, out: list[Finding]) -> str:
     record = ret.record
     if ret.signature is None:
         if record.prefill:  # a blank form has nothing whose origin matters
-            out.append(Finding.of((V.V004_KEY if keys else V.V004).format()))
+            out.append(Finding.of((V.V008 if keys else V.V004).format()))
         return signing.UNSIGNED
     if keys is None:
         out.append(Finding.of(V.V005.format()))
