@@ -187,10 +187,13 @@ def test_a_template_planted_in_the_working_folder_is_not_used_to_read_returns(tm
     shipped = (templates_dir() / f"{TEMPLATE}.yaml").read_text(encoding="utf-8")
     planted = tmp_path / "prepared" / "templates" / f"{TEMPLATE}.yaml"
     planted.parent.mkdir(parents=True)
-    # Someone else's rules under the shipped id and version: a different form title.
-    planted.write_text(shipped.replace("name: ", "name: 被替换的", 1), encoding="utf-8")
+    # Someone else's rules under the shipped id and version: another title and year.
+    planted.write_text(shipped.replace("name: ", "name: 被替换的", 1).replace("year: 2023", "year: 1999", 1),
+                       encoding="utf-8")
     monkeypatch.chdir(planted.parent.parent)
     assert open_return(form).template.path == templates_dir() / f"{TEMPLATE}.yaml"
+    with Archive(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+        assert collect_files([form], archive, jobs=1)[0].stored.year == 2023
     r = CliRunner().invoke(app, ["read", str(form)])
     assert r.exit_code == 0 and "被替换的" not in r.output, r.output
     # Building still finds the bureau's own variants in ./templates (docs/guide.zh-CN.md 1.2).

@@ -75,6 +75,7 @@ def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | 
     ``keys`` are the bureau's (:mod:`jixiao.signing`): a return whose pre-fill contradicts
     their signature (V006, V007) is reported and never filed, under any department.
     """
+    search = search or TemplateSearchPath.for_reading()  # the year too: never from ./templates
     out: list[Collected] = []
     for v in verify_paths(paths, jobs=jobs, search=search, keys=keys, on_progress=on_progress):
         path = v.path
