@@ -280,7 +280,11 @@ def collect(
     templates: TemplateDirs = None,
 ) -> None:
     """核查收回的报表并存入归档库；重新报送的是新版本，同一文件不重复保存
-    (verify returns and archive them; a resubmission is a new version)."""
+    (verify returns and archive them; a resubmission is a new version).
+
+    预填内容与财政局签名不符的表格不归档（V006/V007）。退出码 2 有文件无法读取，1 有表格未归档
+    (exit 2 unreadable, 1 a pre-fill contradicts the bureau's signature: not filed).
+    """
     from .collect import collect_files
 
     s = session(ctx)
