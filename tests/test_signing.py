@@ -146,6 +146,21 @@ def test_a_signed_form_saved_again_by_libreoffice_or_openpyxl_keeps_its_signatur
         assert verify_file(path, keys=keys).origin == "signed", path
 
 
+def test_where_the_keys_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jixiao.signing import archive_key_path
+
+    monkeypatch.delenv("JIXIAO_KEY")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert user_key_path() == tmp_path / "config" / "jixiao" / "bureau.key"
+    assert archive_key_path(f"sqlite:///{tmp_path}/a.sqlite") == tmp_path / "a.sqlite.key"
+    assert archive_key_path("postgresql://u@h/db") == user_key_path()
+    monkeypatch.setenv("JIXIAO_KEY", str(tmp_path / "k"))
+    assert archive_key_path(f"sqlite:///{tmp_path}/a.sqlite") == tmp_path / "k"
+    (tmp_path / "bad.key").write_text("not a key\n")
+    with pytest.raises(ValueError, match="bad.key"):
+        Keyring.load(tmp_path / "bad.key")
+
+
 def test_a_rotated_key_still_checks_the_forms_of_the_old_one(sent: Path, tmp_path: Path) -> None:
     old = Keyring.load(user_key_path())
     rotated = Keyring((bytes(range(32)), *old.secrets))

@@ -22,6 +22,7 @@ from .. import signing
 from ..archive import StoredReturn, Submission
 from ..archive.store import ReturnRow
 from ..batch import safe_filename
+from ..codes import verify as V
 from ..layout import DEPARTMENT_KEY
 from ..reports import annotate_copies
 from ..summary import write_summary
@@ -99,7 +100,7 @@ def _refusal(v: Verification, template_id: str, code: str, *, signed: bool) -> l
     if v.unreadable:
         return [f.to_dict() for f in v.findings]
     if not v.prefill_trusted:
-        return [f.to_dict() for f in v.findings if f.severity == "error" and f.code in ("V006", "V007")]
+        return [f.to_dict() for f in v.findings if f.code in (V.V006.id, V.V007.id)]
     if signed and v.origin != signing.SIGNED:
         return [_portal_finding("P003", "这份表格的预填内容没有本系统的签名，请下载本单位的预填表填写后上传")]
     if v.template_id != template_id:
