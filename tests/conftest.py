@@ -26,6 +26,17 @@ def _fixed_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_bureau_key(tmp_path_factory: pytest.TempPathFactory):
+    """Tests sign with the session's key (``$JIXIAO_KEY`` in a fresh folder), never the
+    developer's ``~/.config/jixiao/bureau.key``; set for the session, so module fixtures that
+    build forms see it too, and one key for all, as one bureau has one (a batch built by
+    one test and rebuilt by another stays byte-identical)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JIXIAO_KEY", str(tmp_path_factory.mktemp("key") / "bureau.key"))
+        yield
+
+
 #: Lines a test wants in the CI log whatever pytest captures (counts of cells compared).
 _REPORT: list[str] = []
 

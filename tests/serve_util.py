@@ -17,6 +17,7 @@ from jixiao.read.record import open_return
 from jixiao.serve.accounts import issue_setup_token
 from jixiao.serve.app import create_app
 from jixiao.serve.service import Portal
+from jixiao.signing import Keyring, archive_key_path
 
 TEMPLATE_ID = "guizhou-zhengti"
 BUDGET_HEADER = "年度资金总额 全年预算数（万元）"
@@ -60,10 +61,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """The portal on 127.0.0.1:<free port> in a thread (uvicorn), stopped by :meth:`stop`."""
+    """The portal on 127.0.0.1:<free port> in a thread (uvicorn), stopped by :meth:`stop`;
+    it signs its forms and checks uploads with its key, as `jixiao serve` does."""
 
     def __init__(self, db_url: str) -> None:
-        self.portal = Portal.open(db_url)
+        self.portal = Portal.open(db_url, keys=Keyring.load_or_create(archive_key_path(db_url)))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(self.portal), host="127.0.0.1", port=self.port, log_level="warning")

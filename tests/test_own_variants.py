@@ -35,13 +35,18 @@ def _filled(template: Path, out: Path) -> Path:
                                            "zt_fund_total_actual": 90.0}, filename="r.xlsx")
 
 
-def test_own_variant_in_working_folder_is_read_back(tmp_path, monkeypatch) -> None:
+def test_own_variant_in_working_folder_is_read_back_when_named(tmp_path, monkeypatch) -> None:
+    """Reading returns never looks in ./templates (a planted template would change the
+    rules): the bureau names its folder with --templates."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JIXIAO_TEMPLATES", raising=False)
     template = _variant(tmp_path / "templates")
     runner = CliRunner()
     assert runner.invoke(app, ["lint", str(template)]).exit_code == 0
     returned = _filled(template, tmp_path / "in")
-    r = runner.invoke(app, ["read", str(returned), "--json"])
+    refused = runner.invoke(app, ["read", str(returned), "--json"])
+    assert refused.exit_code == 2 and "V002" in refused.output
+    r = runner.invoke(app, ["--templates", "templates", "read", str(returned), "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["template_id"] == "guizhou-duyun"
 

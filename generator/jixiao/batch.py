@@ -29,6 +29,7 @@ from .build import OutputExists, build_template
 from .dataset import DataProblem, DataSchema, Department, read_dataset
 from .paths import TemplateSearchPath
 from .pool import worker_pool
+from .signing import Keyring
 from .templates import LoadedTemplate, load_template
 
 #: Suffixes of department data tables (anything else given as data is a record file).
@@ -84,11 +85,12 @@ def _template(path: str, search: TemplateSearchPath | None, params: tuple[tuple[
 
 
 def _build_one(template_path: str, out_dir: str, filename: str, prefill: dict, force: bool,
-               search: TemplateSearchPath | None, params: tuple[tuple[str, Any], ...] = ()) -> tuple[str, str]:
+               search: TemplateSearchPath | None, params: tuple[tuple[str, Any], ...] = (),
+               keys: Keyring | None = None) -> tuple[str, str]:
     """Worker: build one department's workbook. Returns (status, path or reason)."""
     try:
         path = build_template(_template(template_path, search, params), out_dir, force=force, prefill=prefill,
-                              filename=filename)
+                              filename=filename, keys=keys)
         return "built", str(path)
     except OutputExists:
         return "skipped", str(Path(out_dir) / filename)
@@ -113,21 +115,22 @@ def plan_filenames(departments: list[Department]) -> list[str]:
 def build_departments(template_path: str | Path, departments: list[Department], out_dir: str | Path, *,
                       force: bool = False, jobs: int | None = None, search: TemplateSearchPath | None = None,
                       on_progress: Callable[[int, int], None] | None = None,
-                      params: Mapping[str, Any] | None = None) -> BatchResult:
+                      params: Mapping[str, Any] | None = None, keys: Keyring | None = None) -> BatchResult:
     """Build every department's workbook into ``out_dir`` on ``jobs`` processes (all cores).
 
     An existing file is skipped unless ``force``; a failure is recorded and the rest
     still build. ``on_progress(done, total)`` is called before the first and after each
     department (a progress bar).
     Results are in the order of ``departments``. ``search`` finds the variant the
-    template extends; ``params`` override the template's (``{"year": 2024}``).
+    template extends; ``params`` override the template's (``{"year": 2024}``); ``keys`` sign
+    each department's pre-fill (:mod:`jixiao.signing`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
     names = plan_filenames(departments)
     frozen = tuple(sorted((params or {}).items()))
-    args = [(str(template_path), str(out), n, d.prefill, force, search, frozen)
+    args = [(str(template_path), str(out), n, d.prefill, force, search, frozen, keys)
             for d, n in zip(departments, names, strict=True)]
     workers = max(1, jobs or os.cpu_count() or 1)
     if workers == 1 or len(args) < 4:
@@ -175,13 +178,14 @@ def build_from_data(template: str | Path, data: str | Path, out_dir: str | Path,
                     indicators: str | Path | None = None, projects: str | Path | None = None,
                     force: bool = False, jobs: int | None = None, search: TemplateSearchPath | None = None,
                     on_progress: Callable[[int, int], None] | None = None,
-                    params: Mapping[str, Any] | None = None) -> DataBuild:
+                    params: Mapping[str, Any] | None = None, keys: Keyring | None = None) -> DataBuild:
     """Read the department data of a template and build one workbook per good department.
 
     ``params`` override the template's (``{"year": 2024}``). Raises
     :class:`jixiao.templates.TemplateError` / :class:`FileNotFoundError` /
     :class:`jixiao.templates.ParamError` for the template and :class:`jixiao.dataset.DataFileError` when a data file as a whole cannot
     be read; bad rows are problems in the result and the other departments still build.
+    ``keys`` sign each form's pre-fill (:mod:`jixiao.signing`; the CLI passes the bureau's).
 
     >>> run = build_from_data("guizhou-zhengti", "departments.csv", "out/", jobs=2)
     >>> run.ok, len(run.result.built)
@@ -190,7 +194,7 @@ def build_from_data(template: str | Path, data: str | Path, out_dir: str | Path,
     lt = load_template(template, search=search).with_params(params)  # a bad parameter: before any data is read
     dataset = read_dataset(DataSchema.for_template(lt), data, indicators=indicators, projects=projects)
     result = build_departments(lt.path, dataset.buildable, out_dir, force=force, jobs=jobs, search=search,
-                               on_progress=on_progress, params=params)
+                               on_progress=on_progress, params=params, keys=keys)
     # A department is not built when any of its rows has an error; rows without a usable
     # 单位编码 count on their own.
     not_built = len({p.department or f"{p.table}:{p.row}" for p in dataset.errors})

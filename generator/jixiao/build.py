@@ -16,6 +16,7 @@ from typing import Any
 from .atomic import OutputExists, refuse_overwrite
 from .layout import build_layout
 from .paths import TemplateSearchPath, expand_paths
+from .signing import Keyring
 from .templates import LoadedTemplate, ParamError, TemplateError, load_template
 from .write import write_workbook
 
@@ -25,7 +26,7 @@ __all__ = ["BuildOutcome", "OutputExists", "build_template", "build_templates", 
 def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *, force: bool = False,
                    values: dict[str, Any] | None = None, prefill: dict[str, Any] | None = None,
                    filename: str | None = None, search: TemplateSearchPath | None = None,
-                   params: Mapping[str, Any] | None = None) -> Path:
+                   params: Mapping[str, Any] | None = None, keys: Keyring | None = None) -> Path:
     """Build one workbook into ``out_dir``; never overwrites without ``force``
     (:class:`OutputExists`).
 
@@ -34,13 +35,15 @@ def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *
     department. ``search`` finds a template given by id. ``params`` override the
     template's (``{"year": 2024}``; text is typed like the template's own value,
     :class:`jixiao.templates.ParamError` otherwise); the form carries them in its identity.
+    With ``keys`` the pre-fill is signed (:mod:`jixiao.signing`): a form sent to a
+    department should be.
     """
     lt = template if isinstance(template, LoadedTemplate) else load_template(template, search=search)
     lt = lt.with_params(params)
     out = Path(out_dir) / (filename or f"{lt.template.id}.xlsx")
     refuse_overwrite(out, force=force)
     layout = build_layout(lt, prefill)
-    return write_workbook(layout, out, values=values)
+    return write_workbook(layout, out, values=values, keys=keys)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class BuildOutcome:
 def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, force: bool = False,
                     values: dict[str, Any] | None = None, prefill: dict[str, Any] | None = None,
                     search: TemplateSearchPath | None = None,
-                    params: Mapping[str, Any] | None = None) -> list[BuildOutcome]:
+                    params: Mapping[str, Any] | None = None, keys: Keyring | None = None) -> list[BuildOutcome]:
     """Build every template (files, ids, folders of ``*.yaml``) into ``out_dir``, each
     with ``params`` over its own (``{"year": 2024}``: next year's forms).
 
@@ -70,7 +73,7 @@ def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, for
     for t in template_paths([Path(t) for t in templates]):
         try:
             path = build_template(load_template(t, search=search), out_dir, force=force,
-                                  prefill=prefill, values=values, params=params)
+                                  prefill=prefill, values=values, params=params, keys=keys)
         except TemplateError as exc:
             outcomes.append(BuildOutcome(t, problems=tuple(str(p) for p in exc.problems)))
         except ParamError as exc:

@@ -149,8 +149,9 @@ def build(
         except (OSError, ValueError) as exc:
             s.fail(s.t(C.BAD_RECORD, path=data, reason=exc))
         prefill, values = record.prefill, record.values
+    keys = s.keys(create=True) if prefill else None  # a pre-filled form is signed; a blank one needs not
     outcomes = build_templates(names, out_dir, force=force, prefill=prefill, values=values, search=search,
-                               params=params)
+                               params=params, keys=keys)
     for o in outcomes:
         if o.path is not None and not quiet:
             s.out.print(escape(s.t(C.BUILT, path=o.path)))
@@ -166,9 +167,10 @@ def _build_batch(s: Session, template: Path, data: Path, indicators: Path | None
     from .batch import build_from_data
     from .cliviews import grouped_notes
 
+    keys = s.keys(create=True)
     with s.refusals(), progress_bar(s.err, s.t(C.BUILDING)) as progress:
         run = build_from_data(template, data, out_dir, indicators=indicators, projects=projects, force=force,
-                              jobs=jobs, search=search, on_progress=progress, params=params)
+                              jobs=jobs, search=search, on_progress=progress, params=params, keys=keys)
     table = Table("", s.t(C.H_COUNT), title=escape(f"{run.template_id} → {out_dir}"))
     table.add_row(s.t(C.BATCH_BUILT), str(len(run.result.built)))
     table.add_row(s.t(C.BATCH_SKIPPED), str(len(run.result.skipped)))
@@ -226,9 +228,9 @@ def read(
 
     s = session(ctx)
     try:
-        ret = open_return(workbook, search=s.search(templates))
+        ret = open_return(workbook, search=s.search(templates, reading=True))
     except (UnreadableWorkbook, NotAForm) as exc:
-        s.fail(s.t(C.NOT_A_FORM, path=workbook, reason=s.message(exc) if hasattr(exc, "message_zh") else exc))
+        s.fail(s.t(C.NOT_A_FORM, path=workbook, code=exc.code, reason=s.message(exc)))
     if as_json:
         print(ret.record.to_json())
         return
@@ -263,14 +265,14 @@ def verify(
     from .verify import verify_paths
 
     s = session(ctx)
-    search = s.search(templates)
+    search, keys = s.search(templates, reading=True), s.keys()
     if report is not None:  # refused before the work, not after it
         from .atomic import refuse_overwrite
 
         with s.refusals():
             refuse_overwrite(report, force=force)
     with progress_bar(s.err, s.t(C.VERIFYING)) as progress:
-        results = verify_paths(returns, jobs=jobs, search=search, on_progress=progress)
+        results = verify_paths(returns, jobs=jobs, search=search, keys=keys, on_progress=progress)
     if as_json:
         print(json.dumps([{"path": str(r.path), "template_id": r.template_id, "status": r.status,
                            "errors": r.errors, "warnings": r.warnings,
@@ -305,17 +307,20 @@ def collect(
     templates: TemplateDirs = None,
     lang: Lang = None,
 ) -> None:
-    """jixiao.collect.collect_files."""
+    """jixiao.collect.collect_files: a return whose pre-fill contradicts the bureau's signature
+    (V006/V007) is not filed; exit 2 when a file cannot be read, 1 when one was not filed."""
     from .cliviews import print_collected
     from .collect import collect_files
 
     s = session(ctx)
-    search = s.search(templates)
+    search, keys = s.search(templates, reading=True), s.keys()
     with open_archive(s, db) as archive, progress_bar(s.err, s.t(C.COLLECTING)) as progress:
-        run = collect_files(returns, archive, year=year, jobs=jobs, search=search, on_progress=progress)
+        run = collect_files(returns, archive, year=year, jobs=jobs, search=search, keys=keys, on_progress=progress)
     print_collected(s, run, quiet=quiet)
-    if any(r.stored is None or r.verification.unreadable for r in run):
+    if any((r.stored is None and not r.refused) or r.verification.unreadable for r in run):
         raise typer.Exit(2)
+    if any(r.refused for r in run):
+        raise typer.Exit(1)
 
 
 @_command()
@@ -388,7 +393,7 @@ def summary(
     from .summary import write_summary
 
     s = session(ctx)
-    search = s.search(templates)
+    search = s.search(templates, reading=True)
     from .dataset import read_roster
 
     with s.refusals(), open_archive(s, db, existing=True) as archive:
@@ -499,7 +504,7 @@ def serve(
     """jixiao.serve.run.run."""
     from .serve.run import run
 
-    run(db, host, port, session(ctx).search(templates))
+    run(db, host, port, session(ctx).search(templates, reading=True))
 
 
 def main() -> None:  # pragma: no cover - console entry

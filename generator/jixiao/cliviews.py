@@ -91,7 +91,9 @@ def print_collected(s: Session, run: Any, *, quiet: bool) -> None:
     for r in run:
         stored = r.stored
         status = s.status(stored.status if stored else r.verification.status)
-        if stored is None:
+        if r.refused:
+            state = s.t(C.STATE_REFUSED)
+        elif stored is None:
             state = s.t(C.STATE_NOT_STORED)
         elif not stored.created:
             state = s.t(C.STATE_KEPT_ALREADY, status=status)

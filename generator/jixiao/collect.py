@@ -26,6 +26,7 @@ from pathlib import Path
 from .archive import Archive, StoredReturn, Submission
 from .layout import DEPARTMENT_KEY
 from .paths import TemplateSearchPath
+from .signing import Keyring
 from .templates import load_template
 from .verify import Verification, verify_paths
 
@@ -40,9 +41,16 @@ _CODE_IN_NAME = re.compile(r"^([0-9A-Za-z]+)[_\-－—\s]")
 
 @dataclass(frozen=True)
 class Collected:
+    """One file: its verification, and where it was stored (None: not filed)."""
+
     path: Path
     verification: Verification
     stored: StoredReturn | None
+
+    @property
+    def refused(self) -> bool:
+        """Readable but not filed: its pre-fill contradicts the bureau's signature."""
+        return self.stored is None and not self.verification.unreadable
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,10 @@ class CollectRun(Iterable[Collected]):
 
 
 def department_of(v: Verification) -> tuple[str, str]:
-    """(code, name) as the bureau pre-filled them, else from the record; else the file name."""
+    """(code, name) as the bureau pre-filled them, else from the record; else the file name.
+
+    Only called for a pre-fill the signature does not refute (``v.prefill_trusted``).
+    """
     department = v.prefill.get(DEPARTMENT_KEY) or {}
     if isinstance(department, dict) and department.get("code"):
         return str(department["code"]), str(department.get("name") or department["code"])
@@ -143,22 +154,28 @@ def _order(results: list[Verification]) -> tuple[list[Verification], list[Duplic
 
 def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | None = None,
                   jobs: int | None = None, search: TemplateSearchPath | None = None,
+                  keys: Keyring | None = None,
                   on_progress: Callable[[int, int], None] | None = None) -> CollectRun:
     """Verify returns (files or folders, on ``jobs`` processes: see
     :func:`jixiao.verify.verify_paths`) and store each one (one transaction each), in the
     order described in the module docstring. ``year`` defaults to the template's; a file
     that cannot be read goes to ``year``, else the year most returns of the batch have,
-    and is left unstored (``stored`` None) only when there is no year to file it under."""
-    results = verify_paths(paths, jobs=jobs, search=search, on_progress=on_progress)
-    ordered, duplicates = _order(results)
-    years = Counter(_year_of(v, year, search) for v in results if not v.unreadable)
+    and is left unstored (``stored`` None) only when there is no year to file it under.
+
+    ``keys`` are the bureau's (:mod:`jixiao.signing`): a return whose pre-fill contradicts
+    their signature (V006, V007) is reported and never filed, under any department.
+    """
+    search = search or TemplateSearchPath.for_reading()  # the year too: never from ./templates
+    results = verify_paths(paths, jobs=jobs, search=search, keys=keys, on_progress=on_progress)
+    trusted = [v for v in results if v.unreadable or v.prefill_trusted]
+    ordered, duplicates = _order(trusted)
+    years = Counter(_year_of(v, year, search) for v in trusted if not v.unreadable)
     batch_year = year or (years.most_common(1)[0][0] if years else None)
-    stored: dict[int, StoredReturn | None] = {}
+    stored: dict[int, StoredReturn | None] = {id(v): None for v in results}
     for v in ordered:
         path = Path(v.path)
         if v.unreadable:
             if batch_year is None or not path.is_file():
-                stored[id(v)] = None
                 continue
             code, name = _department_of_file(path)
             sub = Submission(file_bytes=path.read_bytes(), filename=path.name, department_code=code,

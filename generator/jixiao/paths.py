@@ -56,9 +56,10 @@ class TemplateSearchPath:
     folders: tuple[Path, ...]
 
     @classmethod
-    def default(cls, *extra: str | Path) -> TemplateSearchPath:
+    def default(cls, *extra: str | Path, working_folder: bool = True) -> TemplateSearchPath:
         """``extra`` folders, then ``$JIXIAO_TEMPLATES``, then ``./templates`` in the working
-        folder (where a bureau keeps the variants it wrote), then the shipped folder.
+        folder (where a bureau keeps the variants it wrote; not with ``working_folder=False``),
+        then the shipped folder.
 
         Raises :class:`NotADirectoryError` when an ``extra`` folder is not a folder.
         """
@@ -67,13 +68,25 @@ class TemplateSearchPath:
                 raise NotADirectoryError(f"{folder}: 不是文件夹 (not a folder)")
         env = [Path(p) for p in os.environ.get(TEMPLATES_ENV, "").split(os.pathsep) if p.strip()]
         local = Path.cwd() / "templates"
-        folders = [*map(Path, extra), *env, *([local] if local.is_dir() else []), templates_dir()]
+        here = [local] if working_folder and local.is_dir() else []
+        folders = [*map(Path, extra), *env, *here, templates_dir()]
         unique: list[Path] = []
         for folder in folders:
             resolved = folder.resolve()
             if resolved not in unique:
                 unique.append(resolved)
         return cls(tuple(unique))
+
+    @classmethod
+    def for_reading(cls, *extra: str | Path) -> TemplateSearchPath:
+        """Where a return's template is looked for: ``extra``, ``$JIXIAO_TEMPLATES`` and the
+        shipped folder, never ``./templates``: returns are often checked in a folder someone
+        else prepared, whose planted template would change the rules.
+
+        >>> TemplateSearchPath.for_reading().folders == (templates_dir(),)
+        True
+        """
+        return cls.default(*extra, working_folder=False)
 
 
 def expand_paths(paths: Iterable[str | Path], pattern: str = "*", *, recursive: bool = False,

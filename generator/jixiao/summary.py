@@ -275,7 +275,7 @@ def write_summary(archive: Archive, year: int, out: str | Path, *, force: bool =
     """
     out = Path(out)
     refuse_overwrite(out, force=force)
-    search = search or TemplateSearchPath.default()
+    search = search or TemplateSearchPath.for_reading()  # never ./templates: see for_reading
     latest = archive.latest(year)
     rows = [_recompute(stored, archive.blob(stored.sha256), search) for stored in latest]
     by_template: dict[str, list[SummaryRow]] = {}

@@ -22,6 +22,7 @@ from .clihelp import lang_of, pick
 from .codes import Text
 from .codes import cli as C
 from .paths import TemplateSearchPath
+from .signing import Keyring, existing_keys, user_key_path
 from .templates import ParamError, TemplateError, parse_param_args
 
 if TYPE_CHECKING:
@@ -75,10 +76,11 @@ class Session:
         self.err.print(escape(message))
         raise typer.Exit(code)
 
-    def search(self, more: list[Path] | None = None) -> TemplateSearchPath:
-        """The command's --templates folders, then the global ones, then the defaults."""
+    def search(self, more: list[Path] | None = None, *, reading: bool = False) -> TemplateSearchPath:
+        """The command's --templates folders, then the global ones, then the defaults;
+        ``reading`` returns: never ./templates (:meth:`TemplateSearchPath.for_reading`)."""
         try:
-            return TemplateSearchPath.default(*(more or []), *self.templates)
+            return TemplateSearchPath.default(*(more or []), *self.templates, working_folder=not reading)
         except NotADirectoryError as exc:
             self.fail(str(exc))
 
@@ -94,6 +96,18 @@ class Session:
                 self.fail(f"--year {year} 与 --param year={params['year']} 不一致 (two different years)")
             params["year"] = year
         return params
+
+    def keys(self, *, create: bool = False) -> Keyring | None:
+        """The bureau's keys (``$JIXIAO_KEY`` or the user's config folder): made on first use
+        when ``create`` (building forms to send), else None when there are none yet."""
+        path = user_key_path()
+        try:
+            keys = Keyring.load_or_create(path) if create else existing_keys(path)
+        except (OSError, ValueError) as exc:
+            self.fail(f"无法读取财政局密钥 (cannot read the bureau key): {exc}")
+        if create:
+            self.err.print(escape(f"财政局密钥 bureau key: {path} ({keys.key_id})"))
+        return keys
 
     @contextlib.contextmanager
     def refusals(self) -> Iterator[None]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import signing
 from .codes import Status
 from .codes import verify as V
 from .findings import Finding, count
@@ -29,6 +30,7 @@ from .read import SheetData, UnreadableWorkbook
 from .read.record import NotAForm, Return, open_return
 from .read.refs import covered
 from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
+from .signing import Keyring
 
 _FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
 #: Panel checks whose failure is a warning (needs an explanation) rather than an error.
@@ -51,6 +53,14 @@ class Verification:
     fields: dict[str, str] = field(default_factory=dict)
     #: The template parameters the form was built with (its year ...), read from the form.
     params: dict[str, Any] = field(default_factory=dict)
+    #: What the bureau's signature says of ``prefill`` (:mod:`jixiao.signing`: SIGNED, UNSIGNED ...).
+    origin: str = ""
+
+    @property
+    def prefill_trusted(self) -> bool:
+        """Whether ``prefill`` may name the department: signed by us, or not refuted by a
+        signature (forms built without a key, or no key here to check with)."""
+        return self.origin not in (signing.FORGED, signing.UNKNOWN_KEY)
 
     @property
     def errors(self) -> int:
@@ -297,10 +307,34 @@ def _prefill_changes(ret: Return, out: list[Finding]) -> None:
                               {"prefilled": sent, "now": now}))
 
 
-def verify_return(ret: Return) -> Verification:
-    """Verify an opened return: every finding, plus the recomputed values."""
+def _origin(ret: Return, keys: Keyring | None, out: list[Finding]) -> str:
+    """Check the bureau's signature over the pre-fill; a finding unless it is ours and intact."""
+    record = ret.record
+    if ret.signature is None:
+        if record.prefill:  # a blank form has nothing whose origin matters
+            out.append(Finding.of((V.V008 if keys else V.V004).format()))
+        return signing.UNSIGNED
+    if keys is None:
+        out.append(Finding.of(V.V005.format()))
+        return signing.UNCHECKED
+    origin = keys.check(ret.signature, record.template_id, record.template_version, ret.fingerprint or "",
+                        record.prefill)
+    if origin == signing.FORGED:
+        out.append(Finding.of(V.V006.format()))
+    elif origin == signing.UNKNOWN_KEY:
+        out.append(Finding.of(V.V007.format(key_id=ret.signature.key_id[:16])))
+    return origin
+
+
+def verify_return(ret: Return, *, keys: Keyring | None = None) -> Verification:
+    """Verify an opened return: every finding, plus the recomputed values.
+
+    ``keys``: the bureau's (:mod:`jixiao.signing`), to check the signature over the
+    pre-fill; without them a signed form gets V005 (cannot check).
+    """
     computed = evaluate(ret.layout, ret.record.values)
     findings: list[Finding] = list(ret.findings)
+    origin = _origin(ret, keys, findings)
     _structure(ret, findings)
     _saved_values(ret, computed, findings)
     _rules(ret, computed, findings)
@@ -311,13 +345,15 @@ def verify_return(ret: Return) -> Verification:
     return Verification(ret.path, findings, ret.template.template.id, ret.template.template.version,
                         dict(ret.record.values), computed, prefill=dict(ret.record.prefill),
                         fields={f.name: f.key for s in ret.layout.sheets for f in s.fields},
-                        params=dict(ret.template.template.params))
+                        params=dict(ret.template.template.params), origin=origin)
 
 
-def verify_file(path: str | Path, *, search: TemplateSearchPath | None = None) -> Verification:
+def verify_file(path: str | Path, *, search: TemplateSearchPath | None = None,
+                keys: Keyring | None = None) -> Verification:
     """Verify one file; unreadable files give a single finding instead of an exception.
 
-    ``search``: where the return's template is looked for (see :func:`open_return`).
+    ``search``: where the return's template is looked for (see :func:`open_return`);
+    ``keys``: the bureau's, to check the pre-fill's signature (:func:`verify_return`).
     """
     path = Path(path)
     try:
@@ -326,26 +362,26 @@ def verify_file(path: str | Path, *, search: TemplateSearchPath | None = None) -
         return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
     except NotAForm as exc:
         return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
-    return verify_return(ret)
+    return verify_return(ret, keys=keys)
 
 
 def verify_paths(paths: Iterable[str | Path], *, jobs: int | None = None,
-                 search: TemplateSearchPath | None = None,
+                 search: TemplateSearchPath | None = None, keys: Keyring | None = None,
                  on_progress: Callable[[int, int], None] | None = None) -> list[Verification]:
     """Verify files and folders (every file below a folder) on ``jobs`` processes.
 
     ``jobs`` defaults to every core; a handful of files is verified in this process (a
     pool costs more than it saves). Results are in the order of the expanded paths; a
     missing file gives its R001 result. ``on_progress(done, total)`` is called before the
-    first file and after each (a progress bar).
+    first file and after each (a progress bar). ``keys`` check the pre-fill's signature.
 
     >>> results = verify_paths(["returns/", "missing.xlsx"], jobs=2)
     >>> sum(r.unreadable for r in results), sum(bool(r.errors) for r in results)
     (1, 2)
     """
     files = expand_paths(paths, recursive=True)
-    search = search or TemplateSearchPath.default()
-    verify = functools.partial(verify_file, search=search)
+    search = search or TemplateSearchPath.for_reading()
+    verify = functools.partial(verify_file, search=search, keys=keys)
     results: list[Verification] = []
     if on_progress:
         on_progress(0, len(files))

@@ -214,7 +214,7 @@ BAD_RECORD = T("{path}：无法读取记录文件：{reason}", "{path}: cannot r
 ONE_TEMPLATE = T("--data 的单位表只能配合一个模板使用", "department data needs exactly one template")
 BAD_FORMAT = T("--format 只能是 csv 或 json（不是 {fmt}）", "unknown format {fmt} (csv or json)", ("fmt",))
 BAD_LANG = T("--lang 只能是 zh 或 en（不是 {lang}）", "unknown language {lang} (zh or en)", ("lang",))
-NOT_A_FORM = T("{path}：{reason}", "{path}: {reason}", ("path", "reason"))
+NOT_A_FORM = T("{path}：{code} {reason}", "{path}: {code} {reason}", ("path", "code", "reason"))
 OUTPUT_IS_FOLDER = T("{path}：是文件夹，请给出文件名", "{path}: is a folder; give a file name", ("path",))
 OUTPUT_EXISTS = T("{path}：文件已存在，未覆盖；如需覆盖请加 --force", "{path}: file exists; use --force to overwrite",
                   ("path",))
@@ -240,6 +240,7 @@ COLLECT_SUMMARY = T("共 {total} 个文件：归档 {stored} 份新版本，{aga
                     "{skipped} not archived", ("total", "stored", "again", "unreadable", "skipped"))
 STATE_KEPT_ALREADY = T("{status}（同一文件已归档，未重复保存）", "{status} (the same file is kept already)", ("status",))
 STATE_NOT_STORED = T("未归档（无法确定年度）", "not archived (no year: give --year)")
+STATE_REFUSED = T("未归档（预填内容与财政局签名不符）", "not archived (the pre-fill contradicts the bureau's signature)")
 TWO_FILES = T("单位 {department} 同一批有 {count} 个文件（{files}），按填报日期和文件时间以 {latest} 为最新版本",
               "department {department} sent {count} files in this batch ({files}); by 填报日期 and file time "
               "{latest} is the latest", ("department", "count", "files", "latest"))

@@ -4,6 +4,11 @@
 V001   not a jixiao form (no template identity in the file)
 V002   unknown template id or version (not shipped with this jixiao)
 V003   structure fingerprint differs from the template's (a form edited by hand)
+V004   the pre-fill is not signed: its origin cannot be proved (a note)
+V005   the pre-fill is signed but no bureau key is here to check it
+V006   the pre-fill was changed after the bureau signed it (forged or altered)
+V007   the pre-fill is signed with a key that is not the bureau's
+V008   the pre-fill is not signed although this bureau signs its forms (a warning)
 V101   a sheet is missing or renamed
 V102   sheet protection removed
 V103   a computed cell's formula was replaced by a constant
@@ -41,6 +46,20 @@ V002 = Code("V002", "error", "表格模板 {template} 第 {version} 版不在本
             "unknown template {template} version {version}", ("template", "version"))
 V003 = Code("V003", "error", "表格结构与模板不一致（可能被修改过结构），请使用下发的原表格重新填报",
             "structure fingerprint {found} != template's {expected}", ("found", "expected"))
+
+# -- the bureau's signature over its pre-fill (jixiao.signing)
+
+V004 = Code("V004", "note", "预填内容没有财政局签名，无法证明表格来自财政局",
+            "pre-fill not signed: its origin cannot be proved")
+V008 = Code("V008", "warning", "预填内容没有财政局签名（本局下发的表格都有签名），无法证明表格来自财政局，请核实报送单位",
+            "pre-fill not signed although this bureau signs its forms: check who sent it")
+V005 = Code("V005", "warning", "预填内容有签名，但本机没有财政局密钥，无法核对（请设置 JIXIAO_KEY）",
+            "pre-fill signed, but no bureau key here to check it (set JIXIAO_KEY)")
+V006 = Code("V006", "error", "预填内容（单位、预算、指标或表样版本）与财政局签名不符，表格被改动过，未按表中单位归档；"
+            "请使用财政局下发的原表格重新填报",
+            "pre-fill altered after signing (forged department, budget, indicator or version): not filed")
+V007 = Code("V007", "error", "预填内容的签名不是本局密钥（编号 {key_id}）所签，未按表中单位归档",
+            "pre-fill signed with unknown key {key_id}: not filed", ("key_id",))
 
 # -- tampering
 

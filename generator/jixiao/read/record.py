@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from ..findings import Finding
 from ..layout import Cell, Layout, build_layout
 from ..layout.refs import a1
 from ..paths import TemplateSearchPath
+from ..signing import KEY_ID_META, SIGNATURE_META, Signature
 from ..templates import LoadedTemplate, ParamError, TemplateError, load_template
 from ..write import META_SHEET, params_json
 from .errors import UnreadableWorkbook
@@ -121,6 +123,7 @@ class Return:
     #: The template parameters the form says it was built with (None: a form from before
     #: they were part of its identity); ``template`` and ``layout`` are built with them.
     params: dict[str, Any] | None = None
+    signature: Signature | None = None  # the bureau's over the pre-fill (jixiao.signing), if any
 
     def sheet(self, cell: Cell) -> SheetData | None:
         return next((s for s in self.package.sheets if s.name == cell.sheet), None)
@@ -154,14 +157,24 @@ def _meta(pkg: Package) -> dict[str, Any]:
     return meta
 
 
+#: A template id a return may name (the template model's own rule): anything else never
+#: becomes part of a path. Versions are counted from 1.
+_TEMPLATE_ID = re.compile(r"[a-z][a-z0-9_-]{0,59}")
+_MAX_VERSION = 100_000
+
+
 def find_version(template_id: str, version: int, search: TemplateSearchPath | None = None) -> LoadedTemplate:
     """The template with this id and version, searched along ``search`` (by default
-    :meth:`TemplateSearchPath.default`).
+    :meth:`TemplateSearchPath.for_reading`: never the working folder's ``templates/``).
 
     In each folder: ``<id>.yaml`` (the current version) and ``archive/<id>@<version>.yaml``
-    (older ones kept so their returns stay readable).
+    (older ones kept so their returns stay readable). An id or version no template can
+    have raises :class:`LookupError` before any path is formed from it.
     """
-    search = search or TemplateSearchPath.default()
+    if not isinstance(template_id, str) or not _TEMPLATE_ID.fullmatch(template_id) or not (
+            isinstance(version, int) and 1 <= version <= _MAX_VERSION):
+        raise LookupError(template_id)
+    search = search or TemplateSearchPath.for_reading()
     for folder in search.folders:
         for path in (folder / f"{template_id}.yaml", folder / "archive" / f"{template_id}@{version}.yaml"):
             if path.exists():
@@ -262,11 +275,11 @@ def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> 
     Raises UnreadableWorkbook or NotAForm.
 
     Its template (by the id and version the workbook carries) is looked for along
-    ``search``, by default :meth:`TemplateSearchPath.default`.
+    ``search``, by default :meth:`TemplateSearchPath.for_reading`.
     """
     pkg = read_package(source)
     path = pkg.path
-    search = search or TemplateSearchPath.default()
+    search = search or TemplateSearchPath.for_reading()
     meta = _meta(pkg)
     tid = meta.get("template_id")
     if not tid:
@@ -274,12 +287,13 @@ def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> 
         raise NotAForm(message.code, message.zh, message.en, path)
     try:
         version = int(float(meta.get("template_version", 0)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         version = 0
     try:
         lt = find_version(str(tid), version, search)
     except (LookupError, FileNotFoundError, TemplateError):
-        message = V.V002.format(template=tid, version=version)
+        shown = str(tid) if len(str(tid)) <= 64 else str(tid)[:64] + "…"
+        message = V.V002.format(template=shown, version=version)
         raise NotAForm(message.code, message.zh, message.en, path) from None
     prefill: dict[str, Any] = {}
     raw_prefill = meta.get("prefill")
@@ -299,7 +313,9 @@ def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> 
     values, findings = extract(layout, pkg)
     record = Record(lt.template.id, lt.template.version, values, prefill)
     fp = meta.get("fingerprint")
-    return Return(path, pkg, lt, layout, record, str(fp) if fp else None, findings, params)
+    mac, key_id = meta.get(SIGNATURE_META), meta.get(KEY_ID_META)
+    signature = Signature(str(key_id), str(mac)) if mac and key_id else None
+    return Return(path, pkg, lt, layout, record, str(fp) if fp else None, findings, params, signature)
 
 
 __all__ = ["NotAForm", "Record", "Return", "UnreadableWorkbook", "open_return", "extract"]

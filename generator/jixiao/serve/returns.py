@@ -18,9 +18,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from .. import signing
 from ..archive import StoredReturn, Submission
 from ..archive.store import ReturnRow
 from ..batch import safe_filename
+from ..codes import verify as V
 from ..layout import DEPARTMENT_KEY
 from ..return_package import write_return_packages
 from ..summary import write_summary
@@ -66,8 +68,8 @@ def receive_upload(p: Portal, access: LinkAccess, filename: str, data: bytes) ->
     with tempfile.TemporaryDirectory(prefix="jixiao-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        v = verify_file(path, search=p.search)
-    refusal = _refusal(v, task.template_id, access.department_code)
+        v = verify_file(path, search=p.search, keys=p.keys)
+    refusal = _refusal(v, task.template_id, access.department_code, signed=p.keys is not None)
     if refusal is not None:
         with p.store.write() as conn:
             conn.execute(rejects.insert().values(task_id=task.id, department_code=access.department_code,
@@ -88,10 +90,19 @@ def receive_upload(p: Portal, access: LinkAccess, filename: str, data: bytes) ->
     return Received(stored.status, stored.findings, stored)
 
 
-def _refusal(v: Verification, template_id: str, code: str) -> list[dict[str, Any]] | None:
-    """Why an upload cannot be kept as this department's return (findings), or None."""
+def _refusal(v: Verification, template_id: str, code: str, *, signed: bool) -> list[dict[str, Any]] | None:
+    """Why an upload cannot be kept as this department's return (findings), or None.
+
+    The department is the one the bureau's signature vouches for: a pre-fill changed after
+    signing is refused with its V006/V007; with ``signed`` (the portal signs every form it
+    builds) an unsigned pre-fill proves nothing and is refused too.
+    """
     if v.unreadable:
         return [f.to_dict() for f in v.findings]
+    if not v.prefill_trusted:
+        return [f.to_dict() for f in v.findings if f.code in (V.V006.id, V.V007.id)]
+    if signed and v.origin != signing.SIGNED:
+        return [_portal_finding("P003", "这份表格的预填内容没有本系统的签名，请下载本单位的预填表填写后上传")]
     if v.template_id != template_id:
         return [_portal_finding("P002", "这不是本次填报任务的表格，请下载本单位的预填表填写后上传")]
     department = v.prefill.get(DEPARTMENT_KEY) or {}
@@ -238,7 +249,8 @@ def annotated_copy(p: Portal, task_id: int, return_id: int, department_code: str
         path = Path(folder) / "in" / safe_filename(s.department_code, f"第{s.version}版")
         path.parent.mkdir()
         path.write_bytes(p.archive.blob(s.sha256))
-        copies = write_return_packages([verify_file(path, search=p.search)], Path(folder) / "out").workbooks
+        copies = write_return_packages([verify_file(path, search=p.search, keys=p.keys)],
+                                       Path(folder) / "out").workbooks
         if not copies:
             raise PortalError(404, "这一版没有错误或警告，无需批注")
         return safe_filename(s.department_code, f"{s.department_name}_第{s.version}版_批注"), copies[0].read_bytes()

@@ -9,8 +9,10 @@ from __future__ import annotations
 import ipaddress
 
 from rich.console import Console
+from rich.markup import escape
 
 from ..paths import TemplateSearchPath
+from ..signing import Keyring, archive_key_path
 from .accounts import issue_setup_token, needs_setup
 from .app import create_app
 from .service import Portal
@@ -27,10 +29,16 @@ def _loopback(host: str) -> bool:
 
 def run(db: str | None, host: str, port: int, search: TemplateSearchPath | None = None) -> None:
     """Serve the portal on ``host:port`` until interrupted (Ctrl+C); templates are looked for
-    along ``search`` (by default :meth:`TemplateSearchPath.default`)."""
+    along ``search`` (by default :meth:`TemplateSearchPath.for_reading`). The forms it
+    builds are signed with the key beside the SQLite archive (or ``$JIXIAO_KEY``), made on
+    the first start."""
     import uvicorn
 
-    portal = Portal.open(db, search)
+    from ..archive.store import DEFAULT_URL
+
+    key_path = archive_key_path(db or DEFAULT_URL)
+    portal = Portal.open(db, search, Keyring.load_or_create(key_path))
+    err.print(f"财政局密钥 bureau key: {escape(str(key_path))}")
     shown = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     if not _loopback(host):
         err.print(f"[yellow]警告：正在监听 {host}，同一网络中的其他电脑都能访问本系统。"

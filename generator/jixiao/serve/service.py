@@ -24,6 +24,7 @@ from ..batch import build_departments, safe_filename
 from ..build import template_paths
 from ..dataset import DataFileError, DataSchema, read_dataset
 from ..paths import TemplateSearchPath
+from ..signing import Keyring
 from ..templates import LoadedTemplate, TemplateError, load_template
 from .errors import PortalError
 from .security import new_token, token_hash
@@ -35,16 +36,18 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 @dataclass
 class Portal:
     """What every service call works on: the archive, the portal's tables in its database,
-    and where templates are looked for (``jixiao serve --templates``)."""
+    where templates are looked for (``jixiao serve --templates``) and the bureau's keys,
+    which sign the forms the portal builds and check the uploads (:mod:`jixiao.signing`)."""
 
     archive: Archive
     store: PortalStore
     search: TemplateSearchPath
+    keys: Keyring | None = None
 
     @classmethod
-    def open(cls, url: str | None, search: TemplateSearchPath | None = None) -> Portal:
+    def open(cls, url: str | None, search: TemplateSearchPath | None = None, keys: Keyring | None = None) -> Portal:
         archive = Archive(url)
-        return cls(archive, PortalStore(archive.engine), search or TemplateSearchPath.default())
+        return cls(archive, PortalStore(archive.engine), search or TemplateSearchPath.for_reading(), keys)
 
     def close(self) -> None:
         self.archive.close()
@@ -209,7 +212,7 @@ def build_forms(p: Portal, task_id: int) -> None:
 
             # One process: forking a pool from a threaded server can deadlock on a lock held at fork.
             result = build_departments(lt.path, todo, Path(folder) / "out", force=True, jobs=1, search=p.search,
-                                       on_progress=advance)
+                                       keys=p.keys, on_progress=advance)
             with p.store.write() as conn:
                 conn.execute(delete(forms).where(forms.c.task_id == task_id))
                 for built in result.built:

@@ -29,6 +29,7 @@ from ..layout import Cell, Layout, SheetLayout, evaluate
 from ..layout.pages import page_margins
 from ..layout.refs import column_letters
 from ..rules.numbers import is_number
+from ..signing import KEY_ID_META, SIGNATURE_META, Keyring
 from .fastpath import FastWorksheet
 from .styles import Formats
 from .validation import validation
@@ -127,12 +128,15 @@ def params_json(params: dict[str, Any]) -> str:
     return json.dumps(params, ensure_ascii=False, sort_keys=True)
 
 
-def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str) -> None:
+def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str, keys: Keyring | None) -> None:
     ws = wb.add_worksheet(META_SHEET, worksheet_class=FastWorksheet)
     rows = [("template_id", layout.template_id), ("template_version", layout.template_version),
             ("fingerprint", fingerprint), ("jixiao_version", __version__),
             ("prefill", json.dumps(layout.prefill, ensure_ascii=False, sort_keys=True, default=str)),
             ("params", params_json(layout.params))]
+    if keys is not None:  # the bureau's signature over what it pre-filled (jixiao.signing)
+        signature = keys.sign(layout.template_id, layout.template_version, fingerprint, layout.prefill)
+        rows += [(KEY_ID_META, signature.key_id), (SIGNATURE_META, signature.mac)]
     for i, (k, v) in enumerate(rows):
         ws.write_string(i, 0, k)
         if isinstance(v, int):
@@ -145,10 +149,12 @@ def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str) -> No
     ws.very_hidden()
 
 
-def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict[str, Any] | None = None) -> Path:
+def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict[str, Any] | None = None,
+                   keys: Keyring | None = None) -> Path:
     """Write the workbook atomically (a temp file renamed into place); return its path.
 
-    ``values`` are input values by defined name (default: the layout's pre-filled ones).
+    ``values`` are input values by defined name (default: the layout's pre-filled ones);
+    with ``keys`` the pre-fill is signed (:mod:`jixiao.signing`).
     """
     path = Path(path)
     inputs = {**{c.name: c.value for c in layout.inputs() if c.value is not None}, **(values or {})}
@@ -168,6 +174,6 @@ def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict
         for s in layout.sheets:
             ws = wb.add_worksheet(s.name, worksheet_class=FastWorksheet)
             _write_sheet(wb, ws, s, layout, fm, computed, inputs)
-        _write_meta(wb, layout, fingerprint)
+        _write_meta(wb, layout, fingerprint, keys)
         wb.close()
     return path
