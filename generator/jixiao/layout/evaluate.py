@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..rules.library import library
@@ -21,7 +22,9 @@ def evaluate(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
     for name, c in layout.by_name.items():
         role = c.role
         if role == "input":
-            env[name] = get(name)
+            value = get(name)
+            # The record holds a date cell's date as ISO text; the sheet holds its serial.
+            env[name] = _serial(value) if c.value_type == "date" and isinstance(value, str) else value
         elif role == "constant":
             env[name] = get(name, c.value)
     by_name = layout.by_name
@@ -34,3 +37,13 @@ def evaluate(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
         }
         env[name] = rules[c.rule].compute(args, c.params)  # type: ignore[index]
     return env
+
+
+def _serial(value: str) -> Any:
+    """An ISO date as its serial number (1900 system); any other text stays text (a date
+    typed as ``2024.2.20`` is text to the spreadsheet too)."""
+    try:
+        d = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return float((d - dt.date(1899, 12, 30)).days)
