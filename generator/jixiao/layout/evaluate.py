@@ -24,7 +24,7 @@ def evaluate(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
         if role == "input":
             value = get(name)
             # The record holds a date cell's date as ISO text; the sheet holds its serial.
-            env[name] = _serial(value) if c.value_type == "date" and isinstance(value, str) else value
+            env[name] = _serial(value) if c.value_type == "date" and value is not None else value
         elif role == "constant":
             env[name] = get(name, c.value)
     by_name = layout.by_name
@@ -39,11 +39,17 @@ def evaluate(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
     return env
 
 
-def _serial(value: str) -> Any:
-    """An ISO date as its serial number (1900 system); any other text stays text (a date
-    typed as ``2024.2.20`` is text to the spreadsheet too)."""
-    try:
-        d = dt.date.fromisoformat(value)
-    except ValueError:
-        return value
-    return float((d - dt.date(1899, 12, 30)).days)
+def _serial(value: Any) -> Any:
+    """A date (ISO text or a ``date``) as its serial number (1900 system); any other text
+    stays text (a date typed as ``2024.2.20`` is text to the spreadsheet too), and numbers
+    stay numbers."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return float((value - dt.date(1899, 12, 30)).days)
+    return value
