@@ -250,7 +250,7 @@ def test_summary_rows_totals_findings_charts_and_bytes(db_url, tmp_path, returns
     grid = sheet_rows(ws)
     assert grid[0] == ["单位编码", "单位名称", "模板", "版本", "代码", "级别", "工作表", "单元格", "说明"]
     want = []
-    for key in ("ding", "yi", "jia_v2", "bing"):  # by department code, then template
+    for key in ("ding", "bing", "yi", "jia_v2"):  # by department code (丁 丙 乙 甲), then template
         v = verified[key]
         found = [f for f in v.findings if f.severity != "note"]
         found.sort(key=lambda f: f.severity != "error")
