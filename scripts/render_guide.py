@@ -148,7 +148,7 @@ RETURNS: dict[str, tuple[dict[str, tuple[Any, ...] | None], dict[str, Any]]] = {
                 "耕地质量": ("tier", QUALITY, 15), "受益农户满意度": None},
                {"zt_fill_date": "2025-02-20", "zt_goal_actual": "建成高标准农田 2600 亩，培训 260 人次。",
                 "zt_conclusion": "基本完成年度目标。"}),
-    # no errors: a reason for each indicator below its weight; the fill date left empty; the
+    # no errors: a reason for each indicator below its weight; the
     # 全年执行数(B) of 项目支出 (and so of 年度资金总额) corrected: a payment booked after the
     # bureau's figures were taken (warnings, V311).
     "101003": ({"家庭医生签约人数": ("actual", 12.6), "基层医务人员培训": ("actual", 460, "两期培训合并举办，参训人数减少"),
@@ -157,7 +157,7 @@ RETURNS: dict[str, tuple[dict[str, tuple[Any, ...] | None], dict[str, Any]]] = {
                 "居民健康水平": ("tier", "部分达成预期指标并具有一定效果", 10, "居民健康素养水平提升幅度低于预期"),
                 "基层服务能力": ("tier", "部分达成预期指标并具有一定效果", 9, "部分乡镇卫生院设备尚未到位"),
                 "患者满意度": ("actual", 0.94)},
-               {"zt_goal_actual": "签约 12.6 万人，培训基层医务人员 460 人次。",
+               {"zt_fill_date": "2024-02-18", "zt_goal_actual": "签约 12.6 万人，培训基层医务人员 460 人次。",
                 "zt_conclusion": "年度目标基本完成，自评为“优”。",
                 "zt_fund_project_actual": 772.21, "zt_fund_total_actual": 2103.11}),
 }

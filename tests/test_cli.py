@@ -181,30 +181,31 @@ def test_verify_prints_the_summary_first_and_counts_notes(three_returns):
     out = runner.invoke(app, ["verify", str(three_returns)])
     assert out.exit_code == 1
     lines = _lines(out.stdout)
-    assert lines[0] == "共 3 份报表：2 份通过（其中 0 份有警告），1 份待修改，0 份格式错误"
+    assert lines[0] == "共 3 份报表：2 份通过（其中 2 份有警告），1 份待修改，0 份格式错误"  # seed 000: 志愿服务 400 of 1
     assert lines[1].startswith("2 条提示：文件未经电子表格软件计算保存") and lines[1].endswith("（V108），见 --verbose")
     assert not any("提示 V108" in line for line in lines)
-    assert any(line.endswith("a_有错.xlsx — 待修改：1 个错误，0 个警告") for line in lines)
+    assert any(line.endswith("a_有错.xlsx — 待修改：1 个错误，1 个警告") for line in lines)
     # one line per finding, the whole Chinese message on it (no wrap when piped), no English
     found = json.loads(runner.invoke(app, ["verify", str(three_returns), "--json"]).stdout)
-    for f in (f for r in found for f in r["findings"] if f["severity"] != "note"):
-        assert any(line.startswith("  错误 ") and f["message_zh"] in line for line in lines), f
+    level = {"error": "  错误 ", "warning": "  警告 "}
+    for f in (f for r in found if r["status"] == "待修改" for f in r["findings"] if f["severity"] != "note"):
+        assert any(line.startswith(level[f["severity"]]) and f["message_zh"] in line for line in lines), f
         assert f["message_en"] not in out.stdout
 
     verbose = _lines(runner.invoke(app, ["verify", str(three_returns), "--verbose"]).stdout)
     assert sum("提示 V108" in line for line in verbose) == 2 and sum(line.startswith("✓") for line in verbose) == 0
 
     quiet = _lines(runner.invoke(app, ["verify", str(three_returns), "--quiet"]).stdout)
-    assert len(quiet) == 2 and quiet[0].startswith("共 3 份报表") and quiet[1].endswith("待修改：1 个错误，0 个警告")
+    assert len(quiet) == 2 and quiet[0].startswith("共 3 份报表") and quiet[1].endswith("待修改：1 个错误，1 个警告")
 
 
 def test_verify_in_english(three_returns):
     out = CliRunner().invoke(app, ["--lang", "en", "verify", str(three_returns)])
     lines = _lines(out.stdout)
-    assert lines[0] == "3 return(s): 2 passed (0 with warnings), 1 need fixing, 0 in the wrong format"
+    assert lines[0] == "3 return(s): 2 passed (2 with warnings), 1 need fixing, 0 in the wrong format"
     assert lines[1].startswith("2 note(s): no saved values") and lines[1].endswith("(V108); see --verbose")
     assert any(line.startswith("  error CHK_FUNDS_SUM ") for line in lines)
-    assert any(line.endswith("a_有错.xlsx — needs fixing: 1 error(s), 0 warning(s)") for line in lines)
+    assert any(line.endswith("a_有错.xlsx — needs fixing: 1 error(s), 1 warning(s)") for line in lines)
 
 
 def test_build_from_data_counts_d203_notes(tmp_path):

@@ -99,6 +99,8 @@ def test_export_file_duplicate_collect_and_annotate_only_what_needs_fixing(db_ur
     def fixed(layout):
         v = seed_000_values(layout)
         v["zt_fund_total_initial"] = 444.38
+        row = next(k[: -len("_name")] for k, x in v.items() if x == "志愿服务")
+        v[f"{row}_reason"] = "志愿服务需求超出预期。"  # 400 against ≥ 1: explained, no warning
         return v
 
     build_filled("guizhou-zhengti", fixed, tmp_path / "in2" / "clean.xlsx")

@@ -93,6 +93,10 @@ FLAG_EDGES: tuple[Any, ...] = (0, 1, 0, 1, 0, 1, None, 2, -1, 0.5, "1", "abc", 1
 TEXT_EDGES: tuple[Any, ...] = (None, " ", "  ", "指标", " 原因 ", "abc", "达到", 0, 5.5, "a  b",
                                "\u3000", "\t")
 DIRECTIONS: tuple[Any, ...] = ("≥", "≤", "=", "定性", None, "x")
+UNITS: tuple[Any, ...] = ("%", "％", " % ", "%%", "人次", "万元", None, " ", 5, "x")
+#: Serial dates around a 2024 window (45292 = 2024-01-01, 46022 = 2025-12-31), and text dates.
+DATE_EDGES: tuple[Any, ...] = (45291, 45292, 45293, 45300.5, 46022, 46022.5, 46023, 0, -1, None, " ",
+                               "2024.2.20", "2024-02-20", "abc", 1e12)
 #: Huge and tiny together (every numeric argument at each, in every combination).
 EXTREMES = (1e12, -1e12, 1e-9)
 #: Parts whose sum is exact in binary with a 5 in its 16th significant digit, where a
@@ -116,7 +120,8 @@ class Pool:
     """The values one argument takes: edge values, plus numbers when ``numbers``."""
 
     edges: tuple[Any, ...]
-    #: "wide": integers, money, any float up to 1e12, rates; "small": -3..3 and 0..2 (flags)
+    #: "wide": integers, money, any float up to 1e12, rates; "small": -3..3 and quarters in 0..2
+    #: (flags: sums exact in binary, so the engines' different summation orders agree)
     numbers: str | None = None
 
     def strategy(self) -> st.SearchStrategy[Any]:
@@ -129,14 +134,14 @@ class Pool:
                 st.floats(0, 2, allow_nan=False).map(typable),  # rates
             ]
         elif self.numbers == "small":
-            parts += [st.integers(-3, 3), st.floats(0, 2, allow_nan=False).map(typable)]
+            parts += [st.integers(-3, 3), st.integers(0, 8).map(lambda n: n / 4)]
         return st.one_of(parts)
 
     def draw(self, rng: random.Random) -> Any:
         if self.numbers is None or rng.random() < 0.4:
             return rng.choice(self.edges)
         if self.numbers == "small":
-            return rng.randint(-3, 3) if rng.random() < 0.5 else typable(rng.uniform(0, 2))
+            return rng.randint(-3, 3) if rng.random() < 0.5 else rng.randint(0, 8) / 4
         branch = rng.randrange(4)
         if branch == 0:
             return rng.randint(-200, 200)
@@ -155,19 +160,26 @@ POOLS = {
     "named": Pool(TEXT_EDGES, numbers="wide"),
     "direction": Pool(DIRECTIONS),
     "tier": Pool(TIERS),
+    "unit": Pool(UNITS),
+    "date": Pool(DATE_EDGES, numbers="wide"),
+    "cell": Pool(TEXT_EDGES + NUMBER_EDGES[:12] + ("280人次", "85%", "—", "\u3000")),
 }
 ARG_POOL = {"direction": "direction", "tier": "tier", "name": "text", "reason": "text", "indicator": "named",
-            "flags": "flag"}
+            "flags": "flag", "unit": "unit", "date": "date", "cells": "cell", "value": "cell"}
 TYPICAL: dict[str, Any] = {
     "budget": 100, "actual": 80, "weight": 10, "target": 100, "direction": "≥", "declared": 8,
     "score": 8, "total": 85, "numerator": 3, "denominator": 4, "fixed": 10,
     "name": "指标", "tier": "达成预期指标", "reason": None, "computed": 8,
     "scores": [3, 4, 5], "parts": [30, 40.5, 20], "weights": [10, 20, 20], "values": [80, 90, 85],
     "flags": [0, 1, 0], "amounts": [1, 2, 3],
+    "unit": "%", "date": 45340, "used": 3, "value": "张三", "cells": [1, "abc", None], "counts": [0, 2, 0],
 }
 #: Where the generic typical row would make every edge of a rule a no-op.
 TYPICAL_FOR = {"ROW_QUAL_OUT_OF_BAND": {"direction": "定性", "score": 9},
-               "ROW_REASON_MISSING": {"score": 10}}
+               "ROW_REASON_MISSING": {"score": 10},
+               "ROW_PERCENT_SCALE": {"target": 0.9, "actual": 0.85},
+               "ROW_ACTUAL_FAR_OVER": {"actual": 1000},
+               "ROW_RESULT_MISSING": {"actual": None}}
 
 # ------------------------------------------------------------------ parameters
 
@@ -186,8 +198,13 @@ RULE_PARAMS: dict[str, dict[str, list[Any]]] = {
     "ROW_QUAL_OUT_OF_BAND": {"bands": [ALT_TIERS]},
     "ROW_REASON_MISSING": {"over_ratio": [0, 1.2, 1.5]},
     "ROW_MESSAGE": {"messages": [["未设分值", "指标值应为数字", "得分超过分值"]]},
-    "CHK_ROWS": {"message": ["项有误", "项三级指标未设分值或分值为 0"]},
+    "CHK_ROWS": {"message": ["项有误", "项三级指标未设分值或分值为 0"], "warning": [False, True]},
     "CHK_FUNDS_SUM": {"label": ["全年预算数", "资金"], "tolerance": [0.01, 0, 0.05]},
+    "ROW_RESULT_MISSING": {"declared_mode": [False, True]},
+    "ROW_PERCENT_SCALE": {"limit": [1.5, 1, 2]},
+    "ROW_ACTUAL_FAR_OVER": {"factor": [10, 5, 1]},
+    "FILLED_COUNT": {"base": [0, 1]},
+    "CHK_DATE": {"label": ["填报日期", "日期"], "low": [45292, 44927], "high": [46022, 45657]},
 }
 
 

@@ -19,7 +19,9 @@ HUNAN = load_template(ROOT / "templates" / "hunan-zhengti.yaml")
 
 
 def v301(v) -> set[tuple[str, str]]:
-    return {(f.sheet, f.name) for f in v.findings if f.code == "V301"}
+    """(sheet, field name) of each required field the form and verify find empty."""
+    return {(f.sheet, f.name.replace("_panel_", "_").removesuffix("_required"))
+            for f in v.findings if f.code == "CHK_REQUIRED"}
 
 
 # ------------------------------------------------------------------ the model
@@ -53,7 +55,7 @@ def test_a_checklist_knows_the_totals_it_averages() -> None:
 # ------------------------------------------------------------------ required fields
 
 
-def test_gansu_required_signature_missing_is_v301(tmp_path) -> None:
+def test_gansu_required_signature_missing_is_reported(tmp_path) -> None:
     """填报人（签字） is required (the default): left empty it is reported; the bureau's own
     signature fields (required: false) are not."""
     values = {"qd_unit": "某局", "qd_fill_date": "2024-01-20", "qd_head": "张三", "qd_leader": "李四",
@@ -61,9 +63,9 @@ def test_gansu_required_signature_missing_is_v301(tmp_path) -> None:
     v = verify_file(build_template(GANSU, tmp_path, values=values))
     qd = {name for sheet, name in v301(v) if sheet == "整体绩效自评表"}
     assert qd == {"qd_filler"}
-    (finding,) = [f for f in v.findings if f.code == "V301" and f.name == "qd_filler"]
-    assert finding.message_zh == "填报人（签字）未填写"
-    assert finding.cell == build_layout(GANSU).cell("qd_filler").address
+    (finding,) = [f for f in v.findings if f.code == "CHK_REQUIRED" and f.name == "qd_panel_filler_required"]
+    assert finding.message_zh == "填报人（签字）：未填写" and finding.severity == "error"
+    assert finding.cell == build_layout(GANSU).cell("qd_panel_filler_required").address
 
 
 def test_unused_project_sheets_ask_for_no_fields(tmp_path) -> None:

@@ -30,8 +30,11 @@ DEPARTMENTS = [("001", "甲局"), ("002", "乙局"), ("003", "丙局")]
 def _return(folder: Path, code: str, name: str, *, fixed: bool = False) -> Path:
     layout = build_layout(load_template("guizhou-zhengti"), {DEPARTMENT_KEY: {"code": code, "name": name}})
     values = seed_000_values(layout)
-    if fixed:  # seed 000's own 年初预算数 error (CHK_FUNDS_SUM) corrected
+    if fixed:  # seed 000's own 年初预算数 error (CHK_FUNDS_SUM) corrected, and its 志愿服务
+        # (400 against a target of 1: ROW_ACTUAL_FAR_OVER, a warning) explained
         values["zt_fund_total_initial"] = 444.38
+        far = next(k for k, v in values.items() if v == "志愿服务").removesuffix("_name")
+        values[f"{far}_reason"] = "按实际参加人次统计"
     return write_workbook(layout, folder / f"{code}.xlsx", values=values)
 
 

@@ -110,7 +110,7 @@ def test_a_year_through_the_portal(server, tmp_path):
 
     r = dept.upload(links["520101"] + "/upload", "甲局.xlsx", bad)
     assert r.status_code == 200 and 'id="state">待修改<' in r.text
-    assert "部门整体支出绩效自评表!P13" in r.text and "联系人未填写" in r.text  # sheet!cell and the message
+    assert "部门整体支出绩效自评表!" in r.text and "联系人" in r.text and "CHK_REQUIRED" in r.text  # sheet!cell and the message
     again = dept.upload(links["520101"] + "/upload", "甲局-又一次.xlsx", bad)
     assert "完全相同，未重复保存" in again.text
     assert count(server, ReturnRow) == 1 and count(server, BlobRow) == 1  # the same file twice: one version
@@ -148,8 +148,9 @@ def test_send_back_void_and_verified_warning(server, tmp_path):
     link = issue_links(c, task_id)["520101"]
     dept = Client(server.url)
     (tmp_path / "form.xlsx").write_bytes(dept.get(link + "/form").content)
-    # Passes, but with a warning to check: the phone number is missing.
-    warned = fill(tmp_path / "form.xlsx", tmp_path / "w.xlsx", {**GOOD, "zt_phone": None}).read_bytes()
+    # Passes, but with a warning to check: more spent than budgeted (105 of 100).
+    over = {"zt_fund_total_actual": 105, "zt_fund_basic_actual": 60, "zt_fund_project_actual": 45}
+    warned = fill(tmp_path / "form.xlsx", tmp_path / "w.xlsx", {**GOOD, **over}).read_bytes()
     good = fill(tmp_path / "form.xlsx", tmp_path / "g.xlsx", GOOD).read_bytes()
     assert 'id="state">已通过<' in dept.upload(link + "/upload", "a.xlsx", warned).text
     first = c.get(f"/api/tasks/{task_id}/board").json()[0]["return_id"]

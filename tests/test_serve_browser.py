@@ -119,7 +119,7 @@ def test_a_year_in_the_browser(browser, server, tmp_path):
     dpage.wait_for_selector("#result")
     assert dpage.inner_text("#state") == "待修改"
     findings = dpage.inner_text("#result table.findings")
-    assert "部门整体支出绩效自评表!P13" in findings and "联系人未填写" in findings
+    assert "部门整体支出绩效自评表!P" in findings and "联系人：未填写" in findings and "CHK_REQUIRED" in findings
     dpage.screenshot(path=str(shots / "09-findings.png"), full_page=True)
     fill(form, tmp_path / "甲局-改好.xlsx", GOOD)
     dpage.set_input_files("#file", str(tmp_path / "甲局-改好.xlsx"))

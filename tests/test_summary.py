@@ -79,7 +79,7 @@ def guizhou(name: str, funds: dict[str, tuple[float, float, float]] | None = Non
 
 
 def hunan(layout) -> dict[str, Any]:
-    v = seed_000_values(layout)  # the funds split by income is left empty: 5 errors
+    v = seed_000_values(layout)  # the funds split by income is left empty: 5 errors; 填表人 missing: 1
     v["zt_department"] = "丙局"
     return v
 
@@ -227,7 +227,7 @@ def test_summary_rows_totals_findings_charts_and_bytes(db_url, tmp_path, returns
     assert not close(gz["甲局"]["全年执行数(B)"], verified["jia_v1"].computed["zt_fund_total_actual"])
     assert close(gz["乙局"]["预算执行率"], 0.75) and close(gz["乙局"]["预算执行率得分"], 7.5)
     hn = table(wb[HN])[1][0]
-    assert bureau["丙局"]["状态"] == "待修改" and bureau["丙局"]["错误数"] == 5 and hn["等级"] is None
+    assert bureau["丙局"]["状态"] == "待修改" and bureau["丙局"]["错误数"] == 6 and hn["等级"] is None  # 5 funds sums + the required 填表人
 
     # gansu: the checklist total, A and B summed over its project forms, a grade from the bands.
     gs = table(wb[GS])[1][0]
@@ -273,7 +273,7 @@ def test_summary_rows_totals_findings_charts_and_bytes(db_url, tmp_path, returns
     grid = sheet_rows(ws)
     assert grid[0] == ["单位编码", "单位名称", "模板", "版本", "代码", "级别", "工作表", "单元格", "说明"]
     want = []
-    for key in ("ding", "yi", "jia_v2", "bing"):  # by department code, then template
+    for key in ("ding", "bing", "yi", "jia_v2"):  # by department code (丁 丙 乙 甲), then template
         v = verified[key]
         found = [f for f in v.findings if f.severity != "note"]
         found.sort(key=lambda f: f.severity != "error")

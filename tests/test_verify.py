@@ -197,15 +197,20 @@ def test_macros_flagged_not_run(seed000, tmp_path):
 
 
 def test_units_typed_into_number_cells(tmp_path):
+    """Text in a number cell is text, as the spreadsheet holds it: the panel's 数字栏 line
+    fails, and verify's finding names each cell with what it seems to mean."""
     def values(layout):
         return {"zt_fund_total_budget": "5219.46万元", "zt_fund_total_actual": "3967.29", "zt_fund_basic_budget": "很多"}
 
     path, layout = build_filled("guizhou-zhengti", values, tmp_path / "units.xlsx")
     v = verify_file(path)
-    by_cell = {(f.code, f.cell) for f in v.findings}
-    assert ("V201", layout.cell("zt_fund_total_budget").address) in by_cell
-    assert ("V202", layout.cell("zt_fund_basic_budget").address) in by_cell
-    assert v.record["zt_fund_total_budget"] == 5219.46
+    (finding,) = [f for f in v.findings if f.code == "CHK_TEXT_IN_NUMBERS"]
+    assert finding.severity == "error" and finding.name == "zt_panel_numbers"
+    assert "3 个数字栏填了文字" in finding.message_zh
+    assert f"（{layout.cell('zt_fund_total_budget').address}）“5219.46万元”，应填 5219.46" in finding.message_zh
+    assert f"（{layout.cell('zt_fund_basic_budget').address}）“很多”" in finding.message_zh
+    assert v.record["zt_fund_total_budget"] == "5219.46万元"  # never read as a number
+    assert v.computed["zt_fund_total_rate"] is None  # as the form: no rate from text
 
 
 def test_score_over_weight_and_missing_reason(tmp_path):

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import os
 import re
@@ -22,8 +21,9 @@ from typing import Any
 from . import signing
 from .codes import Status
 from .codes import verify as V
+from .coerce import number_in_text
 from .findings import Finding, count
-from .layout import ROW_FLAGS, Cell, Layout, evaluate
+from .layout import ROW_FLAGS, WARNING_FLAGS, Cell, Layout, evaluate
 from .paths import TemplateSearchPath, expand_paths
 from .pool import worker_pool
 from .read import SheetData, UnreadableWorkbook
@@ -165,18 +165,13 @@ def _saved_values(ret: Return, computed: dict[str, Any], out: list[Finding]) -> 
     if saved and all(v is None for _, v in saved):
         out.append(Finding.of(V.V108.format()))
         return
-    # A value typed as text ("25.8万元") is read as its number, but the spreadsheet computed
-    # with the text: a saved value that matches the text's result is not stale (V201 says it).
-    typed = {f.name: f.values.get("typed") for f in ret.findings if f.code == V.V201.id and f.name}
-    as_typed = evaluate(layout, {**ret.record.values, **typed}) if typed else {}
     mismatches = 0
     for c, value in saved:
         expected = computed.get(c.name)  # type: ignore[arg-type]
         if c.value_type == "flag":
             continue  # row flags are reported through their own findings
         digits = 9 if c.value_type != "rate" else 6
-        if not same_at_digits(_blank(value), _blank(expected), digits) and not (
-                as_typed and same_at_digits(_blank(value), _blank(as_typed.get(c.name)), digits)):
+        if not same_at_digits(_blank(value), _blank(expected), digits):
             mismatches += 1
             if mismatches <= 10:
                 out.append(Finding.of(V.V107.format(label=c.label or c.address, address=c.address, saved=_show(value),
@@ -196,6 +191,8 @@ def _show(v: Any) -> str:
 
 
 def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
+    """The form's own checks, as the recalculated form shows them: each raised row flag
+    and each panel line that is not ✓ (a 提示 line, or a warning flag, is a warning)."""
     layout = ret.layout
     sc = ret.template.template.scoring
     for s in layout.sheets:
@@ -203,92 +200,55 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             if computed.get(check.flag) != 1:
                 continue
             cell = layout.cell(check.flag)
-            row_msg, _ = _FLAG_TEXT.get(cell.rule or "", (cell.rule, ""))
-            en = V.ROW_FLAG_EN.get(cell.rule or "", cell.rule or "")
-            name = (computed.get(check.row_name) if check.row_name else None) or check.label
+            rule = cell.rule or ""
+            row_msg, _ = _FLAG_TEXT.get(rule, (rule, ""))
             target = layout.cell(check.target)  # the cell the flag marks red in the form
+            row_msg += _row_detail(rule, computed.get(target.name or ""))
+            en = V.ROW_FLAG_EN.get(rule, rule)
+            name = (computed.get(check.row_name) if check.row_name else None) or check.label
             zh, en = (V.ROW_FLAG.format(row=cell.row + 1, name=name, text=row_msg, text_en=en) if name
                       else V.ROW_FLAG_UNNAMED.format(row=cell.row + 1, text=row_msg, text_en=en))
-            out.append(Finding(cell.rule or "", "error", zh, en, cell.sheet, target.address, target.name or "",
+            severity = "warning" if rule in WARNING_FLAGS else "error"
+            out.append(Finding(rule, severity, zh, en, cell.sheet, target.address, target.name or "",
                                {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}))
         for pname in s.panel:
             cell = layout.cell(pname)
             value = computed.get(pname)
-            if value in (None, "", "✓"):
-                continue
+            if value in (None, "", "✓") or cell.rule == "CHK_ROWS":
+                continue  # a CHK_ROWS line counts rows that are findings of their own
             severity = "warning" if cell.rule in _WARNING_CHECKS or str(value).startswith("提示") else "error"
             if cell.rule == "CHK_LEVEL1_WEIGHTS" and sc.level1_check == "warning":
                 severity = "warning"
-            if cell.rule == "CHK_ROWS":
-                continue  # each offending row is its own finding
+            if cell.rule == "CHK_TEXT_IN_NUMBERS":
+                value = f"{value}：{_text_cells(layout, cell, computed)}"
             zh, en = V.PANEL_CHECK.format(label=cell.label, value=value, rule=cell.rule)
             out.append(Finding(cell.rule or "", severity, zh, en, cell.sheet, cell.address, pname, {"message": value}))
 
 
-def _used_sheets(layout: Layout, values: dict[str, Any]) -> set[str]:
-    """Names of the sheets a department uses: any input filled, or indicators declared for it.
-
-    A project sheet nobody needed (the form has three, the department one project) stays
-    empty and is not asked for anything.
-    """
-    used = {layout.cell(n).sheet for n in values if n in layout.by_name}
-    return used | {s.name for s in layout.sheets if any(row.locked for row in s.indicator_rows)}
-
-
-def _fields(ret: Return, used_sheets: set[str], out: list[Finding]) -> None:
-    """Required header and signature fields left empty (V301), dates outside the year (V302)."""
-    year = ret.template.template.params.get("year")
-    values = ret.record.values
-    for s in ret.layout.sheets:
-        for f in s.fields:
-            cell = ret.layout.cell(f.name)
-            value = values.get(f.name)
-            if value is None:
-                if f.required and s.name in used_sheets:
-                    out.append(Finding.of(V.V301.format(label=cell.label), cell.sheet, cell.address, f.name))
-            elif f.kind == "date" and isinstance(year, int):
-                _date_in_year(cell, value, year, out)
+def _row_detail(rule: str, value: Any) -> str:
+    """What the marked cell holds, where the form's text needs it: the text typed into a
+    number cell (and the number it seems to mean), the percentage typed as a number."""
+    if rule == "ROW_ACTUAL_NOT_NUMBER":
+        number = number_in_text(value)
+        if number is None:
+            return V.TYPED_NOW.format(typed=value)[0]
+        return V.TYPED_HINT.format(typed=value, number=excel_general(number))[0]
+    if rule == "ROW_PERCENT_SCALE" and is_number(value):
+        return V.PERCENT_HINT.format(value=excel_general(value))[0]
+    return ""
 
 
-def _date_in_year(cell: Cell, value: Any, year: int, out: list[Finding]) -> None:
-    try:
-        d = dt.date.fromisoformat(str(value))
-    except ValueError:
-        return
-    if not (dt.date(year, 1, 1) <= d <= dt.date(year + 1, 12, 31)):
-        out.append(Finding.of(V.V302.format(label=cell.label, date=d.isoformat(), year=year), cell.sheet,
-                              cell.address, cell.name or "", {"date": d.isoformat()}))
-
-
-def _completeness(ret: Return, computed: dict[str, Any], used_sheets: set[str], out: list[Finding]) -> None:
-    """What a form cannot be accepted without: results on named rows, A and B, anything at all."""
-    layout, values = ret.layout, ret.record.values
-    if not values:
-        out.append(Finding.of(V.V305.format()))
-        return
-    declared_mode = ret.template.template.scoring.mode == "declared"
-    for s in layout.sheets:
-        if s.name not in used_sheets:
-            continue
-        for row in s.indicator_rows:
-            label = computed.get(row.name)
-            if is_blank(label):
-                continue
-            if declared_mode or computed.get(row.direction) == "定性":
-                need, what = row.declared, V.V303_DECLARED if declared_mode else V.V303_QUALITATIVE
-            else:
-                need, what = row.actual, V.V303_ACTUAL
-            if is_blank(computed.get(need)):
-                target = layout.cell(need)
-                out.append(Finding.of(what.format(row=target.row + 1, name=label, cell=need), target.sheet,
-                                      target.address, need))
-    for s in layout.sheets:
-        if s.name not in used_sheets or s.execution is None:
-            continue
-        for name in (s.execution.budget, s.execution.actual):
-            source = layout.cell(name)
-            if is_blank(computed.get(name)):
-                out.append(Finding.of(V.V304.format(label=source.label), source.sheet, source.address, name))
+def _text_cells(layout: Layout, panel_cell: Cell, computed: dict[str, Any]) -> str:
+    """The number cells holding text that a CHK_TEXT_IN_NUMBERS line counts."""
+    parts = []
+    for name in panel_cell.args["cells"]:
+        value = computed.get(name)
+        if isinstance(value, str) and value.strip(" "):
+            c = layout.cell(name)
+            part = V.TYPED_CELL.format(label=c.label, address=c.address, typed=value)[0]
+            number = number_in_text(value)
+            parts.append(part + (f"，应填 {excel_general(number)}" if number is not None else ""))
+    return "；".join(parts)
 
 
 def _prefill_changes(ret: Return, out: list[Finding]) -> None:
@@ -338,9 +298,6 @@ def verify_return(ret: Return, *, keys: Keyring | None = None) -> Verification:
     _structure(ret, findings)
     _saved_values(ret, computed, findings)
     _rules(ret, computed, findings)
-    used_sheets = _used_sheets(ret.layout, ret.record.values)
-    _fields(ret, used_sheets, findings)
-    _completeness(ret, computed, used_sheets, findings)
     _prefill_changes(ret, findings)
     return Verification(ret.path, findings, ret.template.template.id, ret.template.template.version,
                         dict(ret.record.values), computed, prefill=dict(ret.record.prefill),

@@ -19,17 +19,12 @@ V107   a computed cell's saved value differs from the recomputed value
 V108   the file was never recalculated by a spreadsheet (no saved values)
 V109   the file contains macros (not run)
 V110   the file links to other workbooks (not followed)
-V201   a typed value was converted (e.g. "5219.46万元" read as 5219.46)
-V202   text where a number belongs
-V301   a required field is empty (contacts, dates)
-V302   a date outside the reporting year
-V303   an indicator row with a name but no result (实际完成值, or the score of a 定性 row)
-V304   a form in use without its scored funds row's 全年预算数(A) or 全年执行数(B)
-V305   nothing filled in at all
 V311   a figure the bureau pre-filled was changed (a warning: say why)
 =====  ===================================================================
 
-Rule findings are coded by their rule id in formulas/rules.yaml (``ROW_SCORE_OVER_WEIGHT``,
+What the form itself checks (required fields, dates, results, text in number cells, an
+untouched form, plausibility) is no V code: those are rule findings, so the form's panel
+and verify say the same. Rule findings are coded by their rule id in formulas/rules.yaml (``ROW_SCORE_OVER_WEIGHT``,
 ``CHK_FUNDS_SUM`` ...); their Chinese is the text the form itself shows (the layout's
 flags and check panel), and the :class:`Text` entries below frame it.
 """
@@ -83,31 +78,8 @@ V109 = Code("V109", "warning", "文件含有宏（未运行），请另存为不
 V110 = Code("V110", "warning", "文件引用了其他工作簿（未读取），请删除外部链接后重新保存", "external links: {links}",
             ("links",))
 
-# -- values read: what the department typed
+# -- pre-filled figures
 
-V201 = Code("V201", "warning", "{label}（{address}）：{note}", "{label} ({address}): typed {note_en}",
-            ("label", "address", "note", "note_en"))
-V202 = Code("V202", "error", "{label}（{address}）：{note}，请填写数字", "{label} ({address}): typed {note_en}",
-            ("label", "address", "note", "note_en"))
-#: The notes of V201 and V202: how a number cell's typed text was read (:mod:`jixiao.coerce`).
-TYPED_NUMBER = Text("“{typed}”按数字 {number} 读取", "{typed!r} read as {number}", ("typed", "number"))
-TYPED_BLANK = Text("“{typed}”按空白处理", "{typed!r} read as empty", ("typed",))
-TYPED_TEXT = Text("“{typed}”不是数字", "{typed!r} is not a number", ("typed",))
-TYPED_BOOL = Text("逻辑值不是数字", "a boolean is not a number")
-
-# -- completeness, dates, pre-filled figures
-
-V301 = Code("V301", "warning", "{label}未填写", "{label} is empty", ("label",))
-V302 = Code("V302", "warning", "{label} {date} 不在 {year} 年度填报期内", "{label} {date} outside the reporting period",
-            ("label", "date", "year"))
-V303_ACTUAL = Code("V303", "error", "第 {row} 行「{name}」未填写实际完成值", "row {row} {name}: no result ({cell})",
-                   ("row", "name", "cell"))
-V303_DECLARED = Code("V303", "error", "第 {row} 行「{name}」未填写自评得分", "row {row} {name}: no result ({cell})",
-                     ("row", "name", "cell"))
-V303_QUALITATIVE = Code("V303", "error", "第 {row} 行「{name}」未填写定性得分（并选择定性档次）",
-                        "row {row} {name}: no result ({cell})", ("row", "name", "cell"))
-V304 = Code("V304", "error", "{label}未填写，无法计算预算执行率", "{label} is empty: no execution rate", ("label",))
-V305 = Code("V305", "error", "表格未填写任何内容，请填写后再报送", "nothing filled in")
 V311 = Code("V311", "warning", "{label}由财政局预填为“{sent}”，现为“{now}”，请说明修改原因",
             "{label}: pre-filled {sent_raw!r}, now {now_raw!r}", ("label", "sent", "now", "sent_raw", "now_raw"))
 
@@ -119,6 +91,11 @@ ROW_FLAG = Text("第 {row} 行「{name}」：{text}", "row {row} {name}: {text_e
 ROW_FLAG_UNNAMED = Text("第 {row} 行：{text}", "row {row}: {text_en}", ("row", "text", "text_en"))
 #: A failed check of a sheet's check panel: ``value`` is what the panel cell shows.
 PANEL_CHECK = Text("{label}：{value}", "{label}: {rule} failed", ("label", "value", "rule"))
+#: What a text in a number cell holds, and what it seems to mean (added to the form's own text).
+TYPED_NOW = Text("（现为“{typed}”）", " (now {typed!r})", ("typed",))
+TYPED_HINT = Text("（现为“{typed}”，应填 {number}）", " (now {typed!r}: type {number})", ("typed", "number"))
+TYPED_CELL = Text("{label}（{address}）“{typed}”", "{label} ({address}) {typed!r}", ("label", "address", "typed"))
+PERCENT_HINT = Text("（{value} 是否应为 {value}%？）", " ({value}: meant {value}%?)", ("value",))
 #: The English of each row flag (the Chinese is the form's own text).
 ROW_FLAG_EN: dict[str, str] = {
     "ROW_WEIGHT_MISSING": "third-level indicator without a weight (or weight 0)",
@@ -127,6 +104,10 @@ ROW_FLAG_EN: dict[str, str] = {
     "ROW_QUAL_OUT_OF_BAND": "qualitative score outside its tier's band (or no tier chosen)",
     "ROW_REASON_MISSING": "deviation reason missing",
     "ROW_DECLARED_DIFFERS": "declared score differs from the computed score without a reason",
+    "ROW_RESULT_MISSING": "named indicator without its result (or direction)",
+    "ROW_ACTUAL_NOT_NUMBER": "actual is text, not a number",
+    "ROW_PERCENT_SCALE": "percentage row with a value above 150% (typed 85 for 85%?)",
+    "ROW_ACTUAL_FAR_OVER": "actual more than 10 times its target",
 }
 
 ALL = entries(globals())

@@ -22,6 +22,7 @@ from .model import (
     INDICATORS_KEY,
     MAX_COPIES,
     ROW_FLAGS,
+    WARNING_FLAGS,
     Cell,
     ConditionalMark,
     Execution,
@@ -35,7 +36,7 @@ from .model import (
 from .refs import CellName
 
 __all__ = [
-    "COPIES_KEY", "DEPARTMENT_KEY", "INDICATORS_KEY", "MAX_COPIES", "ROW_FLAGS", "Cell", "CellName",
+    "COPIES_KEY", "DEPARTMENT_KEY", "INDICATORS_KEY", "MAX_COPIES", "ROW_FLAGS", "WARNING_FLAGS", "Cell", "CellName",
     "ConditionalMark", "Execution", "FieldCell", "IndicatorRow", "Layout", "RowCheck", "SheetLayout", "Subtotal",
     "build_layout", "evaluate", "sheet_copy_id",
 ]

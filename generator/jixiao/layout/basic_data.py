@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from .. import model
 from .builder import SheetBuilder
+from .model import PANEL_HEAD
 from .pages import paginate
 from .refs import CellName
+from .sheet_checks import sheet_checks
 
 
 def build_basic_data(sb: SheetBuilder, spec: model.BasicDataSheet) -> None:
@@ -29,11 +31,12 @@ def build_basic_data(sb: SheetBuilder, spec: model.BasicDataSheet) -> None:
     s.print_rows = (0, sb.row - 1)
     s.print_cols = (0, 6)
     paginate(s)
-    sb.put(0, 8, "校验（填报完成后应全部为 ✓）", style="panel_head", to=(0, 9))
+    sb.put(0, 8, PANEL_HEAD, style="panel_head", to=(0, 9))
     sb.put(1, 8, "金额非负", style="panel_label")
     chk = sb.computed(1, 9, "panel_1", "CHK_NOT_NEGATIVE", {"amounts": money}, style="panel_value", value_type="text",
                       label="金额非负")
     s.panel.append(chk.name or "")
+    sheet_checks(sb)
 
 
 def _staffing(sb: SheetBuilder, spec: model.BasicDataSheet) -> None:

@@ -19,6 +19,7 @@ from .cross_checks import build_cross_checks
 from .model import COPIES_KEY, INDICATORS_KEY, MAX_COPIES, Layout, SheetLayout, SheetRole
 from .refs import CellName
 from .self_evaluation import build_self_evaluation
+from .sheet_checks import untouched_check
 
 
 def sheet_copy_id(spec_id: str, n: int, copies: int) -> str:
@@ -57,6 +58,7 @@ def build_layout(lt: LoadedTemplate, prefill: dict[str, Any] | None = None) -> L
     for index in order:
         placed[index] = _copies_of(ctx, t.sheets[index], sheet_totals)
     ctx.layout.sheets = [s for i in range(len(t.sheets)) for s in placed[i]]
+    untouched_check(ctx)
     if t.cross_checks:
         build_cross_checks(ctx)
     _check_declared(ctx.layout, prefill)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from .. import model
 from .builder import SheetBuilder, text_height
-from .model import ConditionalMark, RowCheck, Subtotal
+from .model import PANEL_HEAD, ConditionalMark, RowCheck, Subtotal
 from .pages import paginate
 from .refs import CellName
+from .sheet_checks import sheet_checks
 
 
 def build_checklist(sb: SheetBuilder, spec: model.ChecklistSheet, sheet_totals: dict[str, list[CellName]]) -> None:
     """Lay out a checklist; ``sheet_totals`` are the totals of the sheets laid out before it."""
     s = sb.s
     s.print = spec.print
-    s.col_widths = {0: 24, 1: 7, 2: 50, 3: 10, 4: 10, 5: 12, 6: 2, 7: 20, 8: 36}
+    s.col_widths = {0: 24, 1: 7, 2: 50, 3: 10, 4: 10, 5: 12, 6: 2, 7: 6, 8: 2, 9: 20, 10: 36}
     sb.put(0, 0, sb.ctx.lt.render_text(spec.title), style="title", to=(0, 5))
     s.row_heights[0] = 30
     sb.row = 1
@@ -39,11 +40,13 @@ def build_checklist(sb: SheetBuilder, spec: model.ChecklistSheet, sheet_totals: 
     if s.keep_together:  # the totals, notes and signatures print with the last item
         s.never_split.append((s.keep_together[-1][1], sb.row - 1))
     paginate(s)
-    sb.put(0, 7, "校验（填报完成后应全部为 ✓）", style="panel_head", to=(0, 8))
-    sb.put(1, 7, "得分超过分值", style="panel_label")
-    chk = sb.computed(1, 8, "panel_1", "CHK_ROWS", {"flags": over_flags}, {"message": "项自评分数超过分值"},
+    # The panel in J:K, clear of the row flags in H.
+    sb.put(0, 9, PANEL_HEAD, style="panel_head", to=(0, 10))
+    sb.put(1, 9, "得分超过分值", style="panel_label")
+    chk = sb.computed(1, 10, "panel_1", "CHK_ROWS", {"flags": over_flags}, {"message": "项自评分数超过分值"},
                       style="panel_value", value_type="text", label="自评分数")
     s.panel.append(chk.name or "")
+    sheet_checks(sb)
 
 
 def _section(sb: SheetBuilder, spec: model.ChecklistSheet, sec: model.ChecklistSection, number: int,

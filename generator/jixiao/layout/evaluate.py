@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..rules.library import library
@@ -21,7 +22,9 @@ def evaluate(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
     for name, c in layout.by_name.items():
         role = c.role
         if role == "input":
-            env[name] = get(name)
+            value = get(name)
+            # The record holds a date cell's date as ISO text; the sheet holds its serial.
+            env[name] = _serial(value) if c.value_type == "date" and value is not None else value
         elif role == "constant":
             env[name] = get(name, c.value)
     by_name = layout.by_name
@@ -34,3 +37,19 @@ def evaluate(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
         }
         env[name] = rules[c.rule].compute(args, c.params)  # type: ignore[index]
     return env
+
+
+def _serial(value: Any) -> Any:
+    """A date (ISO text or a ``date``) as its serial number (1900 system); any other text
+    stays text (a date typed as ``2024.2.20`` is text to the spreadsheet too), and numbers
+    stay numbers."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return float((value - dt.date(1899, 12, 30)).days)
+    return value

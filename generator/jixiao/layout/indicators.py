@@ -223,16 +223,27 @@ def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable, g: Gr
         "ROW_REASON_MISSING": {"score": row.final, "weight": row.weight, "reason": row.reason,
                                "direction": row.direction, "target": row.target, "actual": row.actual},
         "ROW_DECLARED_DIFFERS": {"declared": row.declared, "computed": row.score, "reason": row.reason},
+        "ROW_RESULT_MISSING": {"name": row.name, "direction": row.direction, "actual": row.actual,
+                               "declared": row.declared},
+        "ROW_ACTUAL_NOT_NUMBER": {"direction": row.direction, "actual": row.actual},
+        "ROW_PERCENT_SCALE": {"unit": row.unit, "target": row.target, "actual": row.actual},
+        "ROW_ACTUAL_FAR_OVER": {"direction": row.direction, "target": row.target, "actual": row.actual,
+                                "reason": row.reason},
     }
     flag_params = {
         "ROW_QUAL_OUT_OF_BAND": {"bands": [[x.label, x.low, x.high] for x in sc.tiers]},
         "ROW_REASON_MISSING": {"over_ratio": sc.reason_over_ratio},
+        "ROW_RESULT_MISSING": {"declared_mode": declared},
     }
     marked = {"ROW_WEIGHT_MISSING": row.weight, "ROW_TARGET_NOT_NUMBER": row.target, "ROW_REASON_MISSING": row.reason,
-              "ROW_QUAL_OUT_OF_BAND": row.declared}
-    # A row of a fixed quantitative direction without a tier column has no band to check.
+              "ROW_QUAL_OUT_OF_BAND": row.declared, "ROW_ACTUAL_NOT_NUMBER": row.actual,
+              "ROW_PERCENT_SCALE": row.actual, "ROW_ACTUAL_FAR_OVER": row.actual,
+              "ROW_RESULT_MISSING": row.declared if declared else row.actual}
+    # A check needs every cell it reads: a table that leaves out a column (单位, 定性档次,
+    # 定性得分 on the national forms) has no such check, and no band without a tier column.
     active = [rid for rid, *_ in ROW_FLAGS if (declared or rid != "ROW_DECLARED_DIFFERS")
-              and (row.tier is not None or rid != "ROW_QUAL_OUT_OF_BAND")]
+              and (row.tier is not None or rid != "ROW_QUAL_OUT_OF_BAND")
+              and all(cell is not None for cell in flag_args[rid].values())]
     row_flags: list[CellName] = []
     for fi, rid in enumerate(active):
         flag = sb.computed(r, FLAG0 + fi, f"{row.key}_chk_{rid[4:].lower()}", rid, flag_args[rid],

@@ -31,7 +31,17 @@ ROW_FLAGS: list[tuple[str, str, str, str]] = [
     ("ROW_QUAL_OUT_OF_BAND", "定性得分不在档次区间", "定性得分档次", "项定性指标得分不在所选档次区间内（或未选档次）"),
     ("ROW_REASON_MISSING", "需填写偏差原因", "偏差原因", "项指标需填写偏差原因分析"),
     ("ROW_DECLARED_DIFFERS", "自评得分与计算得分不一致", "自评与计算得分", "项自评得分与计算得分不一致且未说明原因"),
+    ("ROW_RESULT_MISSING", "未填写结果（实际完成值，定性指标填得分）或方向", "指标结果",
+     "项已填名称的指标未填写结果或方向"),
+    ("ROW_ACTUAL_NOT_NUMBER", "实际完成值须填数字，单位请填在“单位”栏", "实际完成值为数字", "项定量指标的实际完成值不是数字"),
+    ("ROW_PERCENT_SCALE", "提示：百分比指标的数值大于 150%，是否应填为百分数（如 85%）？", "百分比数值",
+     "项百分比指标的数值大于 150%（是否应填为百分数？）"),
+    ("ROW_ACTUAL_FAR_OVER", "提示：实际完成值超过指标值 10 倍，请核对并在偏差原因中说明", "实际完成值量级", "项实际完成值超过指标值 10 倍，请核对"),
 ]
+#: Row flags that ask for a second look (warnings): the form shows them as 提示, verify as warnings.
+WARNING_FLAGS = frozenset({"ROW_PERCENT_SCALE", "ROW_ACTUAL_FAR_OVER"})
+#: The panel's heading: what "all ✓" promises.
+PANEL_HEAD = "校验：全部为 ✓ 时财政局核查不会发现错误（“提示”不算错误，请核对或说明）"
 
 #: Pre-fill keys that shape the layout (not cell values): the reader rebuilds the same form.
 INDICATORS_KEY = "_indicators"  # {sheet id: [{level1, level2, name, direction, target, unit, weight}]}

@@ -8,8 +8,9 @@ from .. import model
 from .builder import SheetBuilder
 from .columns import PANEL_LABEL, PANEL_VALUE
 from .indicators import IndicatorTable
-from .model import ROW_FLAGS, ConditionalMark
+from .model import PANEL_HEAD, ROW_FLAGS, WARNING_FLAGS, ConditionalMark
 from .refs import CellName
+from .sheet_checks import sheet_checks
 
 #: (label, rule id, args, params, cell key marked red while the check fails)
 PanelLine = tuple[str, str, dict[str, Any], dict[str, Any], str | None]
@@ -18,7 +19,7 @@ PanelLine = tuple[str, str, dict[str, Any], dict[str, Any], str | None]
 def panel(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTable, money: list[CellName]) -> None:
     """Lay the panel out from the top row, beside the form."""
     s = sb.s
-    sb.put(0, PANEL_LABEL, "校验（填报完成后应全部为 ✓）", style="panel_head", to=(0, PANEL_VALUE))
+    sb.put(0, PANEL_LABEL, PANEL_HEAD, style="panel_head", to=(0, PANEL_VALUE))
     for pr, (label, rid, args, params, mark_target) in enumerate(_lines(sb, spec, table, money), start=1):
         sb.put(pr, PANEL_LABEL, label, style="panel_label")
         chk = sb.computed(pr, PANEL_VALUE, f"panel_{pr}", rid, args, params, style="panel_value", value_type="text",
@@ -26,6 +27,7 @@ def panel(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTab
         s.panel.append(chk.name or "")
         if mark_target:
             s.marks.append(ConditionalMark(target=sb.name(mark_target), flag=chk.name or "", when="not_ok"))
+    sheet_checks(sb)
 
 
 def _lines(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTable,
@@ -43,7 +45,8 @@ def _lines(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTa
                           {"name": l1name, "expected": expected}, f"l1_{j + 1}_label"))
     for rid, _, panel_label, message in ROW_FLAGS:
         if table.flags[rid]:
-            lines.append((panel_label, "CHK_ROWS", {"flags": table.flags[rid]}, {"message": message}, None))
+            lines.append((panel_label, "CHK_ROWS", {"flags": table.flags[rid]},
+                          {"message": message, "warning": rid in WARNING_FLAGS}, None))
     for chk in f.sum_checks:
         for suffix, lab in (("initial", f.initial_label), ("budget", f.budget_label), ("actual", f.actual_label)):
             if suffix not in chk.columns:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from ..codes import verify as V
-from ..coerce import coerce_number
 from ..findings import Finding
 from ..layout import Cell, Layout, build_layout
 from ..layout.refs import a1
@@ -33,9 +32,8 @@ from .intake import Source
 from .package import Package, SheetData
 from .reading import read_package
 
-NUMERIC = ("money", "weight", "score")  # strict: text there is an error
-#: Targets and actuals hold numbers for quantitative rows and text for qualitative ones.
-LENIENT = ("number",)
+#: Cells the form computes with (targets and actuals hold text on qualitative rows).
+NUMBERS = ("money", "weight", "score", "number")
 #: Day 0 of serial dates: the 1900 system (Excel's 1900-02-29 included, hence the 30th)
 #: and the 1904 system (``<workbookPr date1904="1">``, old Mac workbooks).
 _EPOCH_1900 = dt.date(1899, 12, 30)
@@ -200,39 +198,33 @@ def _excel_date(value: Any, date1904: bool = False) -> str | None:
 
 
 def extract(layout: Layout, pkg: Package) -> tuple[dict[str, Any], list[Finding]]:
-    """Every input's value, coerced by its type, with a finding for each interpretation."""
+    """Every input's value as the spreadsheet holds it.
+
+    One rule for number cells, the spreadsheet's own (ISNUMBER): a number is a number,
+    text is text - ``280人次`` or ``85%`` typed as text included - and stays text in the
+    record, so that the recomputed scores are the ones the form showed; the form's checks
+    (and verify, from them) say what to type instead. Text of nothing but spaces is blank
+    (TRIM). Dates are ISO text when the cell holds a serial date. No finding comes from
+    reading itself any more: the list is kept for the reader's callers.
+    """
     values: dict[str, Any] = {}
-    findings: list[Finding] = []
     sheets = {s.name: s for s in pkg.sheets}
     for cell in layout.inputs():
         sheet = sheets.get(cell.sheet)
         if sheet is None:
             continue
         raw = sheet.value(cell.address)
-        if cell.value_type in NUMERIC or cell.value_type in LENIENT and isinstance(raw, str):
-            c = coerce_number(raw)
-            if cell.value_type in LENIENT and not c.ok:
-                c = type(c)(raw.strip() or None)  # qualitative text: kept as typed, no finding
-            if c.note:
-                message = (V.V201 if c.ok else V.V202).format(label=cell.label, address=cell.address,
-                                                              note=c.note[0], note_en=c.note[1])
-                findings.append(Finding.of(message, cell.sheet, cell.address, cell.name or "",
-                                           {"typed": raw, "read": c.value}))
-            value = c.value
+        if raw is None or isinstance(raw, str) and not raw.strip(" "):
+            continue
+        if cell.value_type in NUMBERS:
+            value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else raw
         elif cell.value_type == "date":
-            value = _excel_date(raw, pkg.date1904) or (raw.strip() if isinstance(raw, str) and raw.strip() else None)
-        else:
-            if isinstance(raw, float) and raw.is_integer() and cell.value_type != "number":
-                raw = int(raw)
-            if raw is None or isinstance(raw, str) and not raw.strip():
-                value = None
-            elif cell.value_type == "number" or isinstance(raw, str):
-                value = raw
-            else:
-                value = str(raw)
-        if value is not None:
-            values[cell.name] = value  # type: ignore[index]
-    return values, findings
+            value = _excel_date(raw, pkg.date1904) or (raw.strip() if isinstance(raw, str) else raw)
+        else:  # text cells: a number typed there is its text ("8227322", not 8227322.0)
+            value = raw if isinstance(raw, str) else str(int(raw) if isinstance(raw, float) and raw.is_integer()
+                                                          else raw)
+        values[cell.name] = value  # type: ignore[index]
+    return values, []
 
 
 @functools.lru_cache(maxsize=64)

@@ -326,7 +326,9 @@ def row_message(a: dict[str, Any], p: dict[str, Any]) -> str | None:
 @reference("CHK_ROWS")
 def chk_rows(a: dict[str, Any], p: dict[str, Any]) -> str:
     n = _sum(a["flags"])
-    return OK if n == 0 else f"{excel_general(n)} {p['message']}"
+    if n == 0:
+        return OK
+    return f"{'提示：' if p['warning'] else ''}{excel_general(n)} {p['message']}"
 
 
 @reference("CHK_FUNDS_SUM")
@@ -362,3 +364,82 @@ def chk_exec_over_100(a: dict[str, Any], p: dict[str, Any]) -> str:
 def chk_not_negative(a: dict[str, Any], p: dict[str, Any]) -> str:
     n = sum(1 for v in a["amounts"] if is_number(v) and v < 0)
     return OK if n == 0 else f"{n} 个金额为负数"
+
+
+# ---------------------------------------------------------------- one reading of every cell
+
+_QUANTITATIVE = ("≥", "≤", "=")
+
+
+def _filled(v: Any) -> bool:
+    """LEN(TRIM(v))>0: a number, or text other than spaces."""
+    return bool(_trim(v))
+
+
+@reference("ROW_RESULT_MISSING")
+def row_result_missing(a: dict[str, Any], p: dict[str, Any]) -> int:
+    if not _filled(a["name"]):
+        return 0
+    direction = a["direction"]
+    if p["declared_mode"] or direction == "定性":
+        return 0 if is_number(a["declared"]) else 1
+    if direction in _QUANTITATIVE:
+        return 0 if _filled(a["actual"]) else 1
+    return 1
+
+
+@reference("ROW_ACTUAL_NOT_NUMBER")
+def row_actual_not_number(a: dict[str, Any], p: dict[str, Any]) -> int:
+    actual = a["actual"]
+    if a["direction"] not in _QUANTITATIVE or is_number(actual):
+        return 0
+    return 1 if _filled(actual) else 0
+
+
+@reference("ROW_PERCENT_SCALE")
+def row_percent_scale(a: dict[str, Any], p: dict[str, Any]) -> int:
+    if _trim(a["unit"]) not in ("%", "％"):
+        return 0
+    return 1 if any(is_number(v) and v > p["limit"] for v in (a["target"], a["actual"])) else 0
+
+
+@reference("ROW_ACTUAL_FAR_OVER")
+def row_actual_far_over(a: dict[str, Any], p: dict[str, Any]) -> int:
+    target, actual = a["target"], a["actual"]
+    if a["direction"] not in _QUANTITATIVE or not _numbers(target, actual) or _filled(a["reason"]):
+        return 0
+    return 1 if target > 0 and actual > p["factor"] * target else 0
+
+
+@reference("FILLED_COUNT")
+def filled_count(a: dict[str, Any], p: dict[str, Any]) -> float:
+    return p["base"] + sum(1 for v in a["cells"] if _filled(v))
+
+
+@reference("CHK_UNTOUCHED")
+def chk_untouched(a: dict[str, Any], p: dict[str, Any]) -> str:
+    return "表格尚未填写，请填写后再报送" if _sum(a["counts"]) == 0 else OK
+
+
+@reference("CHK_REQUIRED")
+def chk_required(a: dict[str, Any], p: dict[str, Any]) -> str:
+    used = float(a["used"]) if is_number(a["used"]) else 0.0
+    if used == 0 or _filled(a["value"]):
+        return OK
+    return "未填写"
+
+
+@reference("CHK_DATE")
+def chk_date(a: dict[str, Any], p: dict[str, Any]) -> str:
+    d = a["date"]
+    if not _filled(d):
+        return OK
+    if is_number(d):
+        return OK if p["low"] <= d <= p["high"] else f"{p['label']}不在 {p['period']}内"
+    return f"{p['label']}须填日期（如 {p['example']}），现为“{_text(d)}”"
+
+
+@reference("CHK_TEXT_IN_NUMBERS")
+def chk_text_in_numbers(a: dict[str, Any], p: dict[str, Any]) -> str:
+    n = sum(1 for v in a["cells"] if isinstance(v, str) and _filled(v))
+    return OK if n == 0 else f"{n} 个数字栏填了文字，请只填数字（单位不填）"

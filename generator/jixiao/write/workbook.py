@@ -12,6 +12,7 @@ sheet protection. The output is deterministic: same layout, same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -38,6 +39,15 @@ from .validation import validation
 META_SHEET = "_jixiao"
 
 _FIXED_DATE = dt.datetime(2000, 1, 1)
+
+
+def _as_date(v: Any) -> Any:
+    """A record's date (ISO text) as a date, so the cell holds a date as the reader reads
+    it; other text (``2024.2.20``) stays text, as a department typed it."""
+    if isinstance(v, str):
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(v)
+    return v
 
 
 def _write_value(ws: Worksheet, cell: Cell, fmt: Format, v: Any) -> None:
@@ -75,7 +85,8 @@ def _write_cells(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
             cached = values.get(name)  # type: ignore[arg-type]
             ws.write_formula(row, col, layout.formula(cell), fmt, "" if cached is None else cached)
         else:
-            _write_value(ws, cell, fmt, inputs.get(name, cell.value) if role == "input" else cell.value)
+            value = inputs.get(name, cell.value) if role == "input" else cell.value
+            _write_value(ws, cell, fmt, _as_date(value) if cell.value_type == "date" else value)
         if role == "input":
             rule = validation(cell, layout)
             if rule:
