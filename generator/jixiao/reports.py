@@ -2,7 +2,9 @@
 return, every finding in one filterable sheet, and one sheet per department that can be
 sent to it as it is. Messages are plain Chinese; the stable code is the last column.
 
->>> write_findings_report(results, "问题清单.xlsx")   # doctest: +SKIP
+>>> from jixiao.verify import verify_paths
+>>> write_findings_report(verify_paths(["returns/"]), "问题清单.xlsx")
+PosixPath('问题清单.xlsx')
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ The workbook is the department's own return with a first sheet, 退回意见, li
 problem in plain Chinese (sheet, cell, what is there, what to do), and every cell a
 problem is about filled in a colour that prints, with the problem as a cell comment.
 
->>> write_return_packages(results, "退回", round_no=2)   # doctest: +SKIP
+>>> from jixiao.verify import verify_paths
+>>> done = write_return_packages(verify_paths(["returns/"]), "退回", round_no=2)
+>>> [p.name for p in done.workbooks], done.archive.name
+(['乙局_第2轮_待修改.xlsx'], '第2轮.zip')
 """
 
 from __future__ import annotations

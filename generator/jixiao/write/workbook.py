@@ -7,7 +7,9 @@ sheet protection. The output is deterministic: same layout, same bytes.
 
 >>> from jixiao.templates import load_template
 >>> from jixiao.layout import build_layout
->>> write_workbook(build_layout(load_template("guizhou-zhengti")), "/tmp/gz.xlsx")  # doctest: +SKIP
+>>> path = write_workbook(build_layout(load_template("guizhou-zhengti")), "gz.xlsx")
+>>> path.read_bytes() == Path("dist/guizhou-zhengti.xlsx").read_bytes()  # deterministic
+True
 """
 
 from __future__ import annotations
