@@ -14,12 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import OutputExists, refuse_overwrite
+from .codes import Message
+from .dataset.weights import gap_message, locked_weight_gaps
 from .layout import build_layout
 from .paths import TemplateSearchPath, expand_paths
 from .templates import LoadedTemplate, TemplateError, load_template
 from .writer import write_workbook
 
-__all__ = ["BuildOutcome", "OutputExists", "build_template", "build_templates", "template_paths"]
+__all__ = ["BuildOutcome", "OutputExists", "PrefillRefused", "build_template", "build_templates", "template_paths"]
+
+
+class PrefillRefused(ValueError):
+    """A pre-fill whose locked weights can never pass the form's weight check (D402)."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        super().__init__("; ".join(str(m) for m in messages))
+        self.messages = messages
 
 
 def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *, force: bool = False,
@@ -33,6 +43,10 @@ def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *
     department. ``search`` finds a template given by id.
     """
     lt = template if isinstance(template, LoadedTemplate) else load_template(template, search=search)
+    if prefill:
+        gaps = locked_weight_gaps(lt.template, prefill)
+        if gaps:
+            raise PrefillRefused([gap_message(g, prefill, lambda _entry: "") for g in gaps])
     out = Path(out_dir) / (filename or f"{lt.template.id}.xlsx")
     refuse_overwrite(out, force=force)
     layout = build_layout(lt, prefill)
@@ -67,6 +81,8 @@ def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, for
                                   prefill=prefill, values=values)
         except TemplateError as exc:
             outcomes.append(BuildOutcome(t, problems=tuple(str(p) for p in exc.problems)))
+        except PrefillRefused as exc:
+            outcomes.append(BuildOutcome(t, problems=tuple(f"{t}: {m.code} {m}" for m in exc.messages)))
         except OutputExists as exc:
             outcomes.append(BuildOutcome(t, problems=(
                 f"{exc.path}: 文件已存在，未覆盖；如需覆盖请加 --force (exists; use --force to overwrite)",)))
