@@ -32,6 +32,15 @@ class PrefillRefused(ValueError):
         self.messages = messages
 
 
+def _refuse_unpassable(lt: LoadedTemplate, prefill: dict[str, Any] | None) -> None:
+    """A record's pre-fill whose locked weights can never pass is not built (D402), as a
+    department's from the data tables is not (:mod:`jixiao.dataset.weights`). Only the
+    ``build`` operation refuses: :func:`build_template` rebuilds any record it is given."""
+    gaps = locked_weight_gaps(lt.template, prefill) if prefill else []
+    if gaps:
+        raise PrefillRefused([gap_message(g, prefill or {}, lambda _entry: "") for g in gaps])
+
+
 def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *, force: bool = False,
                    values: dict[str, Any] | None = None, prefill: dict[str, Any] | None = None,
                    filename: str | None = None, search: TemplateSearchPath | None = None) -> Path:
@@ -43,10 +52,6 @@ def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *
     department. ``search`` finds a template given by id.
     """
     lt = template if isinstance(template, LoadedTemplate) else load_template(template, search=search)
-    if prefill:
-        gaps = locked_weight_gaps(lt.template, prefill)
-        if gaps:
-            raise PrefillRefused([gap_message(g, prefill, lambda _entry: "") for g in gaps])
     out = Path(out_dir) / (filename or f"{lt.template.id}.xlsx")
     refuse_overwrite(out, force=force)
     layout = build_layout(lt, prefill)
@@ -77,8 +82,9 @@ def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, for
     outcomes = []
     for t in template_paths([Path(t) for t in templates]):
         try:
-            path = build_template(load_template(t, search=search), out_dir, force=force,
-                                  prefill=prefill, values=values)
+            lt = load_template(t, search=search)
+            _refuse_unpassable(lt, prefill)
+            path = build_template(lt, out_dir, force=force, prefill=prefill, values=values)
         except TemplateError as exc:
             outcomes.append(BuildOutcome(t, problems=tuple(str(p) for p in exc.problems)))
         except PrefillRefused as exc:
