@@ -14,13 +14,32 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import OutputExists, refuse_overwrite
+from .codes import Message
+from .dataset.weights import gap_message, locked_weight_gaps
 from .layout import build_layout
 from .paths import TemplateSearchPath, expand_paths
 from .signing import Keyring
 from .templates import LoadedTemplate, ParamError, TemplateError, load_template
 from .write import write_workbook
 
-__all__ = ["BuildOutcome", "OutputExists", "build_template", "build_templates", "template_paths"]
+__all__ = ["BuildOutcome", "OutputExists", "PrefillRefused", "build_template", "build_templates", "template_paths"]
+
+
+class PrefillRefused(ValueError):
+    """A pre-fill whose locked weights can never pass the form's weight check (D402)."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        super().__init__("; ".join(str(m) for m in messages))
+        self.messages = messages
+
+
+def _refuse_unpassable(lt: LoadedTemplate, prefill: dict[str, Any] | None) -> None:
+    """A record's pre-fill whose locked weights can never pass is not built (D402), as a
+    department's from the data tables is not (:mod:`jixiao.dataset.weights`). Only the
+    ``build`` operation refuses: :func:`build_template` rebuilds any record it is given."""
+    gaps = locked_weight_gaps(lt.template, prefill) if prefill else []
+    if gaps:
+        raise PrefillRefused([gap_message(g, prefill or {}, lambda _entry: "") for g in gaps])
 
 
 def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *, force: bool = False,
@@ -72,12 +91,15 @@ def build_templates(templates: Iterable[str | Path], out_dir: str | Path, *, for
     outcomes = []
     for t in template_paths([Path(t) for t in templates]):
         try:
-            path = build_template(load_template(t, search=search), out_dir, force=force,
-                                  prefill=prefill, values=values, params=params, keys=keys)
+            lt = load_template(t, search=search)
+            _refuse_unpassable(lt, prefill)
+            path = build_template(lt, out_dir, force=force, prefill=prefill, values=values, params=params, keys=keys)
         except TemplateError as exc:
             outcomes.append(BuildOutcome(t, problems=tuple(str(p) for p in exc.problems)))
         except ParamError as exc:
             outcomes.append(BuildOutcome(t, problems=(f"{t}: {exc}",)))
+        except PrefillRefused as exc:
+            outcomes.append(BuildOutcome(t, problems=tuple(f"{t}: {m.code} {m}" for m in exc.messages)))
         except OutputExists as exc:
             outcomes.append(BuildOutcome(t, problems=(
                 f"{exc.path}: 文件已存在，未覆盖；如需覆盖请加 --force (exists; use --force to overwrite)",)))

@@ -142,6 +142,24 @@ def _structure(ret: Return, out: list[Finding]) -> None:
                                       cell.name or ""))
 
 
+#: How much of a formula V111 quotes: enough to recognise it, not a page of hostile text.
+_FORMULA_SHOWN = 60
+
+
+def _input_formulas(ret: Return, out: list[Finding]) -> None:
+    """An input cell holding a formula (V111), whatever its saved value: the value read is
+    the one last saved, while the spreadsheet may show another (``NOW()``, links, edits)."""
+    sheets = {s.name: s for s in ret.package.sheets}
+    for cell in ret.layout.inputs():
+        sheet = sheets.get(cell.sheet)
+        got = sheet.cells.get(cell.address) if sheet is not None else None
+        if got is None or not got.formula:
+            continue
+        text = got.formula if len(got.formula) <= _FORMULA_SHOWN else got.formula[:_FORMULA_SHOWN] + "…"
+        out.append(Finding.of(V.V111.format(label=cell.label or cell.address, address=cell.address, formula=text),
+                              cell.sheet, cell.address, cell.name or "", {"formula": got.formula, "saved": got.value}))
+
+
 def _needs_validation(cell: Cell) -> bool:
     return cell.validation is not None or cell.value_type in ("money", "choice", "weight", "score")
 
@@ -296,6 +314,7 @@ def verify_return(ret: Return, *, keys: Keyring | None = None) -> Verification:
     findings: list[Finding] = list(ret.findings)
     origin = _origin(ret, keys, findings)
     _structure(ret, findings)
+    _input_formulas(ret, findings)
     _saved_values(ret, computed, findings)
     _rules(ret, computed, findings)
     _prefill_changes(ret, findings)

@@ -90,8 +90,27 @@ D303 = Code("D303", "warning", "“{header}”{amount} 超过两位小数，已�
 
 D401 = Code("D401", "error", "{code} {name}：{where}有错误，未生成表格", "{code}: not built because of errors in {where}",
             ("code", "name", "where"))
+D402_OVER = Code("D402", "error",
+                 "{code} {name}：{sheet}预填的{level1}三级指标分值合计 {total} ≠ {level1} {expected}（{rows}），"
+                 "预填的分值锁定在表格中、单位无法改小，表格永远无法通过校验；请更正指标表的分值",
+                 "{code}: pre-filled {level1} weights add up to {total}, not {expected} ({rows}): locked, can never pass",
+                 ("code", "name", "sheet", "level1", "total", "expected", "rows"))
+D402_SHORT = Code("D402", "error",
+                  "{code} {name}：{sheet}预填的{level1}三级指标分值合计 {total} ≠ {level1} {expected}（{rows}），"
+                  "表格中没有空行可补足，表格永远无法通过校验；请补齐指标表的指标或分值",
+                  "{code}: pre-filled {level1} weights add up to {total}, not {expected} ({rows}), no blank row to "
+                  "add to: can never pass", ("code", "name", "sheet", "level1", "total", "expected", "rows"))
+D402_TOTAL = Code("D402", "error",
+                  "{code} {name}：{sheet}预填的三级指标分值与预算执行率分值合计 {total} ≠ {expected}（{rows}），"
+                  "预填的分值锁定在表格中，表格永远无法通过校验；请更正指标表的分值",
+                  "{code}: pre-filled weights with the execution rate add up to {total}, not {expected} ({rows}): "
+                  "can never pass", ("code", "name", "sheet", "total", "expected", "rows"))
+D403 = Code("D403", "warning", "{code} {name}：指标表中没有该单位的指标，表格中的绩效指标由单位自行填写",
+            "{code}: no indicators in the indicator table; the department fills in its own", ("code", "name"))
 #: Where a department's failed row is, as D401 lists it: ``指标表第 7 行``.
 ROW_OF_TABLE = "{table}表第 {row} 行"
+#: Where D401 says a department failed when D402 has no table row to name (template rows only).
+PREFILLED_WEIGHTS = "预填指标的分值"
 
 #: Why a declared target (年度指标值) is read as qualitative, by :class:`jixiao.targets.Target`
 #: kind: (Chinese for D203, English for ``Target.reason``).

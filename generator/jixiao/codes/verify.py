@@ -19,6 +19,7 @@ V107   a computed cell's saved value differs from the recomputed value
 V108   the file was never recalculated by a spreadsheet (no saved values)
 V109   the file contains macros (not run)
 V110   the file links to other workbooks (not followed)
+V111   an input cell holds a formula (its value is computed, not typed)
 V311   a figure the bureau pre-filled was changed (a warning: say why)
 =====  ===================================================================
 
@@ -77,6 +78,8 @@ V108 = Code("V108", "note", "文件未经电子表格软件计算保存，已按
 V109 = Code("V109", "warning", "文件含有宏（未运行），请另存为不含宏的 .xlsx", "the file contains macros (not run)")
 V110 = Code("V110", "warning", "文件引用了其他工作簿（未读取），请删除外部链接后重新保存", "external links: {links}",
             ("links",))
+V111 = Code("V111", "error", "{label}（{address}）填的是公式“={formula}”，不是数值；请直接填写数值本身（不要用公式）",
+            "{label} ({address}) holds the formula ={formula}: type the value itself", ("label", "address", "formula"))
 
 # -- pre-filled figures
 

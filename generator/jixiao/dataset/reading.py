@@ -36,6 +36,7 @@ from .core import (
 )
 from .files import ALIASES, DataFileError, RawTable, classify, read_tables
 from .schema import DataSchema
+from .weights import gap_message, locked_weight_gaps
 
 
 @dataclass
@@ -122,6 +123,11 @@ def read_dataset(schema: DataSchema, path: str | Path, *, indicators: str | Path
     return reader.finish()
 
 
+def _row_of(row: int | None) -> str:
+    """Where a pre-filled indicator came from, as D401 and D402 name it."""
+    return D.ROW_OF_TABLE.format(table="指标", row=row) if row else ""
+
+
 #: What a 方向 cell may say (after width folding), and the symbol each means.
 _DIRECTIONS = {"≥": "≥", ">=": "≥", "≧": "≥", "≤": "≤", "<=": "≤", "≦": "≤", "=": "=", "定性": "定性"}
 _BARE = {"≥": ">=", "≤": "<=", "=": "="}
@@ -137,6 +143,8 @@ class _Reader:
         self.failed_rows: dict[str, list[str]] = {}  # code -> "指标表第 7 行" where its errors are
         self.project_total: dict[str, int] = {}
         self.known_codes: set[str] = set()
+        self.indicator_file: tuple[str, str] | None = None  # (file, sheet) of the 指标 table, once read
+        self.entry_rows: dict[int, int] = {}  # id of a pre-filled indicator entry -> its 指标表 row
 
     def problem(self, bound: _Bound, row: int, pos: int, message: Message, department: str = "") -> None:
         t = bound.table
@@ -336,6 +344,7 @@ class _Reader:
         return sheet_copy_id(self.schema.project_spec or "", index, count)
 
     def indicators(self, bound: _Bound) -> None:
+        self.indicator_file = (bound.table.file, bound.table.name or "指标")
         for n, cells in bound.table.rows:
             dept = self._owner(bound, n, cells)
             if dept is None:
@@ -391,6 +400,7 @@ class _Reader:
             return False
         entry.update(target)
         dept.prefill.setdefault(INDICATORS_KEY, {}).setdefault(sid, []).append(entry)
+        self.entry_rows[id(entry)] = n
         return True
 
     def _target(self, bound: _Bound, n: int, pos: int, raw: Any, level2: str, code: str,
@@ -418,13 +428,29 @@ class _Reader:
         value = t.value / 100 if t.percent else t.value  # type: ignore[operator]
         return {"direction": direction, "target": float(value), "unit": "%" if t.percent else t.unit}
 
+    def _complete(self, dept: Department) -> None:
+        """Checks of a department's whole pre-fill, once every indicator row is read."""
+        file, table = self.indicator_file or ("", "")
+        if self.indicator_file and not dept.prefill.get(INDICATORS_KEY):
+            self.problems.append(DataProblem.of(D.D403.format(code=dept.code, name=dept.name), file, table,
+                                                department=dept.code))
+        for gap in locked_weight_gaps(self.schema.template.template, dept.prefill):
+            rows = [self.entry_rows[id(e)] for e in gap.entries if id(e) in self.entry_rows]
+            message = gap_message(gap, dept.prefill, lambda e: _row_of(self.entry_rows.get(id(e))))
+            self.problems.append(DataProblem.of(message, file, table, row=rows[0] if len(rows) == 1 else 0,
+                                                department=dept.code))
+            dept.ok = False
+            self.failed_rows.setdefault(dept.code, []).extend(_row_of(r) for r in rows)
+
     def finish(self) -> Dataset:
         for dept in self.order:
             copies = len(self.projects_of.get(dept.code, []))
             if copies > self.schema.project_count and self.schema.project_spec:
                 dept.prefill[COPIES_KEY] = {self.schema.project_spec: copies}
+            if dept.ok:
+                self._complete(dept)
             if not dept.ok:
-                where = "、".join(self.failed_rows.get(dept.code, []))
+                where = "、".join(self.failed_rows.get(dept.code, [])) or D.PREFILLED_WEIGHTS
                 self.problems.append(DataProblem.of(D.D401.format(code=dept.code, name=dept.name, where=where),
                                                     department=dept.code))
         return Dataset(self.order, self.problems)
