@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .codes import Status
+from .codes import read as R
 from .codes import verify as V
 from .findings import Finding, count
 from .layout import ROW_FLAGS, Cell, Layout, evaluate
@@ -318,12 +319,12 @@ def verify_file(path: str | Path, *, search: TemplateSearchPath | None = None) -
     path = Path(path)
     with gc_paused():
         try:
-            ret = open_return(path, search=search)
-        except UnreadableWorkbook as exc:
+            return verify_return(open_return(path, search=search))
+        except (UnreadableWorkbook, NotAForm) as exc:
             return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
-        except NotAForm as exc:
-            return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
-        return verify_return(ret)
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the batch: R099 for this file
+            message = R.R099.format(detail_en=f" ({type(exc).__name__}: {str(exc)[:200]})")
+            return Verification(path, [Finding(message.code, "error", message.zh, message.en)], unreadable=True)
 
 
 def verify_paths(paths: Iterable[str | Path], *, jobs: int | None = None,

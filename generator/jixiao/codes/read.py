@@ -101,6 +101,13 @@ R014 = Code(
     "Not a regular file: {kind_en}; refused without opening it.",
     ("kind_zh", "kind_en"),
 )
+R015 = Code(
+    "R015", "error",
+    "工作簿隐藏的元数据表中的预填数据无效{detail_zh}，可能被其他程序改写，系统不按它读取。"
+    "请使用财政局下发的自评表重新填写后提交。",
+    "The pre-fill in the hidden metadata sheet is refused{detail_en}.",
+    (), ("detail_zh", "detail_en"),
+)
 R099 = Code(
     "R099", "error",
     "读取文件时发生意外错误。请联系财政局技术支持并提供该文件。",

@@ -63,6 +63,7 @@ def _bind(table: RawTable, columns: list[Column], which: Table, problems: list[D
             by_header.setdefault(norm(alias), c)
     bound: dict[int, tuple[Column, str | None]] = {}
     seen: set[str] = set()
+    known = [norm(split_unit(c.header)[0]) for c in columns]
     for i, header in enumerate(table.headers):
         if not header.strip():
             continue
@@ -70,7 +71,7 @@ def _bind(table: RawTable, columns: list[Column], which: Table, problems: list[D
         col = by_header.get(norm(base))
         letter = column_letters(i)
         if col is None:
-            close = difflib.get_close_matches(norm(base), [norm(split_unit(c.header)[0]) for c in columns], n=1)
+            close = difflib.get_close_matches(norm(base), known, n=1) if len(base) <= 60 else []
             message = D.D003_GUESS.format(header=header, guess=close[0]) if close else D.D003.format(header=header)
             problems.append(DataProblem.of(message, table.file, table.name or which, table.header_row, letter, header))
             continue

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from ..writer import META_SHEET
 from .errors import UnreadableWorkbook
 from .intake import Source
 from .package import Package, SheetData
+from .prefill import PrefillError, parse_prefill, refuse
 from .reading import read_package
 
 NUMERIC = ("money", "weight", "score")  # strict: text there is an error
@@ -38,6 +41,8 @@ LENIENT = ("number",)
 #: and the 1904 system (``<workbookPr date1904="1">``, old Mac workbooks).
 _EPOCH_1900 = dt.date(1899, 12, 30)
 _EPOCH_1904 = dt.date(1904, 1, 1)
+#: A template id as the model allows it (model.Template.id); anything else names no file of ours.
+_TEMPLATE_ID = re.compile(r"[a-z][a-z0-9_-]{0,59}")
 
 
 class NotAForm(Exception):
@@ -151,6 +156,15 @@ def _meta(pkg: Package) -> dict[str, Any]:
     return meta
 
 
+def _version(raw: Any) -> int:
+    """The template version a workbook carries (0 when it is not a plain number)."""
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        return 0
+    return int(number) if math.isfinite(number) and 0 <= number < 1_000_000 else 0
+
+
 def find_version(template_id: str, version: int, search: TemplateSearchPath | None = None) -> LoadedTemplate:
     """The template with this id and version, searched along ``search`` (by default
     :meth:`TemplateSearchPath.default`).
@@ -249,23 +263,22 @@ def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> 
     if not tid:
         message = V.V001.format()
         raise NotAForm(message.code, message.zh, message.en, path)
+    version = _version(meta.get("template_version", 0))
     try:
-        version = int(float(meta.get("template_version", 0)))
-    except (TypeError, ValueError):
-        version = 0
-    try:
+        if not _TEMPLATE_ID.fullmatch(str(tid)):
+            raise LookupError(tid)  # no file can have this name: not one of ours
         lt = find_version(str(tid), version, search)
-    except (LookupError, FileNotFoundError, TemplateError):
-        message = V.V002.format(template=tid, version=version)
+    except (LookupError, OSError, TemplateError):
+        message = V.V002.format(template=str(tid)[:80], version=version)
         raise NotAForm(message.code, message.zh, message.en, path) from None
-    prefill: dict[str, Any] = {}
-    raw_prefill = meta.get("prefill")
-    if isinstance(raw_prefill, str) and raw_prefill.strip():
-        try:
-            prefill = json.loads(raw_prefill)
-        except json.JSONDecodeError:
-            prefill = {}
-    layout = _layout(lt.path, lt.path.stat().st_mtime_ns, search, json.dumps(prefill, sort_keys=True, ensure_ascii=False))
+    try:
+        prefill = parse_prefill(meta.get("prefill"))
+        layout = _layout(lt.path, lt.path.stat().st_mtime_ns, search,
+                         json.dumps(prefill, sort_keys=True, ensure_ascii=False))
+    except PrefillError as exc:
+        raise refuse(exc, path) from None
+    except (ValueError, TypeError) as exc:  # a declared indicator the form has no place for
+        raise refuse(PrefillError("与表样不符", f"does not fit the form: {type(exc).__name__}"), path) from None
     values, findings = extract(layout, pkg)
     record = Record(lt.template.id, lt.template.version, values, prefill)
     fp = meta.get("fingerprint")
