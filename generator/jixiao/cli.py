@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -27,10 +28,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from .codes import read as R
 from .paths import TemplateSearchPath
 from .terminal import Session, open_archive, progress_bar, session
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="jixiao（绩效）：预算绩效自评表的生成、读取与核查 (budget performance self-evaluation "
                        "forms: build, read, verify).")
 
@@ -44,8 +46,22 @@ Db = Annotated[str | None, typer.Option(
 Year = Annotated[int, typer.Option("--year", help="报表年度 (reporting year).")]
 
 
+#: Exit code of an error no command expected (0 clean, 1 findings, 2 unreadable or refused).
+INTERNAL_EXIT = 3
+INTERNAL = R.R098
+
+
+def no_returns(paths: list[Path]) -> str:
+    """The R016 line for ``verify``/``collect`` given nothing to read."""
+    shown = ", ".join(str(p) for p in paths)[:300]
+    message = R.R016.format(**R.detail(shown, shown))
+    return f"{message.code}: {message.zh} ({message.en})"
+
+
 @app.callback()
-def _options(ctx: typer.Context, templates: TemplateDirs = None) -> None:
+def _options(ctx: typer.Context, templates: TemplateDirs = None,
+             debug: Annotated[bool, typer.Option("--debug", help="内部错误时显示完整的调用栈 "
+                                                 "(show the traceback of an internal error).")] = False) -> None:
     """jixiao（绩效）：预算绩效自评表的生成、读取与核查 (build, read, verify)."""
     s = session(ctx)
     s.templates = list(templates or [])
@@ -228,6 +244,8 @@ def verify(
     search = s.search(templates)
     with progress_bar(s.err, "核查 verifying") as progress:
         results = verify_paths(returns, jobs=jobs, search=search, on_progress=progress)
+    if not results:
+        s.fail(no_returns(returns))
     if as_json:
         print(json.dumps([{"path": str(r.path), "template_id": r.template_id, "status": r.status,
                            "errors": r.errors, "warnings": r.warnings,
@@ -257,8 +275,11 @@ def verify(
     if annotate is not None:
         from .reports import annotate_copies
 
-        copies = annotate_copies(results, annotate)
+        failed: list[tuple[Path, str]] = []
+        copies = annotate_copies(results, annotate, failed)
         s.err.print(escape(f"{len(copies)} annotated copies (returns with errors or warnings) in {annotate}"))
+        for path, reason in failed:
+            s.err.print(escape(f"{path}: 无法生成带批注的副本 (no annotated copy): {reason}"))
     if any(r.unreadable for r in results):
         raise typer.Exit(2)
     if any(r.errors for r in results):
@@ -283,6 +304,8 @@ def collect(
     search = s.search(templates)
     with open_archive(s, db) as archive, progress_bar(s.err, "归档 collecting") as progress:
         results = collect_files(returns, archive, year=year, jobs=jobs, search=search, on_progress=progress)
+    if not results:
+        s.fail(no_returns(returns))
     table = Table("file", "department", "version", "status", "errors", "warnings")
     for column in table.columns:
         column.overflow = "fold"  # wrap, never cut: the file name and status must be readable
@@ -397,8 +420,25 @@ def summary(
     s.out.print(escape(f"wrote {out_path}: {stats.returns} return(s), {stats.findings} open finding(s)"))
 
 
-def main() -> None:  # pragma: no cover - console entry
-    app(prog_name="jixiao")
+def main() -> int:
+    """The console entry: an exception no command expected is exit 3 with one line
+    (the traceback only with ``--debug``), never confused with 1 (findings) or 2 (unreadable)."""
+    debug = "--debug" in sys.argv[1:]
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app(prog_name="jixiao")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if debug:
+            traceback.print_exc()
+        message = INTERNAL.format(error=f"{type(exc).__name__}: {str(exc)[:300]}")
+        print(f"jixiao: {message.zh} ({message.en})".replace("\n", " "), file=sys.stderr)
+        return INTERNAL_EXIT
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

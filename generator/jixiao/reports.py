@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import xlsxwriter
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 
 from .atomic import atomic_output
@@ -54,10 +55,13 @@ def write_findings_report(results: Sequence[Verification], path: str | Path) -> 
     return path
 
 
-def annotate_copies(results: Sequence[Verification], out_dir: str | Path) -> list[Path]:
+def annotate_copies(results: Sequence[Verification], out_dir: str | Path,
+                    failed: list[tuple[Path, str]] | None = None) -> list[Path]:
     """A copy of each return with errors or warnings, a comment on every offending cell.
 
-    The originals are never touched; a copy is written beside nothing but ``out_dir``.
+    The originals are never touched; a copy is written beside nothing but ``out_dir``. A
+    return the copy cannot be made of (openpyxl refuses it) is skipped and added to
+    ``failed`` with the reason; the others are still written.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -68,14 +72,28 @@ def annotate_copies(results: Sequence[Verification], out_dir: str | Path) -> lis
         dst = out_dir / r.path.name
         if dst.resolve() == r.path.resolve():
             raise ValueError(f"{dst}: annotated copies must not overwrite the return")
-        wb = openpyxl.load_workbook(r.path)  # read only; the copy is written below
-        by_cell: dict[tuple[str, str], list[str]] = {}
-        for f in r.findings:
-            if f.sheet and f.cell and f.sheet in wb.sheetnames:
-                by_cell.setdefault((f.sheet, f.cell), []).append(f"[{f.code}] {f.message_zh}")
-        for (sheet, cell), notes in by_cell.items():
-            wb[sheet][cell].comment = Comment("\n".join(notes), "jixiao", width=320, height=120)
-        with atomic_output(dst) as tmp:
-            wb.save(tmp)
+        try:
+            _annotated_copy(r, dst)
+        except Exception as exc:  # noqa: BLE001 - one odd workbook must not stop the others
+            if failed is not None:
+                failed.append((r.path, f"{type(exc).__name__}: {str(exc)[:200]}"))
+            continue
         written.append(dst)
     return written
+
+
+def _annotated_copy(r: Verification, dst: Path) -> None:
+    wb = openpyxl.load_workbook(r.path)  # read only; the copy is written below
+    by_cell: dict[tuple[str, str], list[str]] = {}
+    for f in r.findings:
+        if f.sheet and f.cell and f.sheet in wb.sheetnames:
+            by_cell.setdefault((f.sheet, f.cell), []).append(f"[{f.code}] {f.message_zh}")
+    for (sheet, cell), notes in by_cell.items():
+        ws = wb[sheet]
+        target = ws[cell]
+        if isinstance(target, MergedCell):  # a comment belongs to the merge's first cell
+            target = next((ws.cell(m.min_row, m.min_col) for m in ws.merged_cells.ranges if cell in m), None)
+        if target is not None and not isinstance(target, MergedCell):
+            target.comment = Comment("\n".join(notes), "jixiao", width=320, height=120)
+    with atomic_output(dst) as tmp:
+        wb.save(tmp)

@@ -87,6 +87,8 @@ def _structure(ret: Return, out: list[Finding]) -> None:
     sheets = {s.name: s for s in ret.package.sheets}
     if ret.fingerprint and ret.fingerprint != layout.fingerprint():
         out.append(Finding.of(V.V003.format(found=ret.fingerprint, expected=layout.fingerprint())))
+    if ret.package.missing_parts:
+        out.append(Finding.of(V.V111.format(parts=", ".join(ret.package.missing_parts))))
     if ret.package.has_macros:
         out.append(Finding.of(V.V109.format()))
     if ret.package.external_links:
@@ -224,7 +226,8 @@ def _used_sheets(layout: Layout, values: dict[str, Any]) -> set[str]:
 
 
 def _fields(ret: Return, used_sheets: set[str], out: list[Finding]) -> None:
-    """Required header and signature fields left empty (V301), dates outside the year (V302)."""
+    """Required header and signature fields left empty (V301), dates outside the year (V302),
+    text over its cell's length limit (V112)."""
     year = ret.template.template.params.get("year")
     values = ret.record.values
     for s in ret.layout.sheets:
@@ -236,6 +239,12 @@ def _fields(ret: Return, used_sheets: set[str], out: list[Finding]) -> None:
                     out.append(Finding.of(V.V301.format(label=cell.label), cell.sheet, cell.address, f.name))
             elif f.kind == "date" and isinstance(year, int):
                 _date_in_year(cell, value, year, out)
+    for cell in ret.layout.inputs():
+        value = values.get(cell.name or "")
+        if cell.max_length and isinstance(value, str) and len(value) > cell.max_length:
+            out.append(Finding.of(V.V112.format(label=cell.label or cell.address, address=cell.address,
+                                                length=len(value), max_length=cell.max_length),
+                                  cell.sheet, cell.address, cell.name or ""))
 
 
 def _date_in_year(cell: Cell, value: Any, year: int, out: list[Finding]) -> None:

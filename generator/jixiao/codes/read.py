@@ -108,6 +108,18 @@ R015 = Code(
     "The pre-fill in the hidden metadata sheet is refused{detail_en}.",
     (), ("detail_zh", "detail_en"),
 )
+R016 = Code(
+    "R016", "error",
+    "没有找到要读取的报表文件{detail_zh}。请给出 .xlsx 文件，或含有 .xlsx 文件的文件夹。",
+    "No returns found{detail_en}.",
+    (), ("detail_zh", "detail_en"),
+)
+R098 = Code(
+    "R098", "error",
+    "jixiao 内部错误：{error}。请加 --debug 重新运行以查看详细信息，并联系技术支持。",
+    "internal error: {error} (run again with --debug for the traceback)",
+    ("error",),
+)
 R099 = Code(
     "R099", "error",
     "读取文件时发生意外错误。请联系财政局技术支持并提供该文件。",

@@ -66,6 +66,12 @@ V110 = Code("V110", "warning", "文件引用了其他工作簿（未读取），
 
 # -- values read: what the department typed
 
+V111 = Code("V111", "error", "工作簿缺少或改写了必需的部分（{parts}），Excel 或 WPS 可能无法正常打开，"
+            "请用 Excel 或 WPS 打开后重新另存为 .xlsx 再提交", "required package parts missing or altered: {parts}",
+            ("parts",))
+V112 = Code("V112", "error", "{label}（{address}）有 {length} 个字，超过 {max_length} 个字的上限，请精简后再提交",
+            "{label} ({address}): {length} characters, over the limit of {max_length}",
+            ("label", "address", "length", "max_length"))
 V201 = Code("V201", "warning", "{label}（{address}）：{note}", "{label} ({address}): typed {note_en}",
             ("label", "address", "note", "note_en"))
 V202 = Code("V202", "error", "{label}（{address}）：{note}，请填写数字", "{label} ({address}): typed {note_en}",

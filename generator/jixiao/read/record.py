@@ -15,16 +15,17 @@ import datetime as dt
 import functools
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..codes import data as D
 from ..codes import verify as V
 from ..coerce import coerce_number
 from ..findings import Finding
 from ..layout import Cell, Layout, build_layout
 from ..layout.refs import a1
+from ..model import ID_RE
 from ..paths import TemplateSearchPath
 from ..templates import LoadedTemplate, TemplateError, load_template
 from ..writer import META_SHEET
@@ -41,8 +42,6 @@ LENIENT = ("number",)
 #: and the 1904 system (``<workbookPr date1904="1">``, old Mac workbooks).
 _EPOCH_1900 = dt.date(1899, 12, 30)
 _EPOCH_1904 = dt.date(1904, 1, 1)
-#: A template id as the model allows it (model.Template.id); anything else names no file of ours.
-_TEMPLATE_ID = re.compile(r"[a-z][a-z0-9_-]{0,59}")
 
 
 class NotAForm(Exception):
@@ -99,17 +98,23 @@ class Record:
     def load(cls, path: str | Path) -> Record:
         """Read a record from .json or .yaml/.yml; ``ValueError`` names the file."""
         path = Path(path)
-        text = path.read_text(encoding="utf-8")
         try:
+            text = path.read_text(encoding="utf-8")
             if path.suffix.lower() in (".yaml", ".yml"):
-                import yaml
+                from ..yamlload import load_data
 
-                data = yaml.safe_load(text)
+                data = load_data(text, path)  # the node budget: no alias bomb
             else:
                 data = json.loads(text)
-            return cls.from_dict(data)
+            record = cls.from_dict(data)
         except Exception as exc:  # JSON/YAML syntax, wrong shape: one message naming the file
             raise ValueError(f"{path}: not a jixiao record: {exc}") from None
+        bad = next((k for part in (record.values, record.prefill) for k, v in part.items()
+                    if isinstance(v, float) and not math.isfinite(v)), None)
+        if bad is not None:  # NaN or an infinity: a data problem, not the template's
+            message = D.D104_NOT_FINITE.format(what=bad)
+            raise ValueError(f"{path}: {message.code} {message.zh} ({message.en})")
+        return record
 
 
 @dataclass
@@ -265,7 +270,7 @@ def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> 
         raise NotAForm(message.code, message.zh, message.en, path)
     version = _version(meta.get("template_version", 0))
     try:
-        if not _TEMPLATE_ID.fullmatch(str(tid)):
+        if not ID_RE.fullmatch(str(tid)):
             raise LookupError(tid)  # no file can have this name: not one of ours
         lt = find_version(str(tid), version, search)
     except (LookupError, OSError, TemplateError):
