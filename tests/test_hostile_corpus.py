@@ -45,12 +45,14 @@ def _args(entry: dict, path: Path, tmp: Path) -> list[str]:
         return [command, str(path)]
     if command == "annotate":
         return ["verify", str(path), "--annotate", str(tmp / "back")]
+    if command == "collect":
+        return ["collect", str(path), "--db", f"sqlite:///{tmp / 'a.sqlite'}"]
     return ["build", "guizhou-zhengti", "--data", str(path), "--out", str(tmp / "out")]  # data, record
 
 
 def test_the_corpus_covers_every_class() -> None:
     assert len(MANIFEST) >= 60
-    assert {e["command"] for e in MANIFEST} == {"verify", "read", "annotate", "lint", "data", "record"}
+    assert {e["command"] for e in MANIFEST} == {"verify", "read", "annotate", "collect", "lint", "data", "record"}
     assert sum(p.stat().st_size for p in CORPUS.iterdir()) < 5_000_000
 
 
@@ -66,6 +68,10 @@ def test_hostile_file(tmp_path: Path, entry: dict) -> None:
     if entry["command"] in ("verify", "read", "annotate"):
         assert entry["file"] in output.replace("\n", "")  # the name, markup and all, printed as text
     assert cpu < MAX_CPU_S and rss < MAX_RSS_MIB, (entry["file"], cpu, rss)
+    if entry["command"] == "collect":  # what was filed is shown as text by status too
+        code, output, _, _ = run_cli(["status", "--year", "2023", "--db", f"sqlite:///{tmp_path / 'a.sqlite'}"],
+                                     tmp_path)
+        assert code == 0 and "[/x]" in output and "[bold]某局[/bold]" in output, output
 
 
 def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
@@ -97,3 +103,28 @@ def test_one_bad_return_does_not_stop_the_batch(tmp_path: Path) -> None:
     code, output, _, _ = run_cli(["collect", "--jobs", "2", str(folder), "--db",
                                   f"sqlite:///{tmp_path / 'a.sqlite'}"], tmp_path)
     assert code == 2 and all(f"good{i}.xlsx" in output for i in range(5)) and "bad.xlsx" in output, output
+
+
+_BOOM = """
+import sys
+from jixiao import cli
+
+@cli.app.command()
+def boom() -> None:  # a command with a bug: what main() does with what no command expected
+    raise RuntimeError("[red]bug")
+
+sys.argv = ["jixiao", *sys.argv[1:]]
+sys.exit(cli.main())
+"""
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_internal_error_is_exit_3_with_one_line(tmp_path: Path, debug: bool) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "generator")}
+    proc = subprocess.run([sys.executable, "-c", _BOOM, *(["--debug"] if debug else []), "boom"], env=env,
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 3 and proc.stdout == "", proc
+    assert "R098" not in proc.stderr and "RuntimeError: [red]bug" in proc.stderr
+    assert ("Traceback" in proc.stderr) == debug
+    if not debug:
+        assert proc.stderr.count("\n") == 1 and "--debug" in proc.stderr

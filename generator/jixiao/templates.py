@@ -9,6 +9,7 @@ jinja2 with the variant's ``params`` (year, region, department ...).
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from . import model, safe_text
 from .codes import Message
 from .codes import template as T
-from .model import ID_RE, Template
+from .model import ID_PATTERN, Template
 from .paths import TemplateSearchPath
 from .yamlload import Located, Mark, YamlError, load
 
@@ -98,6 +99,10 @@ class LoadedTemplate:
         return safe_text.render(text, {**self.template.params, **extra})
 
 
+#: What ``extends`` may name: an id, or an archived version of one (``archive/<id>@<version>.yaml``).
+_PARENT_RE = re.compile(rf"{ID_PATTERN}(?:@\d{{1,9}})?")
+
+
 def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[dict[str, Any], list[Located]]:
     located = load(path)
     data = located.data
@@ -109,7 +114,7 @@ def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[
     if not isinstance(parent_id, str):
         m = located.mark(("extends",))
         raise TemplateError([Problem.at(path, m.line, m.col, T.T005.format())])
-    if not ID_RE.fullmatch(parent_id):  # no path is ever made of what is not an id (NUL, "..", 300 chars)
+    if not _PARENT_RE.fullmatch(parent_id):  # no path is ever made of what is not an id (NUL, "..", 300 chars)
         m = located.mark(("extends",))
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
         raise TemplateError([Problem.at(path, m.line, m.col, T.T007_UNKNOWN_PARENT.format(

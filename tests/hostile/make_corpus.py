@@ -130,6 +130,8 @@ def returns() -> None:
     case("no-root-rels.xlsx", edit(blank, {"_rels/.rels": lambda b: None}), "verify", "V111", 1, "missing _rels/.rels")
     case("no-styles.xlsx", edit(blank, {"xl/styles.xml": lambda b: None}), "verify", "V111", 1, "missing styles.xml")
     long_unit = prefilled({"zt_unit": "长" * 150})
+    marked = prefilled({"_department": {"code": "[/x]", "name": "[bold]某局[/bold]"}})
+    case("department-markup.xlsx", marked, "collect", "[/x]", 0, "department code [/x] (collect, then status)")
     case("text-over-limit.xlsx", long_unit, "verify", "V112", 1, "150 characters in a 100-character field")
     case("unknown-encoding.xlsx", edit(blank, {"docProps/app.xml": sub(rb'encoding="UTF-8"', b'encoding="hidden"')}),
          "verify", "R011", 2, "an XML declaration naming an unknown encoding")
