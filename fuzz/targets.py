@@ -19,7 +19,7 @@ from . import mutate
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Codes that mean "the function caught an exception it did not expect".
-INTERNAL = {"R099", "D099", "T099"}
+INTERNAL = {"R098", "R099", "D099", "T099"}
 
 
 @dataclass

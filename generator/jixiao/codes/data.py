@@ -113,4 +113,7 @@ TARGET_REASONS: dict[str, tuple[str, str]] = {
     "unclear": ("有数值，但不是“方向+数值+单位”的写法", "a number, but not written as a target quantity"),
 }
 
+D099 = Code("D099", "error", "读取数据表时发生意外错误（{error}），请联系技术支持", "unexpected error while reading: {error}",
+            ("error",))
+
 ALL = entries(globals())

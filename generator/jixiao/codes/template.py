@@ -26,6 +26,7 @@ T110    display text does not render (unknown ``{{ param }}``)
 T111    a checklist names an unknown project sheet
 T112    a cross-sheet check names an unknown cell
 T120    the template passes every check above but still cannot be laid out
+T099    an unexpected error while linting (a bug: reported, never a traceback)
 ======  ===============================================================
 """
 
@@ -47,6 +48,7 @@ T006 = Code("T006", "error", "extends 形成循环 {cycle}", "extends cycle", ("
 T007_UNKNOWN_PARENT = Code("T007", "error", "extends 的模板 {parent!r} 不存在", "unknown parent; known: {known}",
                            ("parent", "known"))
 T007_NO_FILE = Code("T007", "error", "文件不存在", "file not found: {error}", ("error",))
+T007_UNREADABLE = Code("T007", "error", "文件无法读取（{error}）", "cannot read the file: {error}", ("error",))
 
 # -- the shape: keys and values (pydantic's errors)
 
@@ -93,5 +95,7 @@ T110 = Code("T110", "error", "文本无法渲染：{error}", "cannot render {key
 T111 = Code("T111", "error", "项目表 {sheet!r} 不存在", "unknown project sheet", ("sheet",))
 T112 = Code("T112", "error", "跨表校验引用了未知单元格 {name!r}", "unknown cell name", ("name",))
 T120 = Code("T120", "error", "模板无法生成表格：{error}", "template cannot be laid out", ("error",))
+T099 = Code("T099", "error", "检查模板时发生意外错误：{error}，请联系技术支持", "unexpected error while linting: {error}",
+            ("error",))
 
 ALL = entries(globals())

@@ -96,9 +96,20 @@ def read_dataset(schema: DataSchema, path: str | Path, *, indicators: str | Path
 
     ``path`` is a .xlsx holding the 单位 sheet (and optionally 指标 and 项目 sheets) or a
     .csv of departments; ``indicators``/``projects`` name separate files for those tables.
-    Raises :class:`DataFileError` only when a file as a whole cannot be used; every row
-    problem is in ``Dataset.problems``.
+    Raises :class:`DataFileError` only when a file as a whole cannot be used (an
+    unexpected error too, as D099); every row problem is in ``Dataset.problems``.
     """
+    try:
+        return _read_dataset(schema, path, indicators, projects)
+    except DataFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the contract: a coded problem, never a traceback
+        message = D.D099.format(error=f"{type(exc).__name__}: {str(exc)[:200]}")
+        raise DataFileError(DataProblem.of(message, str(path))) from exc
+
+
+def _read_dataset(schema: DataSchema, path: str | Path, indicators: str | Path | None,
+                  projects: str | Path | None) -> Dataset:
     tables: dict[Table, RawTable] = {}
     problems: list[DataProblem] = []
     for source, wanted in ((path, None), (indicators, "指标"), (projects, "项目")):

@@ -255,11 +255,21 @@ def _layout(path: Path, mtime_ns: int, search: TemplateSearchPath, prefill_json:
 
 def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> Return:
     """Read a workbook made by jixiao from a path, bytes or a binary file object.
-    Raises UnreadableWorkbook or NotAForm.
+    Raises UnreadableWorkbook or NotAForm, and nothing else (a bug is R099).
 
     Its template (by the id and version the workbook carries) is looked for along
     ``search``, by default :meth:`TemplateSearchPath.default`.
     """
+    try:
+        return _open_return(source, search)
+    except (UnreadableWorkbook, NotAForm):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the contract: coded refusals only
+        where = Path(source) if isinstance(source, str | Path) else None
+        raise UnreadableWorkbook.from_code("R099", where, detail_en=f" ({type(exc).__name__}: {str(exc)[:120]})") from exc
+
+
+def _open_return(source: Source, search: TemplateSearchPath | None) -> Return:
     pkg = read_package(source)
     path = pkg.path
     search = search or TemplateSearchPath.default()
