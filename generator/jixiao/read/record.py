@@ -165,7 +165,7 @@ def _version(raw: Any) -> int:
     """The template version a workbook carries (0 when it is not a plain number)."""
     try:
         number = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
         return 0
     return int(number) if math.isfinite(number) and 0 <= number < 1_000_000 else 0
 
