@@ -8,12 +8,14 @@ issue 15 (see ``CLASS``): a crash, a hang, an unbounded file, a silent acceptanc
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
 import shutil
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -143,6 +145,10 @@ def returns() -> None:
     swapped = edit(swapped, {"xl/_rels/workbook.xml.rels": sub(rb"worksheets/sheet2\.xml", b"worksheets/sheet1.xml")})
     swapped = edit(swapped, {"xl/_rels/workbook.xml.rels": sub(rb"worksheets/sheetX\.xml", b"worksheets/sheet2.xml")})
     case("sheets-swapped.xlsx", swapped, "annotate", "V103", 1, "sheet relations swapped (verify --annotate)")
+    not_workbooks()
+
+
+def not_workbooks() -> None:
     folder = OUT / "_tmp"
     folder.mkdir(exist_ok=True)
     for name, make, code in [("empty.xlsx", hostile.empty_file, "R002"), ("text.xlsx", hostile.text_file, "R003"),
@@ -180,13 +186,14 @@ def data_tables() -> None:
     from openpyxl import Workbook
 
     wb = Workbook()
+    wb.properties.created = wb.properties.modified = dt.datetime(2024, 1, 1)
     ws = wb.active
     ws.title = "单位"
     ws.append(["单位编码", "单位名称"])
     ws.append(["440001", "单位甲"])
     buf = io.BytesIO()
     wb.save(buf)
-    base = buf.getvalue()
+    base = stamped(buf.getvalue())
     sheet = "xl/worksheets/sheet1.xml"
     case("data-ok.xlsx", base, "data", "", 0, "a good workbook (baseline)")
     case("data-dimension.xlsx", edit(base, {sheet: sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"')}),
@@ -240,7 +247,39 @@ def templates() -> None:
          "an id of 300 characters")
 
 
+class _Jan2024(dt.datetime):
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> _Jan2024:  # type: ignore[override]
+        return cls(2024, 1, 1, tzinfo=tz)
+
+
+def _fixed_clock() -> None:
+    """Every zip entry and document property is stamped 2024-01-01 (zipfile, openpyxl and
+    xlsxwriter read the clock), so the script writes the same bytes on every run."""
+    import openpyxl.packaging.core
+    import openpyxl.writer.excel
+    import xlsxwriter.core
+
+    time.time = lambda: 1704067200.0
+    xlsxwriter.core.datetime = _Jan2024
+    fixed_module = type(sys)("datetime")
+    fixed_module.datetime, fixed_module.timezone = _Jan2024, dt.timezone
+    openpyxl.writer.excel.datetime = fixed_module
+    openpyxl.packaging.core.datetime = fixed_module
+
+
+def stamped(data: bytes) -> bytes:
+    """The package with every entry dated 2024-01-01 (openpyxl dates them by file mtime)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(zipfile.ZipInfo(info.filename, (2024, 1, 1, 0, 0, 0)), zin.read(info.filename),
+                          zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 def main() -> None:
+    _fixed_clock()
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir()
