@@ -26,7 +26,6 @@ T110    display text does not render (unknown ``{{ param }}``)
 T111    a checklist names an unknown project sheet
 T112    a cross-sheet check names an unknown cell
 T120    the template passes every check above but still cannot be laid out
-T099    an unexpected error while linting (a bug: reported, never a traceback)
 ======  ===============================================================
 """
 
