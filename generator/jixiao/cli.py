@@ -30,6 +30,7 @@ import getpass
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -39,10 +40,11 @@ from rich.table import Table
 
 from .clihelp import Command, Group, set_lang
 from .codes import cli as C
+from .codes import read as R
 from .paths import TemplateSearchPath
 from .terminal import Session, open_archive, progress_bar, session
 
-app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, help=C.HELP["jixiao"].zh,
+app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=C.HELP["jixiao"].zh,
                   rich_markup_mode=None,  # help pages and usage errors: jixiao.clihelp
                   context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -81,8 +83,21 @@ def _by(s: Session, by: str | None) -> str:
     return who
 
 
+#: Exit code of an error no command expected (0 clean, 1 findings, 2 unreadable or refused).
+INTERNAL_EXIT = 3
+INTERNAL = R.R098
+
+
+def no_returns(paths: list[Path]) -> str:
+    """The R016 line for ``verify``/``collect`` given nothing to read."""
+    shown = ", ".join(str(p) for p in paths)[:300]
+    message = R.R016.format(**R.detail(shown, shown))
+    return f"{message.code}: {message.zh} ({message.en})"
+
+
 @app.callback()
-def _options(ctx: typer.Context, templates: TemplateDirs = None, lang: Lang = None) -> None:
+def _options(ctx: typer.Context, templates: TemplateDirs = None, lang: Lang = None,
+             debug: Annotated[bool, typer.Option("--debug", help=_h("debug"))] = False) -> None:
     s = session(ctx)
     s.templates = list(templates or [])
     for folder in s.templates:
@@ -273,6 +288,8 @@ def verify(
             refuse_overwrite(report, force=force)
     with progress_bar(s.err, s.t(C.VERIFYING)) as progress:
         results = verify_paths(returns, jobs=jobs, search=search, keys=keys, on_progress=progress)
+    if not results:
+        s.fail(no_returns(returns))
     if as_json:
         print(json.dumps([{"path": str(r.path), "template_id": r.template_id, "status": r.status,
                            "errors": r.errors, "warnings": r.warnings,
@@ -316,6 +333,8 @@ def collect(
     search, keys = s.search(templates, reading=True), s.keys()
     with open_archive(s, db) as archive, progress_bar(s.err, s.t(C.COLLECTING)) as progress:
         run = collect_files(returns, archive, year=year, jobs=jobs, search=search, keys=keys, on_progress=progress)
+    if not run:
+        s.fail(no_returns(returns))
     print_collected(s, run, quiet=quiet)
     if any((r.stored is None and not r.refused) or r.verification.unreadable for r in run):
         raise typer.Exit(2)
@@ -507,8 +526,25 @@ def serve(
     run(db, host, port, session(ctx).search(templates, reading=True))
 
 
-def main() -> None:  # pragma: no cover - console entry
-    app(prog_name="jixiao")
+def main() -> int:
+    """The console entry: an exception no command expected is exit 3 with one line
+    (the traceback only with ``--debug``), never confused with 1 (findings) or 2 (unreadable)."""
+    debug = "--debug" in sys.argv[1:]
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app(prog_name="jixiao")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if debug:
+            traceback.print_exc()
+        message = INTERNAL.format(error=f"{type(exc).__name__}: {str(exc)[:300]}")
+        print(f"jixiao: {message.zh} ({message.en})".replace("\n", " "), file=sys.stderr)
+        return INTERNAL_EXIT
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -280,13 +280,22 @@ def _self_evaluation_problems(lt: LoadedTemplate, sheet: model.SelfEvaluationShe
 
 def lint_file(path: Path, search: TemplateSearchPath | None = None) -> list[Problem]:
     """All problems of one template file (empty when clean); ``search`` finds the variant
-    it extends."""
+    it extends. Never raises: a file that cannot be read is T007, a bug T099."""
+    try:
+        return _lint_file(path, search)
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the others
+        return [Problem.at(path, 1, 1, T.T099.format(error=f"{type(exc).__name__}: {str(exc)[:200]}"))]
+
+
+def _lint_file(path: Path, search: TemplateSearchPath | None) -> list[Problem]:
     try:
         lt = load_template(path, search=search)
     except TemplateError as exc:
         return exc.problems
     except FileNotFoundError as exc:
         return [Problem.at(path, 1, 1, T.T007_NO_FILE.format(error=exc))]
+    except OSError as exc:  # a folder named *.yaml, no permission, a name too long
+        return [Problem.at(path, 1, 1, T.T007_UNREADABLE.format(error=f"{type(exc).__name__}: {exc.strerror}"))]
     try:
         problems = semantic_problems(lt)
     except RuleLibraryError as exc:  # a broken library is a developer error; still no traceback

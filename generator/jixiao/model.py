@@ -7,6 +7,7 @@ the layout; everything inside is data. docs/templates.md documents every key.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -352,10 +353,16 @@ class CrossCheck(Strict):
     parts: list[str]
 
 
+#: A template id: what ``id:`` may be, and the only thing ``extends:`` or a return's
+#: template id may name (never a path).
+ID_PATTERN = r"[a-z][a-z0-9_-]{0,59}"
+ID_RE = re.compile(ID_PATTERN)
+
+
 class Template(Strict):
     """One form variant: a workbook of sheets with its scoring choices."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=60)]
+    id: Annotated[str, Field(pattern=rf"^{ID_PATTERN}$")]
     version: int = Field(ge=1)
     name: str
     extends: str | None = None

@@ -10,6 +10,7 @@ jinja2 with the variant's ``params`` (year, region, department ...).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from . import model, safe_text
 from .codes import Message
 from .codes import template as T
-from .model import Template
+from .model import ID_PATTERN, Template
 from .paths import TemplateSearchPath
 from .yamlload import Located, Mark, YamlError, load
 
@@ -316,6 +317,10 @@ def parse_param_args(args: Iterable[str]) -> dict[str, str]:
     return out
 
 
+#: What ``extends`` may name: an id, or an archived version of one (``archive/<id>@<version>.yaml``).
+_PARENT_RE = re.compile(rf"{ID_PATTERN}(?:@\d{{1,9}})?")
+
+
 def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[dict[str, Any], list[Located]]:
     located = load(path)
     data = located.data
@@ -327,6 +332,11 @@ def _resolve(path: Path, seen: list[Path], search: TemplateSearchPath) -> tuple[
     if not isinstance(parent_id, str):
         m = located.mark(("extends",))
         raise TemplateError([Problem.at(path, m.line, m.col, T.T005.format())])
+    if not _PARENT_RE.fullmatch(parent_id):  # no path is ever made of what is not an id (NUL, "..", 300 chars)
+        m = located.mark(("extends",))
+        known = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        raise TemplateError([Problem.at(path, m.line, m.col, T.T007_UNKNOWN_PARENT.format(
+            parent=parent_id[:80].encode("unicode_escape").decode("ascii"), known=", ".join(known)))])
     # The parent is looked for beside the child first, then along the search path, so a
     # bureau's own variant in ./templates can extend a shipped one by its id.
     candidates = [path.parent / f"{parent_id}.yaml", *(d / f"{parent_id}.yaml" for d in search.folders)]

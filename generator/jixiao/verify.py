@@ -20,6 +20,7 @@ from typing import Any
 
 from . import signing
 from .codes import Status
+from .codes import read as R
 from .codes import verify as V
 from .coerce import number_in_text
 from .findings import Finding, count
@@ -99,6 +100,8 @@ def _structure(ret: Return, out: list[Finding]) -> None:
     expected = layout.fingerprint(with_params=ret.params is not None)
     if ret.fingerprint and ret.fingerprint != expected:
         out.append(Finding.of(V.V003.format(found=ret.fingerprint, expected=expected)))
+    if ret.package.missing_parts:
+        out.append(Finding.of(V.V113.format(parts=", ".join(ret.package.missing_parts))))
     if ret.package.has_macros:
         out.append(Finding.of(V.V109.format()))
     if ret.package.external_links:
@@ -269,6 +272,16 @@ def _text_cells(layout: Layout, panel_cell: Cell, computed: dict[str, Any]) -> s
     return "；".join(parts)
 
 
+def _lengths(ret: Return, out: list[Finding]) -> None:
+    """Text over its cell's length limit (V112): the form's validation stops typing, not pasting."""
+    for cell in ret.layout.inputs():
+        value = ret.record.values.get(cell.name or "")
+        if cell.max_length and isinstance(value, str) and len(value) > cell.max_length:
+            out.append(Finding.of(V.V112.format(label=cell.label or cell.address, address=cell.address,
+                                                length=len(value), max_length=cell.max_length),
+                                  cell.sheet, cell.address, cell.name or ""))
+
+
 def _prefill_changes(ret: Return, out: list[Finding]) -> None:
     """Figures the bureau pre-filled that the department changed: a warning asking why."""
     layout = ret.layout
@@ -315,6 +328,7 @@ def verify_return(ret: Return, *, keys: Keyring | None = None) -> Verification:
     origin = _origin(ret, keys, findings)
     _structure(ret, findings)
     _input_formulas(ret, findings)
+    _lengths(ret, findings)
     _saved_values(ret, computed, findings)
     _rules(ret, computed, findings)
     _prefill_changes(ret, findings)
@@ -333,12 +347,12 @@ def verify_file(path: str | Path, *, search: TemplateSearchPath | None = None,
     """
     path = Path(path)
     try:
-        ret = open_return(path, search=search)
-    except UnreadableWorkbook as exc:
+        return verify_return(open_return(path, search=search), keys=keys)
+    except (UnreadableWorkbook, NotAForm) as exc:
         return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
-    except NotAForm as exc:
-        return Verification(path, [Finding(exc.code, "error", exc.message_zh, exc.message_en)], unreadable=True)
-    return verify_return(ret, keys=keys)
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the batch: R099 for this file
+        message = R.R099.format(detail_en=f" ({type(exc).__name__}: {str(exc)[:200]})")
+        return Verification(path, [Finding(message.code, "error", message.zh, message.en)], unreadable=True)
 
 
 def verify_paths(paths: Iterable[str | Path], *, jobs: int | None = None,

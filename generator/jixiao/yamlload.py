@@ -80,7 +80,7 @@ def _construct(node: yaml.Node, path: Path_, located: Located, loader: yaml.Safe
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(key_node, located, loader)
             if isinstance(key, (list, dict)):
                 raise YamlError(located.source, _m(key_node), T.T003.format())
             if key in out:
@@ -90,7 +90,15 @@ def _construct(node: yaml.Node, path: Path_, located: Located, loader: yaml.Safe
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(n, (*path, i), located, loader) for i, n in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _scalar(node, located, loader)
+
+
+def _scalar(node: yaml.Node, located: Located, loader: yaml.SafeLoader) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:  # a date such as 2023-02-30, a timestamp out of range
+        text = node.value if isinstance(node.value, str) else ""
+        raise YamlError(located.source, _m(node), T.T001_MALFORMED.format(problem=f"{text[:60]!r}: {exc}")) from None
 
 
 class _Loader(yaml.SafeLoader):
@@ -123,7 +131,10 @@ def loads(text: str, source: Path | str = "<string>") -> Located:
     {'direction': '='}
     """
     located = Located(data=None, marks={}, key_marks={}, source=str(source))
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # reads the text at once: a control character fails here
+    except yaml.YAMLError as exc:
+        raise YamlError(source, Mark(1, 1), T.T001_MALFORMED.format(problem=exc)) from None
     try:
         node = loader.get_single_node()
         located.data = {} if node is None else _construct(node, (), located, loader)

@@ -60,6 +60,7 @@ HELP: dict[str, Text] = {
                    "write the empty department data workbook of a template, for build --data."),
     "build.year": T("按此年度生成（模板参数 year，如 2024），即 --param year=2024", "build for this year (the template's year parameter)"),
     "init-data.year": T("按此年度生成数据表（模板参数 year）", "for this year (the template's year parameter)"),
+    "debug": T("内部错误时显示完整的调用栈", "show the traceback of an internal error"),
     "param": T("模板参数，如 region=黔南州，按模板中该参数的类型读取；可重复",
                "a template parameter, typed like the template's own; repeatable"),
     "init-data.template": T("模板文件或模板 id", "template file or id"),

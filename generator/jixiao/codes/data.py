@@ -13,6 +13,15 @@ from . import Code, entries
 D001_ENCODING = Code("D001", "error", "无法识别文件编码，请另存为 UTF-8 CSV", "unknown encoding")
 D001_WORKBOOK = Code("D001", "error", "无法打开此 Excel 文件，请确认是 .xlsx 格式且未加密", "cannot open workbook: {error}",
                      ("error",))
+D001_UNREADABLE = Code("D001", "error", "无法读取此 Excel 文件（{code}）：{reason}", "cannot read workbook ({code}): {reason_en}",
+                       ("code", "reason", "reason_en"))
+D001_CSV = Code("D001", "error", "CSV 文件第 {line} 行格式有误（引号不成对，或单元格超过 {limit} 个字符），请在 Excel/WPS 中"
+                "打开后重新另存为 CSV", "malformed CSV at line {line} (unbalanced quote or a cell over {limit} characters): "
+                "{error}", ("line", "limit", "error"))
+D001_CSV_QUOTE = Code("D001", "error", "CSV 文件第 {line} 行的引号没有闭合，后面的行被并入了这一格，请检查该行的引号",
+                      "unclosed quote at line {line}: the following rows were merged into one cell", ("line",))
+D001_TOO_BIG = Code("D001", "error", "表格过大（超过 {max_columns} 列或 {max_cells} 个单元格），请删除多余的行列后重新保存",
+                    "table over {max_columns} columns or {max_cells} cells", ("max_columns", "max_cells"))
 D001_NO_FILE = Code("D001", "error", "文件不存在", "no such file")
 D001_LEGACY_TYPE = Code("D001", "error", "不支持的文件类型 {suffix}，请在 Excel/WPS 中另存为 .xlsx 或 .csv",
                         "unsupported file type {suffix!r}: save as .xlsx or .csv", ("suffix",))
@@ -126,5 +135,8 @@ TARGET_REASONS: dict[str, tuple[str, str]] = {
     "conflict": ("数值前后的方向（如 ≥ 与 以下）相互矛盾", "the operators before and after the number disagree"),
     "unclear": ("有数值，但不是“方向+数值+单位”的写法", "a number, but not written as a target quantity"),
 }
+
+D099 = Code("D099", "error", "读取数据表时发生意外错误（{error}），请联系技术支持", "unexpected error while reading: {error}",
+            ("error",))
 
 ALL = entries(globals())

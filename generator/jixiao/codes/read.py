@@ -101,6 +101,25 @@ R014 = Code(
     "Not a regular file: {kind_en}; refused without opening it.",
     ("kind_zh", "kind_en"),
 )
+R015 = Code(
+    "R015", "error",
+    "工作簿隐藏的元数据表中的预填数据无效{detail_zh}，可能被其他程序改写，系统不按它读取。"
+    "请使用财政局下发的自评表重新填写后提交。",
+    "The pre-fill in the hidden metadata sheet is refused{detail_en}.",
+    (), ("detail_zh", "detail_en"),
+)
+R016 = Code(
+    "R016", "error",
+    "没有找到要读取的报表文件{detail_zh}。请给出 .xlsx 文件，或含有 .xlsx 文件的文件夹。",
+    "No returns found{detail_en}.",
+    (), ("detail_zh", "detail_en"),
+)
+R098 = Code(
+    "R098", "error",
+    "jixiao 内部错误：{error}。请加 --debug 重新运行以查看详细信息，并联系技术支持。",
+    "internal error: {error} (run again with --debug for the traceback)",
+    ("error",),
+)
 R099 = Code(
     "R099", "error",
     "读取文件时发生意外错误。请联系财政局技术支持并提供该文件。",

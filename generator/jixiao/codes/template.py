@@ -59,6 +59,7 @@ T009 = Code("T009", "error", "第 {version} 版的参数 {key} 已存档为 {arc
 T007_NO_FILE = Code("T007", "error", "文件不存在", "file not found: {error}", ("error",))
 T014 = Code("T014", "error", "父模板中没有 {key} 为 {value!r} 的项，无法{action}",
             "{marker}: the parent has no item with {key} {value!r}", ("key", "value", "action", "marker"))
+T007_UNREADABLE = Code("T007", "error", "文件无法读取（{error}）", "cannot read the file: {error}", ("error",))
 
 # -- the shape: keys and values (pydantic's errors)
 
@@ -118,6 +119,8 @@ T111_MISSING = Code("T111", "error", "「{item}」按项目表平均计算，但
                     ("item",))
 T112 = Code("T112", "error", "跨表校验引用了未知单元格 {name!r}", "unknown cell name", ("name",))
 T120 = Code("T120", "error", "模板无法生成表格：{error}", "template cannot be laid out", ("error",))
+T099 = Code("T099", "error", "检查模板时发生意外错误：{error}，请联系技术支持", "unexpected error while linting: {error}",
+            ("error",))
 
 # -- build parameters (jixiao build/init-data --year, --param key=value): not lint codes
 

@@ -83,6 +83,12 @@ V111 = Code("V111", "error", "{label}（{address}）填的是公式“={formula}
 
 # -- pre-filled figures
 
+V112 = Code("V112", "error", "{label}（{address}）有 {length} 个字，超过 {max_length} 个字的上限，请精简后再提交",
+            "{label} ({address}): {length} characters, over the limit of {max_length}",
+            ("label", "address", "length", "max_length"))
+V113 = Code("V113", "error", "工作簿缺少或改写了必需的部分（{parts}），Excel 或 WPS 可能无法正常打开，"
+            "请用 Excel 或 WPS 打开后重新另存为 .xlsx 再提交", "required package parts missing or altered: {parts}",
+            ("parts",))
 V311 = Code("V311", "warning", "{label}由财政局预填为“{sent}”，现为“{now}”，请说明修改原因",
             "{label}: pre-filled {sent_raw!r}, now {now_raw!r}", ("label", "sent", "now", "sent_raw", "now_raw"))
 

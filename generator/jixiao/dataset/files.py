@@ -31,6 +31,12 @@ class DataFileError(Exception):
         self.problem = problem
 
 
+#: Cells of a data workbook: a province (2,000 departments, their indicators) is ~200,000.
+MAX_DATA_CELLS = 500_000
+#: Columns of one table: the widest template's 单位 table has a few dozen.
+MAX_COLUMNS = 300
+
+
 def _read_csv(path: Path) -> list[RawTable]:
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
@@ -45,31 +51,56 @@ def _read_csv(path: Path) -> list[RawTable]:
     # the data and is fooled by a quoted cell such as "=HYPERLINK(""http://x"",""点击"")".
     header = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=header.count)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return [_table(str(path), "", [(i + 1, r) for i, r in enumerate(rows)])]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, list[Any]]] = []
+    line = 1
+    try:
+        for cells in reader:
+            if any("\n" in c and delimiter in c for c in cells):  # an unclosed quote swallowed rows
+                raise DataFileError(DataProblem.of(D.D001_CSV_QUOTE.format(line=line), str(path), row=line))
+            rows.append((line, cells))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        message = D.D001_CSV.format(line=reader.line_num, limit=csv.field_size_limit(), error=str(exc))
+        raise DataFileError(DataProblem.of(message, str(path), row=reader.line_num)) from None
+    return [_table(str(path), "", rows)]
 
 
 def _read_xlsx(path: Path) -> list[RawTable]:
-    import zipfile
+    """Every sheet through jixiao's own reader (bounded, never a third-party exception).
 
-    from openpyxl import load_workbook
+    A formula cell reads as its text with ``=`` (what the department typed), so a money
+    column holding a formula is reported as such (D104) rather than taken at its cached value.
+    """
+    from ..read import UnreadableWorkbook, read_package
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise DataFileError(DataProblem.of(D.D001_WORKBOOK.format(error=exc), str(path))) from None
-    try:
-        tables = []
-        for ws in wb.worksheets:
-            rows = [(i + 1, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True))]
-            tables.append(_table(str(path), ws.title, rows))
-        return tables
-    finally:
-        wb.close()
+        pkg = read_package(path, max_cells=MAX_DATA_CELLS)
+    except UnreadableWorkbook as exc:
+        message = D.D001_UNREADABLE.format(code=exc.code, reason=exc.message_zh, reason_en=exc.message_en)
+        raise DataFileError(DataProblem.of(message, str(path))) from None
+    tables = []
+    for sheet in pkg.sheets:
+        by_row: dict[int, dict[int, Any]] = {}
+        for cell in sheet.cells.values():
+            value = "=" + cell.formula if cell.formula else cell.value
+            if value is not None and value != "":
+                by_row.setdefault(cell.row, {})[cell.col] = value
+        rows = [(n, [cols.get(c) for c in range(1, max(cols) + 1)]) for n, cols in sorted(by_row.items())]
+        tables.append(_table(str(path), sheet.name, rows))
+    return tables
 
 
 def _table(file: str, name: str, rows: list[tuple[int, list[Any]]]) -> RawTable:
-    """Find the header row (the first of the first 10 rows naming 单位编码) and the data below."""
+    """Find the header row (the first of the first 10 rows naming 单位编码) and the data below.
+
+    A table wider than :data:`MAX_COLUMNS` or with more than :data:`MAX_DATA_CELLS` cells
+    is refused (D001) before any of it is interpreted.
+    """
+    widest = max((len(cells) for _, cells in rows), default=0)
+    if widest > MAX_COLUMNS or sum(len(cells) for _, cells in rows) > MAX_DATA_CELLS:
+        message = D.D001_TOO_BIG.format(max_columns=MAX_COLUMNS, max_cells=MAX_DATA_CELLS)
+        raise DataFileError(DataProblem.of(message, file, name))
     header_at = 0
     for idx, (_, cells) in enumerate(rows[:10]):
         if any(isinstance(c, str) and norm(c) in _CODE_ALIASES for c in cells):

@@ -64,6 +64,7 @@ def _bind(table: RawTable, columns: list[Column], which: Table, problems: list[D
             by_header.setdefault(norm(alias), c)
     bound: dict[int, tuple[Column, str | None]] = {}
     seen: set[str] = set()
+    known = [norm(split_unit(c.header)[0]) for c in columns]
     for i, header in enumerate(table.headers):
         if not header.strip():
             continue
@@ -71,7 +72,7 @@ def _bind(table: RawTable, columns: list[Column], which: Table, problems: list[D
         col = by_header.get(norm(base))
         letter = column_letters(i)
         if col is None:
-            close = difflib.get_close_matches(norm(base), [norm(split_unit(c.header)[0]) for c in columns], n=1)
+            close = difflib.get_close_matches(norm(base), known, n=1) if len(base) <= 60 else []
             message = D.D003_GUESS.format(header=header, guess=close[0]) if close else D.D003.format(header=header)
             problems.append(DataProblem.of(message, table.file, table.name or which, table.header_row, letter, header))
             continue
@@ -96,9 +97,20 @@ def read_dataset(schema: DataSchema, path: str | Path, *, indicators: str | Path
 
     ``path`` is a .xlsx holding the 单位 sheet (and optionally 指标 and 项目 sheets) or a
     .csv of departments; ``indicators``/``projects`` name separate files for those tables.
-    Raises :class:`DataFileError` only when a file as a whole cannot be used; every row
-    problem is in ``Dataset.problems``.
+    Raises :class:`DataFileError` only when a file as a whole cannot be used (an
+    unexpected error too, as D099); every row problem is in ``Dataset.problems``.
     """
+    try:
+        return _read_dataset(schema, path, indicators, projects)
+    except DataFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the contract: a coded problem, never a traceback
+        message = D.D099.format(error=f"{type(exc).__name__}: {str(exc)[:200]}")
+        raise DataFileError(DataProblem.of(message, str(path))) from exc
+
+
+def _read_dataset(schema: DataSchema, path: str | Path, indicators: str | Path | None,
+                  projects: str | Path | None) -> Dataset:
     tables: dict[Table, RawTable] = {}
     problems: list[DataProblem] = []
     for source, wanted in ((path, None), (indicators, "指标"), (projects, "项目")):

@@ -220,6 +220,9 @@ class Package:
     date1904: bool = False
     cell_formats: tuple[CellFormat, ...] = ()
     main_content_type: str | None = None
+    #: Parts Excel needs that the package lacks or declares wrongly ("[Content_Types].xml",
+    #: "_rels/.rels", "xl/styles.xml", "main content type"): read anyway, flagged for verify.
+    missing_parts: tuple[str, ...] = ()
 
     @property
     def sheet_names(self) -> list[str]:

@@ -128,7 +128,23 @@ def _read_zip(archive: Archive, path: Path | None) -> Package:
         date1904=info.date1904,
         cell_formats=cell_formats,
         main_content_type=main_type,
+        missing_parts=_missing_parts(archive, styles_name, main_type),
     )
+
+
+#: Main content types of a workbook Excel opens (plain, macro-enabled, template).
+_MAIN_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+               "application/vnd.ms-excel.sheet.macroenabled.main+xml",
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml")
+
+
+def _missing_parts(archive: Archive, styles_name: str | None, main_type: str | None) -> tuple[str, ...]:
+    missing = [part for part in ("[Content_Types].xml", "_rels/.rels") if archive.find(part) is None]
+    if styles_name is None:
+        missing.append("xl/styles.xml")
+    if "[Content_Types].xml" not in missing and (main_type or "").lower() not in _MAIN_TYPES:
+        missing.append("main content type")
+    return tuple(missing)
 
 
 def _damaged(exc: BaseException) -> Refuse:

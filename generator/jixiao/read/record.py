@@ -14,11 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..codes import data as D
 from ..codes import verify as V
 from ..findings import Finding
 from ..layout import Cell, Layout, build_layout
@@ -30,6 +32,7 @@ from ..write import META_SHEET, params_json
 from .errors import UnreadableWorkbook
 from .intake import Source
 from .package import Package, SheetData
+from .prefill import PrefillError, parse_prefill, refuse
 from .reading import read_package
 
 #: Cells the form computes with (targets and actuals hold text on qualitative rows).
@@ -94,17 +97,23 @@ class Record:
     def load(cls, path: str | Path) -> Record:
         """Read a record from .json or .yaml/.yml; ``ValueError`` names the file."""
         path = Path(path)
-        text = path.read_text(encoding="utf-8")
         try:
+            text = path.read_text(encoding="utf-8")
             if path.suffix.lower() in (".yaml", ".yml"):
-                import yaml
+                from ..yamlload import load_data
 
-                data = yaml.safe_load(text)
+                data = load_data(text, path)  # the node budget: no alias bomb
             else:
                 data = json.loads(text)
-            return cls.from_dict(data)
+            record = cls.from_dict(data)
         except Exception as exc:  # JSON/YAML syntax, wrong shape: one message naming the file
             raise ValueError(f"{path}: not a jixiao record: {exc}") from None
+        bad = next((k for part in (record.values, record.prefill) for k, v in part.items()
+                    if isinstance(v, float) and not math.isfinite(v)), None)
+        if bad is not None:  # NaN or an infinity: a data problem, not the template's
+            message = D.D104_NOT_FINITE.format(what=bad)
+            raise ValueError(f"{path}: {message.code} {message.zh} ({message.en})")
+        return record
 
 
 @dataclass
@@ -159,6 +168,15 @@ def _meta(pkg: Package) -> dict[str, Any]:
 #: becomes part of a path. Versions are counted from 1.
 _TEMPLATE_ID = re.compile(r"[a-z][a-z0-9_-]{0,59}")
 _MAX_VERSION = 100_000
+
+
+def _version(raw: Any) -> int:
+    """The template version a workbook carries (0 when it is not a plain number)."""
+    try:
+        number = float(raw)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
+        return 0
+    return int(number) if math.isfinite(number) and 0 <= number < 1_000_000 else 0
 
 
 def find_version(template_id: str, version: int, search: TemplateSearchPath | None = None) -> LoadedTemplate:
@@ -264,11 +282,21 @@ def _params(meta: dict[str, Any]) -> dict[str, Any] | None:
 
 def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> Return:
     """Read a workbook made by jixiao from a path, bytes or a binary file object.
-    Raises UnreadableWorkbook or NotAForm.
+    Raises UnreadableWorkbook or NotAForm, and nothing else (a bug is R099).
 
     Its template (by the id and version the workbook carries) is looked for along
     ``search``, by default :meth:`TemplateSearchPath.for_reading`.
     """
+    try:
+        return _open_return(source, search)
+    except (UnreadableWorkbook, NotAForm):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the contract: coded refusals only
+        where = Path(source) if isinstance(source, str | Path) else None
+        raise UnreadableWorkbook.from_code("R099", where, detail_en=f" ({type(exc).__name__}: {str(exc)[:120]})") from exc
+
+
+def _open_return(source: Source, search: TemplateSearchPath | None) -> Return:
     pkg = read_package(source)
     path = pkg.path
     search = search or TemplateSearchPath.for_reading()
@@ -277,23 +305,13 @@ def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> 
     if not tid:
         message = V.V001.format()
         raise NotAForm(message.code, message.zh, message.en, path)
-    try:
-        version = int(float(meta.get("template_version", 0)))
-    except (TypeError, ValueError, OverflowError):
-        version = 0
+    version = _version(meta.get("template_version", 0))
     try:
         lt = find_version(str(tid), version, search)
-    except (LookupError, FileNotFoundError, TemplateError):
+    except (LookupError, OSError, TemplateError):
         shown = str(tid) if len(str(tid)) <= 64 else str(tid)[:64] + "…"
         message = V.V002.format(template=shown, version=version)
         raise NotAForm(message.code, message.zh, message.en, path) from None
-    prefill: dict[str, Any] = {}
-    raw_prefill = meta.get("prefill")
-    if isinstance(raw_prefill, str) and raw_prefill.strip():
-        try:
-            prefill = json.loads(raw_prefill)
-        except json.JSONDecodeError:
-            prefill = {}
     params = _params(meta)
     mtime = lt.path.stat().st_mtime_ns
     own = None if params is None else params_json(params)
@@ -301,7 +319,13 @@ def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> 
         lt = _with_params(lt.path, mtime, search, own)
     except ParamError:  # parameters this template cannot take: its own, and V003 says so
         own = None
-    layout = _layout(lt.path, mtime, search, json.dumps(prefill, sort_keys=True, ensure_ascii=False), own)
+    try:
+        prefill = parse_prefill(meta.get("prefill"))
+        layout = _layout(lt.path, mtime, search, json.dumps(prefill, sort_keys=True, ensure_ascii=False), own)
+    except PrefillError as exc:
+        raise refuse(exc, path) from None
+    except (ValueError, TypeError) as exc:  # a declared indicator the form has no place for
+        raise refuse(PrefillError("与表样不符", f"does not fit the form: {type(exc).__name__}"), path) from None
     values, findings = extract(layout, pkg)
     record = Record(lt.template.id, lt.template.version, values, prefill)
     fp = meta.get("fingerprint")

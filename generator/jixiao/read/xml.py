@@ -139,6 +139,8 @@ def parse(stream: object, part: str, walk: Walk, budget: Budget) -> str:
     except ParseError as exc:
         line = exc.position[0]
         raise malformed(f"{part} 第 {line} 行 XML 格式错误", f"{part} line {line}: {exc}") from exc
+    except LookupError as exc:  # an XML declaration naming an encoding Python does not have
+        raise malformed(f"{part} 声明了未知的编码", f"{part}: {exc}") from None
     budget.add_elements(1)
     for child in root:
         _visit(walk, child, budget)

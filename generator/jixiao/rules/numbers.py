@@ -8,6 +8,7 @@ to the last displayed digit.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
@@ -29,6 +30,8 @@ def _decimal(x: float) -> Decimal:
 def _quantize(x: float, digits: int, rounding: str) -> float:
     # Through 15 significant digits first (binary noise off, as the engines do), then
     # the decimal rounding; a wide context so 1e33 at 2 decimals is no InvalidOperation.
+    if not math.isfinite(x):
+        return float(x)  # an infinity stays itself (a file may hold 1e309)
     with localcontext() as ctx:
         ctx.prec = 400
         return float(_decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=rounding))

@@ -1,0 +1,1 @@
+"""Fuzzing campaigns over the functions that read outside files (make fuzz)."""
