@@ -158,7 +158,7 @@ def _read(source: Source, budget: Budget) -> Package:
             precheck_central_directory(fh, stream_size(fh))
             fh.seek(0)
             zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error, NotImplementedError) as exc:
             raise _damaged(exc) from exc
         with zf:
             try:

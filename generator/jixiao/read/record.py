@@ -273,11 +273,17 @@ def _params(meta: dict[str, Any]) -> dict[str, Any] | None:
     """The parameters a form's metadata carries, or None (none, or not a JSON mapping:
     the template's own are used and the fingerprint tells whether that was right)."""
     raw = meta.get("params")
-    try:
-        params = json.loads(raw) if isinstance(raw, str) else None
-    except json.JSONDecodeError:
+    # Params are a flat mapping of a few scalars: anything long or nested is not ours (and a
+    # deeply nested array would exhaust the JSON decoder's recursion, found by make fuzz).
+    if not isinstance(raw, str) or len(raw) > 4000 or raw.count("[") + raw.count("{") > 1:
         return None
-    return params if isinstance(params, dict) else None
+    try:
+        params = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(params, dict) or any(isinstance(v, (dict, list)) for v in params.values()):
+        return None
+    return params
 
 
 def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> Return:
