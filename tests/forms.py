@@ -43,6 +43,18 @@ SEED_000_ROWS: list[list[tuple[Any, ...]]] = [
 ]
 
 
+# A small project form: 产出 5×10, 效益 3×10 (qualitative), 满意度 1×10.
+PROJECT_ROWS = [
+    [("培训人次", "≥", 100, "人次", 120, 10, None, None), ("检查次数", "≥", 10, "次", 8, 10, None, None),
+     ("合格率", "≥", 0.95, "%", 0.97, 10, None, None), ("按时完成率", "=", 1, "%", 1, 10, None, None),
+     ("成本控制", "≤", 50, "万元", 48, 10, None, None)],
+    [("群众获得感", "定性", "提升", "", "明显提升", 10, 9, "达成预期指标"),
+     ("制度建设", "定性", "完善", "", "基本完善", 10, 7, "部分达成预期指标并具有一定效果"),
+     ("长效机制", "定性", "建立", "", "已建立", 10, 10, "达成预期指标")],
+    [("服务对象满意度", "≥", 0.9, "%", 0.93, 10, None, None)],
+]
+
+
 def indicator_names(layout, sheet: str = "zt") -> list[list[str]]:
     """The row keys (``zt_indN``) of each first-level indicator, from its subtotal's args."""
     groups: list[list[str]] = []

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from calc.libreoffice import available, recalculate
 from conftest import require
 from engine_util import is_error_value, package_formulas, strip_cached_values
-from forms import build_filled, indicator_values, seed_000_values
+from forms import PROJECT_ROWS, build_filled, indicator_values, seed_000_values
 from jixiao.archive import Archive, Submission
 from jixiao.cli import app
 from jixiao.collect import collect_files
@@ -45,16 +45,6 @@ BASE_HEADS = ["单位编码", "单位名称", "全年预算数(A)", "全年执�
 TAIL_HEADS = ["总分", "等级", "排名", "备注"]
 L1 = ["产出指标", "效益指标", "满意度指标"]
 
-# A small project form: 产出 5×10, 效益 3×10 (qualitative), 满意度 1×10.
-PROJECT_ROWS = [
-    [("培训人次", "≥", 100, "人次", 120, 10, None, None), ("检查次数", "≥", 10, "次", 8, 10, None, None),
-     ("合格率", "≥", 0.95, "%", 0.97, 10, None, None), ("按时完成率", "=", 1, "%", 1, 10, None, None),
-     ("成本控制", "≤", 50, "万元", 48, 10, None, None)],
-    [("群众获得感", "定性", "提升", "", "明显提升", 10, 9, "达成预期指标"),
-     ("制度建设", "定性", "完善", "", "基本完善", 10, 7, "部分达成预期指标并具有一定效果"),
-     ("长效机制", "定性", "建立", "", "已建立", 10, 10, "达成预期指标")],
-    [("服务对象满意度", "≥", 0.9, "%", 0.93, 10, None, None)],
-]
 
 
 # --------------------------------------------------------------------------- returns

@@ -19,7 +19,7 @@ from .formula import translate_formula
 from .package import CellData, CellValue, DataValidation, SheetProtection, StyledSpan
 from .refs import MAX_COL, MAX_ROW, Box, cell_key, sqref_boxes, unescape
 from .values import as_bool, as_int
-from .xml import LOCAL_NAMES, Walk, local, parse
+from .xml import LOCAL_NAMES, Walk, local, parse, rich_text
 from .zipparts import Archive, Budget
 
 
@@ -44,18 +44,6 @@ def _flag(a: dict[str, str], key: str) -> bool:
     """A boolean attribute (default False); ``"1"``, as every writer puts it, at once."""
     text = a.get(key)
     return text == "1" or (text is not None and as_bool(text))
-
-
-def _inline_text(el: Element) -> str:
-    """Text of ``<is>``: its ``<t>`` and the ``<t>`` of its runs, never phonetic ``<rPh>``."""
-    parts = []
-    for child in el:
-        name = local(child.tag)
-        if name == "t":
-            parts.append(child.text or "")
-        elif name == "r":
-            parts.extend(t.text or "" for t in child if local(t.tag) == "t")
-    return unescape("".join(parts))
 
 
 class SheetWalk(Walk):
@@ -251,7 +239,7 @@ class SheetWalk(Walk):
             return unescape(v) if v is not None else None
         if t == "inlineStr":
             if inline is not None:
-                return _inline_text(inline)
+                return rich_text(inline)
             return unescape(v) if v is not None else None
         if t == "b":
             if v is None or not v.strip():

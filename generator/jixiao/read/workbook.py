@@ -13,9 +13,8 @@ from xml.etree.ElementTree import Element
 
 from .errors import malformed
 from .package import CellFormat, CustomProperty, DefinedName
-from .refs import unescape
 from .values import as_bool, as_int, vt_value
-from .xml import Walk, local, parse
+from .xml import Walk, local, parse, rich_text
 from .zipparts import Archive
 
 
@@ -180,15 +179,7 @@ class _SharedStrings(Walk):
         self.too_big = too_big
 
     def unit(self, name: str, el: Element) -> None:
-        # The text of <t> children and of the <t> of runs; phonetic <rPh> is left out.
-        parts = []
-        for child in el:
-            ln = local(child.tag)
-            if ln == "t":
-                parts.append(child.text or "")
-            elif ln == "r":
-                parts.extend(t.text or "" for t in child if local(t.tag) == "t")
-        self.strings.append(unescape("".join(parts)))
+        self.strings.append(rich_text(el))
         if len(self.strings) > self.limit:
             raise self.too_big()
 

@@ -22,6 +22,7 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from .errors import Refuse, detail, malformed
+from .refs import unescape
 from .zipparts import Budget
 
 #: Bytes fed to the parser at a time; what is complete after each is walked and dropped.
@@ -145,3 +146,16 @@ def parse(stream: object, part: str, walk: Walk, budget: Budget) -> str:
     for child in root:
         _visit(walk, child, budget)
     return local(root.tag)
+
+
+def rich_text(el: Element) -> str:
+    """Text of an ``<is>`` or ``<si>``: its ``<t>`` and the ``<t>`` of its runs, never the
+    phonetic ``<rPh>``."""
+    parts = []
+    for child in el:
+        name = local(child.tag)
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            parts.extend(t.text or "" for t in child if local(t.tag) == "t")
+    return unescape("".join(parts))
