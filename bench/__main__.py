@@ -39,8 +39,8 @@ from jixiao.build import build_template
 from jixiao.layout import build_layout
 from jixiao.pool import worker_pool
 from jixiao.read import record as reader
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 
 from . import machine
 from .baselines import Recording, openpyxl_read

@@ -24,7 +24,7 @@ import random
 from collections import Counter
 from typing import Any
 
-from jixiao.templates import load_template
+from jixiao.template.load import load_template
 
 TEMPLATE = "hunan-zhengti"
 

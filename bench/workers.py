@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.layout import build_layout
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 from jixiao.write import write_workbook
 from jixiao.write.fastpath import FastWorksheet
 

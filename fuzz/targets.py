@@ -45,10 +45,9 @@ class Target:
 
 
 def _filled_return(tmp: Path, template: str, prefill: dict[str, Any]) -> bytes:
-    from jixiao.write import write_workbook
-
     from jixiao.layout import build_layout
-    from jixiao.templates import load_template
+    from jixiao.template.load import load_template
+    from jixiao.write import write_workbook
 
     layout = build_layout(load_template(template), prefill)
     values = dict(layout_values(layout))
@@ -81,7 +80,7 @@ def verify_seeds(tmp: Path) -> list[tuple[str, bytes]]:
 
 
 def run_verify(target: Target, path: Path) -> str:
-    from jixiao.verify import verify_file
+    from jixiao.verify.verification import verify_file
 
     result = verify_file(path)
     codes = [f.code for f in result.findings]
@@ -95,7 +94,7 @@ def run_verify(target: Target, path: Path) -> str:
 def dataset_seeds(tmp: Path) -> list[tuple[str, bytes]]:
     from openpyxl import load_workbook
 
-    from jixiao.init_data import init_data
+    from jixiao.prefill.init_data import init_data
 
     seeds = []
     for template in ("guizhou-zhengti", "hunan-zhengti"):
@@ -138,8 +137,8 @@ _SCHEMAS: dict[str, Any] = {}
 
 
 def run_dataset(target: Target, path: Path) -> str:
-    from jixiao.dataset import DataFileError, DataSchema, read_dataset
-    from jixiao.templates import load_template
+    from jixiao.prefill.tables import DataFileError, DataSchema, read_dataset
+    from jixiao.template.load import load_template
 
     template = "hunan-zhengti" if path.name.startswith("hunan") else "guizhou-zhengti"
     if template not in _SCHEMAS:
@@ -168,7 +167,7 @@ def lint_seeds(tmp: Path) -> list[tuple[str, bytes]]:
 
 
 def run_lint(target: Target, path: Path) -> str:
-    from jixiao.lint import lint_paths
+    from jixiao.template.lint import lint_paths
 
     problems = lint_paths([path])
     internal = [p.code for p in problems if p.code in INTERNAL]

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))  # calc/ (the LibreOffice tools) lives beside the 
 from calc.libreoffice import convert_to_pdf  # noqa: E402
 from jixiao.build import template_paths  # noqa: E402
 from jixiao.layout import build_layout  # noqa: E402
-from jixiao.templates import load_template  # noqa: E402
+from jixiao.template.load import load_template  # noqa: E402
 
 IMG = ROOT / "docs" / "img"
 

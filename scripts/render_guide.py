@@ -53,11 +53,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # calc/ (the LibreOffice tools) lives beside the package
 
 from calc import libreoffice as lo  # noqa: E402
-from jixiao.batch import plan_filenames  # noqa: E402
 from jixiao.build import build_template  # noqa: E402
-from jixiao.dataset import DataSchema, read_dataset  # noqa: E402
 from jixiao.layout import build_layout  # noqa: E402
-from jixiao.templates import load_template  # noqa: E402
+from jixiao.prefill.batch import plan_filenames  # noqa: E402
+from jixiao.prefill.tables import DataSchema, read_dataset  # noqa: E402
+from jixiao.template.load import load_template  # noqa: E402
 
 IMG = ROOT / "docs" / "img" / "guide"
 TEMPLATE = "guizhou-zhengti"

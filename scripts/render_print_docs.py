@@ -24,11 +24,11 @@ from forms import build_filled, seed_000_values  # noqa: E402
 from jixiao.archive import Archive, Submission  # noqa: E402
 from jixiao.build import template_paths  # noqa: E402
 from jixiao.layout import DEPARTMENT_KEY, build_layout  # noqa: E402
-from jixiao.reports import write_findings_report  # noqa: E402
-from jixiao.return_package import write_return_packages  # noqa: E402
-from jixiao.summary import write_summary  # noqa: E402
-from jixiao.templates import load_template  # noqa: E402
-from jixiao.verify import verify_file  # noqa: E402
+from jixiao.outputs.findings_report import write_findings_report  # noqa: E402
+from jixiao.outputs.return_package import write_return_packages  # noqa: E402
+from jixiao.outputs.summary import write_summary  # noqa: E402
+from jixiao.template.load import load_template  # noqa: E402
+from jixiao.verify.verification import verify_file  # noqa: E402
 from jixiao.write import write_workbook  # noqa: E402
 
 OUT = ROOT / "docs" / "img" / "print"

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _prepare(folder: Path) -> None:
     from jixiao.archive import Archive
-    from jixiao.collect import collect_files
+    from jixiao.archive.collect import collect_files
 
     shutil.copytree(ROOT / "dist", folder / "dist")
     returns = folder / "returns"

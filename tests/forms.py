@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.layout import build_layout
-from jixiao.templates import load_template
+from jixiao.template.load import load_template
 from jixiao.write import write_workbook
 
 # Seed 000 (黔南州直属机关工委, 2023): funds and the 19 indicator rows as published.

@@ -1,4 +1,4 @@
-"""Tests for jixiao.amounts: 元 → 万元 and 舍位平衡 (rounding with balancing)."""
+"""Tests for jixiao.prefill.amounts: 元 → 万元 and 舍位平衡 (rounding with balancing)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jixiao import amounts
-from jixiao.amounts import (
+from jixiao.prefill import amounts
+from jixiao.prefill.amounts import (
     Adjustment,
     BalanceResult,
     InconsistentTotalError,

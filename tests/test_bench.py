@@ -18,7 +18,7 @@ from jixiao.build import build_template, template_paths
 from jixiao.layout import build_layout
 from jixiao.rules.library import library
 from jixiao.rules.params import RuleParamError
-from jixiao.templates import load_template
+from jixiao.template.load import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from jixiao.build import OutputExists, build_template, template_paths
 from jixiao.cli import app
 from jixiao.layout import build_layout
-from jixiao.templates import load_template
+from jixiao.template.load import load_template
 from jixiao.write import META_SHEET
 
 ROOT = Path(__file__).resolve().parent.parent

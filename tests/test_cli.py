@@ -60,7 +60,7 @@ def test_templates_option_before_or_after_the_command(tmp_path):
 def test_api_refuses_to_overwrite_and_the_cli_says_so_in_one_line(tmp_path):
     from jixiao.archive import Archive
     from jixiao.atomic import OutputExists, OutputIsFolder
-    from jixiao.summary import write_summary
+    from jixiao.outputs.summary import write_summary
 
     out = tmp_path / "汇总表.xlsx"
     with Archive(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:

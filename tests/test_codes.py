@@ -142,7 +142,7 @@ def test_rule_texts_format() -> None:
 def test_target_reasons_cover_every_kind() -> None:
     from typing import get_args
 
-    from jixiao.targets import TargetKind
+    from jixiao.prefill.targets import TargetKind
 
     assert set(data.TARGET_REASONS) == set(get_args(TargetKind))
     assert all(zh and en for kind, (zh, en) in data.TARGET_REASONS.items() if kind != "quantity")

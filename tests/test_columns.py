@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from jixiao.layout import build_layout
-from jixiao.lint import lint_file
-from jixiao.templates import load_template
+from jixiao.template.lint import lint_file
+from jixiao.template.load import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = (ROOT / "tests" / "lint_corpus" / "base.yaml").read_text(encoding="utf-8")

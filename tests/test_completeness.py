@@ -12,8 +12,8 @@ from pathlib import Path
 
 from jixiao.build import build_template
 from jixiao.layout import build_layout
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIZHOU = load_template(ROOT / "templates" / "guizhou-zhengti.yaml")

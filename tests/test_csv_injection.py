@@ -1,5 +1,5 @@
 """CSV files jixiao writes never carry a formula into the bureau's spreadsheet: department
-text that starts like a formula is neutralised (jixiao.csv_safe), and a real LibreOffice
+text that starts like a formula is neutralised (jixiao.outputs.csv_safe), and a real LibreOffice
 opens the exported file with no formula cell in it."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 from calc.libreoffice import available, recalculate
 from conftest import require
-from jixiao.csv_safe import cell
-from jixiao.export import render_rows
+from jixiao.outputs.csv_safe import cell
+from jixiao.outputs.export import render_rows
 
 HOSTILE = [
     "=1+1", "=HYPERLINK(\"http://example.invalid\",\"点此\")", "=cmd|' /C calc'!A0",

@@ -8,9 +8,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from jixiao.dataset import DataSchema, read_dataset
 from jixiao.layout import INDICATORS_KEY
-from jixiao.templates import load_template
+from jixiao.prefill.tables import DataSchema, read_dataset
+from jixiao.template.load import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIZHOU = ROOT / "templates" / "guizhou-zhengti.yaml"

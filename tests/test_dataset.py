@@ -17,12 +17,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
-from jixiao.batch import build_departments, plan_filenames, safe_filename
 from jixiao.cli import app
-from jixiao.dataset import DataFileError, DataSchema, read_dataset
+from jixiao.prefill.batch import build_departments, plan_filenames, safe_filename
+from jixiao.prefill.tables import DataFileError, DataSchema, read_dataset
 from jixiao.read.record import Record, open_return
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIZHOU = ROOT / "templates" / "guizhou-zhengti.yaml"
@@ -397,14 +397,14 @@ def test_record_yaml_and_json_round_trip_through_build(tmp_path) -> None:
 
 
 def test_plan_filenames_unique_case_insensitively() -> None:
-    from jixiao.dataset import Department
+    from jixiao.prefill.tables import Department
 
     names = plan_filenames([Department("a", "b", 2, {}), Department("A", "B", 3, {}), Department("a", "b ", 4, {})])
     assert names == ["a_b.xlsx", "A_B-2.xlsx", "a_b-3.xlsx"]
 
 
 def test_batch_api_reports_failures_without_stopping(tmp_path) -> None:
-    from jixiao.dataset import Department
+    from jixiao.prefill.tables import Department
 
     good = Department("1", "好", 2, {"zt_department": "好"})
     bad = Department("2", "坏", 3, {"_indicators": {"zt": [{"level1": "无", "level2": "无", "name": "x",

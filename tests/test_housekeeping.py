@@ -175,7 +175,7 @@ def test_collect_orders_one_departments_files_by_fill_date_and_warns(db_url, tmp
 
 
 def test_same_fill_date_is_ordered_by_file_time(db_url, tmp_path):
-    from jixiao.collect import collect_files
+    from jixiao.archive.collect import collect_files
 
     batch = tmp_path / "batch"
     later = _draft(batch / "a.xlsx", "2024-02-08", 444.38)

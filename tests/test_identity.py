@@ -20,15 +20,15 @@ from typer.testing import CliRunner
 
 from forms import rewrite_part, seed_000_values
 from jixiao.archive import Archive
+from jixiao.archive.collect import collect_files
 from jixiao.build import build_template
 from jixiao.cli import app
-from jixiao.collect import collect_files
 from jixiao.layout import build_layout
-from jixiao.lint import lint_paths
 from jixiao.paths import TemplateSearchPath
 from jixiao.read.record import open_return
-from jixiao.templates import ParamError, load_template
-from jixiao.verify import verify_file
+from jixiao.template.lint import lint_paths
+from jixiao.template.load import ParamError, load_template
+from jixiao.verify.verification import verify_file
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIZHOU = ROOT / "templates" / "guizhou-zhengti.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from forms import build_filled, cell_xml, rewrite_part, seed_000_values
-from jixiao.verify import verify_file
+from jixiao.verify.verification import verify_file
 
 SHEET1 = "xl/worksheets/sheet1.xml"
 

@@ -1,4 +1,4 @@
-"""``jixiao.lint``: a corpus of broken templates, the shipped templates, the wording.
+"""``jixiao.template.lint``: a corpus of broken templates, the shipped templates, the wording.
 
 Every file in ``tests/lint_corpus/`` starts with its expectations, one comment line per
 problem, then a line or two saying what is wrong::
@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 
 import jixiao.codes.template
-from jixiao.lint import lint_file, lint_paths
 from jixiao.paths import TemplateSearchPath
+from jixiao.template.lint import lint_file, lint_paths
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

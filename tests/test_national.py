@@ -11,10 +11,10 @@ import pytest
 from forms import build_filled, indicator_names
 from jixiao.build import build_template
 from jixiao.layout import build_layout
-from jixiao.lint import lint_file
 from jixiao.read import read_package
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.template.lint import lint_file
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 
 ROOT = Path(__file__).resolve().parents[1]
 PRINTED = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from jixiao.build import build_template
 from jixiao.cli import app
-from jixiao.templates import load_template
+from jixiao.template.load import load_template
 
 DUYUN = """\
 # 都匀市 2024: the 黔南州 form with a bigger 满意度 block.

@@ -13,7 +13,7 @@ from jixiao.build import build_templates
 from jixiao.layout import build_layout
 from jixiao.rules.library import library
 from jixiao.rules.params import RuleParamError
-from jixiao.templates import load_template
+from jixiao.template.load import load_template
 
 CORPUS = Path(__file__).resolve().parent / "lint_corpus"
 BAD_VALUES = ["t103-steps-per-percent.yaml", "t103-steps-per-zero.yaml", "t103-steps-points-negative.yaml",

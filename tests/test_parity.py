@@ -33,8 +33,8 @@ from forms import PROJECT_ROWS, indicator_values, seed_000_values
 from jixiao.layout import Layout, build_layout
 from jixiao.read import read_package
 from jixiao.rules.library import library
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 from jixiao.write import write_workbook
 
 pytestmark = [pytest.mark.slow, pytest.mark.libreoffice]

@@ -8,11 +8,11 @@ from pathlib import Path
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from jixiao.batch import build_from_data
 from jixiao.cli import app
-from jixiao.dataset import DataSchema, read_dataset
-from jixiao.dataset.weights import locked_weight_gaps
-from jixiao.templates import load_template
+from jixiao.prefill.batch import build_from_data
+from jixiao.prefill.tables import DataSchema, read_dataset
+from jixiao.prefill.tables.weights import locked_weight_gaps
+from jixiao.template.load import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIZHOU = ROOT / "templates" / "guizhou-zhengti.yaml"

@@ -17,7 +17,7 @@ from forms import seed_000_values
 from jixiao.build import template_paths
 from jixiao.layout import SheetLayout, build_layout, evaluate
 from jixiao.layout.pages import page_height, row_height
-from jixiao.templates import load_template
+from jixiao.template.load import load_template
 from jixiao.write import write_workbook
 from tests.conftest import require
 
@@ -125,7 +125,7 @@ def test_docs_show_the_rendered_pages_small() -> None:
 
 
 def test_a_group_split_over_two_pages_is_labelled_again_and_is_no_tampering(tmp_path: Path) -> None:
-    from jixiao.verify import verify_file
+    from jixiao.verify.verification import verify_file
 
     layout = _declared_layout("guizhou-zhengti")
     assert [c.value for c in layout.sheet("zt").cells if c.value == "产出指标（续）"]

@@ -19,7 +19,7 @@ from forms import build_filled, rewrite_part, seed_000_values
 from jixiao.read import UnreadableWorkbook, read_package
 from jixiao.read.record import open_return
 from jixiao.read.refs import covered
-from jixiao.verify import verify_file
+from jixiao.verify.verification import verify_file
 
 SHEET = "xl/worksheets/sheet1.xml"
 #: 2024-03-01 as a serial date in the 1900 and in the 1904 date system.
@@ -152,7 +152,7 @@ def test_whole_sheet_validation_is_a_range(filled: Path, tmp_path: Path) -> None
     path = rewrite_part(filled, tmp_path / "giant.xlsx", SHEET,
                         lambda t: t.replace('sqref="C3"', 'sqref="A1:XFD1048576"', 1))
     assert path.stat().st_size < 200_000
-    out, seconds, rss = _run(f"from jixiao.verify import verify_file\n"
+    out, seconds, rss = _run(f"from jixiao.verify.verification import verify_file\n"
                              f"v = verify_file({str(path)!r})\n"
                              f"print(sorted({{f.code for f in v.findings}}))")
     assert "V106" not in out and "R0" not in out
@@ -164,7 +164,7 @@ def test_200k_ranges_refused_by_budget_fast(filled: Path, tmp_path: Path) -> Non
     path = rewrite_part(filled, tmp_path / "many.xlsx", SHEET, lambda t: re.sub(r'(<dataValidation [^>]*?)sqref="C3"',
                                                                    rf'\1sqref="{many}"', t, count=1))
     assert path.stat().st_size < 2 * 1024**2
-    out, seconds, rss = _run(f"from jixiao.verify import verify_file\n"
+    out, seconds, rss = _run(f"from jixiao.verify.verification import verify_file\n"
                              f"v = verify_file({str(path)!r})\n"
                              f"print([(f.code, f.message_zh) for f in v.findings])")
     assert "R013" in out and "100,000" in out

@@ -46,8 +46,8 @@ from jixiao.read import read_package
 from jixiao.read.record import open_return
 from jixiao.rules.excel import disallowed_functions
 from jixiao.rules.numbers import excel_round, is_number
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 from jixiao.write import write_workbook
 
 pytestmark = pytest.mark.libreoffice

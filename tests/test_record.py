@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from jixiao.build import build_template
 from jixiao.layout import build_layout
 from jixiao.read.record import Record, open_return
-from jixiao.templates import load_template
+from jixiao.template.load import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = {name: load_template(ROOT / "templates" / f"{name}.yaml")

@@ -17,10 +17,10 @@ from calc.libreoffice import available, convert_to_pdf
 from forms import seed_000_values
 from jixiao.atomic import OutputExists
 from jixiao.layout import DEPARTMENT_KEY, build_layout
-from jixiao.reports import write_findings_report
-from jixiao.return_package import SHEET, write_return_packages
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.outputs.findings_report import write_findings_report
+from jixiao.outputs.return_package import SHEET, write_return_packages
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 from jixiao.write import write_workbook
 from tests.conftest import require
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from forms import indicator_names
 from jixiao.layout import build_layout, evaluate
 from jixiao.rules.numbers import excel_round
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 from jixiao.write import write_workbook
 
 Q = "达成预期指标"

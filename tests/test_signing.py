@@ -17,15 +17,15 @@ import pytest
 from typer.testing import CliRunner
 
 from jixiao.archive import Archive
+from jixiao.archive.collect import collect_files
 from jixiao.build import build_template
 from jixiao.cli import app
-from jixiao.collect import collect_files
 from jixiao.paths import TemplateSearchPath, templates_dir
 from jixiao.read.record import open_return
 from jixiao.serve import returns, service
 from jixiao.signing import Keyring, user_key_path
-from jixiao.templates import load_template
-from jixiao.verify import verify_file
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 
 TEMPLATE = "guizhou-zhengti"
 DATA = ("单位编码,单位名称,年度资金总额 全年预算数,基本支出 全年预算数,项目支出 全年预算数\n"

@@ -22,11 +22,9 @@ from conftest import require
 from engine_util import is_error_value, package_formulas, strip_cached_values
 from forms import PROJECT_ROWS, build_filled, indicator_values, seed_000_values
 from jixiao.archive import Archive, Submission
+from jixiao.archive.collect import collect_files
 from jixiao.cli import app
-from jixiao.collect import collect_files
-from jixiao.rules.excel import functions_in
-from jixiao.rules.library import library
-from jixiao.summary import (
+from jixiao.outputs.summary import (
     CHARTS_SHEET,
     COVER_SHEET,
     FINDINGS_SHEET,
@@ -34,7 +32,9 @@ from jixiao.summary import (
     sheet_name,
     write_summary,
 )
-from jixiao.verify import Verification, verify_file
+from jixiao.rules.excel import functions_in
+from jixiao.rules.library import library
+from jixiao.verify.verification import Verification, verify_file
 from print_util import assert_charts_in_print_area
 
 YEAR = 2023

@@ -14,8 +14,8 @@ from calc.libreoffice import available, convert_to_pdf
 from conftest import require
 from forms import build_filled, seed_000_values
 from jixiao.archive import Archive, Submission
-from jixiao.summary import CHARTS_SHEET, COVER_SHEET, INTERNAL_SHEET, write_summary
-from jixiao.verify import verify_file
+from jixiao.outputs.summary import CHARTS_SHEET, COVER_SHEET, INTERNAL_SHEET, write_summary
+from jixiao.verify.verification import verify_file
 from print_util import assert_charts_in_print_area, chart_anchors, pdf_pages
 
 YEAR = 2023

@@ -1,4 +1,4 @@
-"""Tests for jixiao.targets: every 年度指标值 in the seeds, spelling variants, properties."""
+"""Tests for jixiao.prefill.targets: every 年度指标值 in the seeds, spelling variants, properties."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jixiao import targets
-from jixiao.targets import Target, TargetKind, format_target, parse_target
+from jixiao.prefill import targets
+from jixiao.prefill.targets import Target, TargetKind, format_target, parse_target
 
 D = Decimal
 

@@ -13,7 +13,7 @@ from forms import add_part, build_filled, cell_xml, rewrite_part, seed_000_value
 from jixiao.cli import app
 from jixiao.read.record import open_return
 from jixiao.rules.numbers import excel_round
-from jixiao.verify import verify_file
+from jixiao.verify.verification import verify_file
 
 SHEET1 = "xl/worksheets/sheet1.xml"
 

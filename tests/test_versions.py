@@ -24,10 +24,10 @@ from forms import cell_xml, rewrite_part, seed_000_values
 from jixiao.build import build_template, template_paths
 from jixiao.cli import app
 from jixiao.layout import build_layout, evaluate
-from jixiao.lint import lint_paths
 from jixiao.read.record import extract, find_version, open_return
-from jixiao.templates import load_template
-from jixiao.verify import verify_file, verify_return
+from jixiao.template.lint import lint_paths
+from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file, verify_return
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"

@@ -12,7 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from jixiao.build import template_paths
 from jixiao.layout import build_layout
-from jixiao.templates import load_template
+from jixiao.template.load import load_template
 from jixiao.write.fastpath import FastWorksheet
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,8 @@
 
 Data flows one way:
 
-    YAML template -> validated model (model.py, templates.py) -> layout (layout/) -> xlsx (write/)
-    xlsx return   -> package reader (read/) -> record (read/record.py) -> checks (verify.py) -> findings
+    YAML template -> validated model (template/) -> layout (layout/) -> xlsx (write/)
+    xlsx return   -> package reader (read/) -> record (read/record.py) -> checks (verify/) -> findings -> outputs/
 
 The layout is shared by the writer and the reader, so neither guesses the other's cells.
 """

@@ -15,11 +15,11 @@ from typing import Any
 
 from .atomic import OutputExists, refuse_overwrite
 from .codes import Message
-from .dataset.weights import gap_message, locked_weight_gaps
 from .layout import build_layout
 from .paths import TemplateSearchPath, expand_paths
+from .prefill.tables.weights import gap_message, locked_weight_gaps
 from .signing import Keyring
-from .templates import LoadedTemplate, ParamError, TemplateError, load_template
+from .template.load import LoadedTemplate, ParamError, TemplateError, load_template
 from .write import write_workbook
 
 __all__ = ["BuildOutcome", "OutputExists", "PrefillRefused", "build_template", "build_templates", "template_paths"]
@@ -35,7 +35,7 @@ class PrefillRefused(ValueError):
 
 def _refuse_unpassable(lt: LoadedTemplate, prefill: dict[str, Any] | None) -> None:
     """A record's pre-fill whose locked weights can never pass is not built (D402), as a
-    department's from the data tables is not (:mod:`jixiao.dataset.weights`). Only the
+    department's from the data tables is not (:mod:`jixiao.prefill.tables.weights`). Only the
     ``build`` operation refuses: :func:`build_template` rebuilds any record it is given."""
     gaps = locked_weight_gaps(lt.template, prefill) if prefill else []
     if gaps:
@@ -53,7 +53,7 @@ def build_template(template: str | Path | LoadedTemplate, out_dir: str | Path, *
     the reader rebuilds the same layout); ``values`` are inputs as if typed by a
     department. ``search`` finds a template given by id. ``params`` override the
     template's (``{"year": 2024}``; text is typed like the template's own value,
-    :class:`jixiao.templates.ParamError` otherwise); the form carries them in its identity.
+    :class:`jixiao.template.load.ParamError` otherwise); the form carries them in its identity.
     With ``keys`` the pre-fill is signed (:mod:`jixiao.signing`): a form sent to a
     department should be.
     """

@@ -1,16 +1,16 @@
 """The ``jixiao`` command line: each command parses its options, calls one documented API
 function, and prints.
 
-    jixiao lint TEMPLATE...            jixiao.lint.lint_paths
+    jixiao lint TEMPLATE...            jixiao.template.lint.lint_paths
     jixiao build TEMPLATE... --out DIR jixiao.build.build_templates
-    jixiao build TEMPLATE --data departments.xlsx --out DIR   jixiao.batch.build_from_data
-    jixiao init-data TEMPLATE          jixiao.init_data.init_data
+    jixiao build TEMPLATE --data departments.xlsx --out DIR   jixiao.prefill.batch.build_from_data
+    jixiao init-data TEMPLATE          jixiao.prefill.init_data.init_data
     jixiao read WORKBOOK [--json|--yaml]  jixiao.read.record.open_return
-    jixiao verify RETURN... [--json]   jixiao.verify.verify_paths (exit 0 clean, 1 errors, 2 unreadable)
-    jixiao collect RETURN... [--db]    jixiao.collect.collect_files
+    jixiao verify RETURN... [--json]   jixiao.verify.verification.verify_paths (exit 0 clean, 1 errors, 2 unreadable)
+    jixiao collect RETURN... [--db]    jixiao.archive.collect.collect_files
     jixiao status --year Y [--db]      jixiao.archive.Archive.status
-    jixiao export --year Y [--db]      jixiao.export.export_year
-    jixiao summary --year Y [--out]    jixiao.summary.write_summary
+    jixiao export --year Y [--db]      jixiao.outputs.export.export_year
+    jixiao summary --year Y [--out]    jixiao.outputs.summary.write_summary
     jixiao void FILE... --reason R     jixiao.archive.housekeeping.void_files / Archive.void
     jixiao confirm --department D --code V311   jixiao.archive.Archive.mark_checked
     jixiao serve [--db] [--host] [--port]  jixiao.serve.run.run (the web portal)
@@ -108,8 +108,8 @@ def _options(ctx: typer.Context, templates: TemplateDirs = None, lang: Lang = No
 @_command()
 def lint(ctx: typer.Context, paths: Annotated[list[Path], typer.Argument(help=_h("lint.paths"))],
          templates: TemplateDirs = None, lang: Lang = None) -> None:
-    """jixiao.lint.lint_paths."""
-    from .lint import lint_paths, lint_targets
+    """jixiao.template.lint.lint_paths."""
+    from .template.lint import lint_paths, lint_targets
 
     s = session(ctx)
     missing = [p for p in paths if not p.exists()]
@@ -142,8 +142,8 @@ def build(
     templates: TemplateDirs = None,
     lang: Lang = None,
 ) -> None:
-    """jixiao.build.build_templates, or jixiao.batch.build_from_data with a department table."""
-    from .batch import DATA_TABLE_SUFFIXES
+    """jixiao.build.build_templates, or jixiao.prefill.batch.build_from_data with a department table."""
+    from .prefill.batch import DATA_TABLE_SUFFIXES
 
     s = session(ctx)
     search = s.search(templates)
@@ -179,8 +179,8 @@ def build(
 def _build_batch(s: Session, template: Path, data: Path, indicators: Path | None, projects: Path | None,
                  out_dir: Path, *, force: bool, jobs: int | None, search: TemplateSearchPath,
                  params: dict[str, str], quiet: bool, verbose: bool) -> None:
-    from .batch import build_from_data
     from .cliviews import grouped_notes
+    from .prefill.batch import build_from_data
 
     keys = s.keys(create=True)
     with s.refusals(), progress_bar(s.err, s.t(C.BUILDING)) as progress:
@@ -218,8 +218,8 @@ def init_data(
     templates: TemplateDirs = None,
     lang: Lang = None,
 ) -> None:
-    """jixiao.init_data.init_data."""
-    from .init_data import init_data as write
+    """jixiao.prefill.init_data.init_data."""
+    from .prefill.init_data import init_data as write
 
     s = session(ctx)
     params = s.params(year, param)
@@ -275,9 +275,9 @@ def verify(
     templates: TemplateDirs = None,
     lang: Lang = None,
 ) -> None:
-    """jixiao.verify.verify_paths."""
+    """jixiao.verify.verification.verify_paths."""
     from .cliviews import print_verifications
-    from .verify import verify_paths
+    from .verify.verification import verify_paths
 
     s = session(ctx)
     search, keys = s.search(templates, reading=True), s.keys()
@@ -298,12 +298,12 @@ def verify(
     else:
         print_verifications(s, results, quiet=quiet, verbose=verbose)
     if report is not None:
-        from .reports import write_findings_report
+        from .outputs.findings_report import write_findings_report
 
         write_findings_report(results, report, force=force)
         s.err.print(escape(s.t(C.FINDINGS_WRITTEN, path=report)))
     if annotate is not None:
-        from .return_package import write_return_packages
+        from .outputs.return_package import write_return_packages
 
         done = write_return_packages(results, annotate, round_no=round_no)
         s.err.print(escape(s.t(C.PACKAGED, count=len(done.workbooks), folder=done.folder, archive=done.archive)))
@@ -324,10 +324,10 @@ def collect(
     templates: TemplateDirs = None,
     lang: Lang = None,
 ) -> None:
-    """jixiao.collect.collect_files: a return whose pre-fill contradicts the bureau's signature
+    """jixiao.archive.collect.collect_files: a return whose pre-fill contradicts the bureau's signature
     (V006/V007) is not filed; exit 2 when a file cannot be read, 1 when one was not filed."""
+    from .archive.collect import collect_files
     from .cliviews import print_collected
-    from .collect import collect_files
 
     s = session(ctx)
     search, keys = s.search(templates, reading=True), s.keys()
@@ -354,7 +354,7 @@ def status(
 ) -> None:
     """jixiao.archive.Archive.status."""
     from .cliviews import print_status
-    from .dataset import read_roster
+    from .prefill.tables import read_roster
 
     s = session(ctx)
     roster = None
@@ -382,8 +382,8 @@ def export(
     out_file: Annotated[Path | None, typer.Option("--out", help=_h("export.out_file"))] = None,
     lang: Lang = None,
 ) -> None:
-    """jixiao.export.export_year."""
-    from .export import FORMATS, export_year
+    """jixiao.outputs.export.export_year."""
+    from .outputs.export import FORMATS, export_year
 
     s = session(ctx)
     if fmt not in FORMATS:
@@ -408,12 +408,12 @@ def summary(
     templates: TemplateDirs = None,
     lang: Lang = None,
 ) -> None:
-    """jixiao.summary.write_summary."""
-    from .summary import write_summary
+    """jixiao.outputs.summary.write_summary."""
+    from .outputs.summary import write_summary
 
     s = session(ctx)
     search = s.search(templates, reading=True)
-    from .dataset import read_roster
+    from .prefill.tables import read_roster
 
     with s.refusals(), open_archive(s, db, existing=True) as archive:
         roster = read_roster(departments) if departments is not None else None

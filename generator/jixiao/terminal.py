@@ -23,7 +23,7 @@ from .codes import Text
 from .codes import cli as C
 from .paths import TemplateSearchPath
 from .signing import Keyring, existing_keys, user_key_path
-from .templates import ParamError, TemplateError, parse_param_args
+from .template.load import ParamError, TemplateError, parse_param_args
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -112,7 +112,7 @@ class Session:
     @contextlib.contextmanager
     def refusals(self) -> Iterator[None]:
         """API errors about inputs and outputs as one line each and exit 2, no traceback."""
-        from .dataset import DataFileError
+        from .prefill.tables import DataFileError
 
         try:
             yield

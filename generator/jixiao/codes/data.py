@@ -121,7 +121,7 @@ ROW_OF_TABLE = "{table}表第 {row} 行"
 #: Where D401 says a department failed when D402 has no table row to name (template rows only).
 PREFILLED_WEIGHTS = "预填指标的分值"
 
-#: Why a declared target (年度指标值) is read as qualitative, by :class:`jixiao.targets.Target`
+#: Why a declared target (年度指标值) is read as qualitative, by :class:`jixiao.prefill.targets.Target`
 #: kind: (Chinese for D203, English for ``Target.reason``).
 TARGET_REASONS: dict[str, tuple[str, str]] = {
     "quantity": ("", ""),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import model
+from ..template import model
 from .builder import SheetBuilder
 from .model import PANEL_HEAD
 from .pages import paginate

@@ -1,6 +1,6 @@
 """Laying out a whole template: every sheet (project sheets copied), then the cross-checks.
 
->>> from jixiao.templates import load_template
+>>> from jixiao.template.load import load_template
 >>> layout = build_layout(load_template("guizhou-zhengti"))
 >>> layout.cell("zt_fund_total_rate").address
 'J6'
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import model
-from ..templates import LoadedTemplate
+from ..template import model
+from ..template.load import LoadedTemplate
 from .basic_data import build_basic_data
 from .builder import BuildContext, SheetBuilder
 from .checklist import build_checklist
@@ -38,7 +38,7 @@ def build_layout(lt: LoadedTemplate, prefill: dict[str, Any] | None = None) -> L
     :mod:`jixiao.layout.model`: declared indicators become locked rows before the blank
     ones, and project sheets are copied once per pre-filled project.
 
-    >>> from jixiao.templates import load_template
+    >>> from jixiao.template.load import load_template
     >>> lt = load_template("guizhou-zhengti")
     >>> layout = build_layout(lt, {"zt_department": "某某局", "_indicators": {"zt": [
     ...     {"level1": "产出指标", "level2": "数量", "name": "培训人次", "direction": "≥",

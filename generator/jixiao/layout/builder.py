@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .. import model
 from ..rules.library import Rule, library
-from ..templates import LoadedTemplate
+from ..template import model
+from ..template.load import LoadedTemplate
 from .model import INDICATORS_KEY, Cell, FieldCell, Layout, Role, SheetLayout, SheetRole, ValueType
 from .refs import CellName
 

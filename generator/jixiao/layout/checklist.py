@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import model
+from ..template import model
 from .builder import SheetBuilder, text_height
 from .model import PANEL_HEAD, ConditionalMark, RowCheck, Subtotal
 from .pages import paginate

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import model
+from ..template import model
 
 A, B, C, D, E, F, G, H, I, J, K, L, M = range(13)
 PANEL_LABEL, PANEL_VALUE = 14, 15  # O, P: the self-check panel beside the form

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 
-from .. import model
+from ..template import model
 from .builder import BuildContext, SheetBuilder
 from .refs import CellName
 

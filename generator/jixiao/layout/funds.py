@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import model
+from ..template import model
 from .builder import SheetBuilder
 from .columns import FLAG0, Grid
 from .model import ConditionalMark, Execution, RowCheck

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import model
+from ..template import model
 from .builder import SheetBuilder, text_height
 from .columns import FLAG0, Grid
 from .model import ROW_FLAGS, ConditionalMark, IndicatorRow, RowCheck, Subtotal

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .. import model
 from ..rules.library import library
+from ..template import model
 from .identity import fingerprint_of
 from .refs import CellName, a1, qualified
 

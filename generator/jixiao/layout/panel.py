@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import model
+from ..template import model
 from .builder import SheetBuilder
 from .columns import PANEL_LABEL, PANEL_VALUE
 from .indicators import IndicatorTable

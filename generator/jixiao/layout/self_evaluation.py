@@ -4,7 +4,7 @@ and notes, then the self-check panel beside the form."""
 
 from __future__ import annotations
 
-from .. import model
+from ..template import model
 from .builder import SheetBuilder
 from .columns import FLAG0, Grid, grid
 from .funds import funds_block

@@ -22,12 +22,12 @@ from typing import Any
 
 from ..codes import data as D
 from ..codes import verify as V
-from ..findings import Finding
 from ..layout import Cell, Layout, build_layout
 from ..layout.refs import a1
 from ..paths import TemplateSearchPath
 from ..signing import KEY_ID_META, SIGNATURE_META, Signature
-from ..templates import LoadedTemplate, ParamError, TemplateError, load_template
+from ..template.load import LoadedTemplate, ParamError, TemplateError, load_template
+from ..verify.findings import Finding
 from ..write import META_SHEET, params_json
 from .errors import UnreadableWorkbook
 from .intake import Source
@@ -100,7 +100,7 @@ class Record:
         try:
             text = path.read_text(encoding="utf-8")
             if path.suffix.lower() in (".yaml", ".yml"):
-                from ..yamlload import load_data
+                from ..template.yamlload import load_data
 
                 data = load_data(text, path)  # the node budget: no alias bomb
             else:

@@ -93,9 +93,9 @@ def task_page(request: Request, user: User, task_id: int) -> Response:
 
 @router.get("/tasks/{task_id}/init-data")
 def init_data(request: Request, user: User, task_id: int) -> Response:
-    from ..dataset import DataSchema
-    from ..init_data import write_input_workbook
-    from ..templates import load_template
+    from ..prefill.init_data import write_input_workbook
+    from ..prefill.tables import DataSchema
+    from ..template.load import load_template
 
     task = service.get_task(portal(request), task_id)
     with tempfile.TemporaryDirectory(prefix="jixiao-init-") as folder:

@@ -1,6 +1,6 @@
 """The portal's service layer, part two: receiving returns, the status board, review actions.
 
-A return is checked by type and size, verified by the same :func:`jixiao.verify.verify_file`
+A return is checked by type and size, verified by the same :func:`jixiao.verify.verification.verify_file`
 as ``jixiao verify`` (which reads it through the bounded package reader), and stored in
 the archive as ``jixiao collect`` stores it — before anyone is told it was received. The
 same file twice is one version (the archive's own rule).
@@ -21,12 +21,12 @@ from sqlalchemy import func, select
 from .. import signing
 from ..archive import StoredReturn, Submission
 from ..archive.store import ReturnRow
-from ..batch import safe_filename
 from ..codes import verify as V
 from ..layout import DEPARTMENT_KEY
-from ..return_package import write_return_packages
-from ..summary import write_summary
-from ..verify import Verification, verify_file
+from ..outputs.return_package import write_return_packages
+from ..outputs.summary import write_summary
+from ..prefill.batch import safe_filename
+from ..verify.verification import Verification, verify_file
 from .errors import PortalError
 from .security import MAX_UPLOAD_BYTES
 from .service import LinkAccess, Portal, beijing, get_task, roster_rows
@@ -242,7 +242,7 @@ def find_return(p: Portal, task_id: int, return_id: int, department_code: str | 
 
 def annotated_copy(p: Portal, task_id: int, return_id: int, department_code: str | None = None) -> tuple[str, bytes]:
     """The return package of this version: a 退回意见 sheet listing every problem and the marked
-    cells highlighted (:func:`jixiao.return_package.write_return_packages`)."""
+    cells highlighted (:func:`jixiao.outputs.return_package.write_return_packages`)."""
     view = find_return(p, task_id, return_id, department_code)
     s = view.stored
     with tempfile.TemporaryDirectory(prefix="jixiao-annotate-") as folder:

@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from ..archive import Archive
-from ..batch import build_departments, safe_filename
 from ..build import template_paths
-from ..dataset import DataFileError, DataSchema, read_dataset
 from ..paths import TemplateSearchPath
+from ..prefill.batch import build_departments, safe_filename
+from ..prefill.tables import DataFileError, DataSchema, read_dataset
 from ..signing import Keyring
-from ..templates import LoadedTemplate, TemplateError, load_template
+from ..template.load import LoadedTemplate, TemplateError, load_template
 from .errors import PortalError
 from .security import new_token, token_hash
 from .store import PortalStore, forms, links, now, roster, tasks

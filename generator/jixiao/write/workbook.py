@@ -5,7 +5,7 @@ Every computed cell is written as its rule's formula *with its true cached resul
 right numbers. Inputs are unlocked, shaded and validated; everything else is locked under
 sheet protection. The output is deterministic: same layout, same bytes.
 
->>> from jixiao.templates import load_template
+>>> from jixiao.template.load import load_template
 >>> from jixiao.layout import build_layout
 >>> path = write_workbook(build_layout(load_template("guizhou-zhengti")), "gz.xlsx")
 >>> path.read_bytes() == Path("dist/guizhou-zhengti.xlsx").read_bytes()  # deterministic

@@ -65,7 +65,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from .codes.data import TARGET_REASONS
+from ..codes.data import TARGET_REASONS
 
 __all__ = [
     "BareDirection",

@@ -8,9 +8,9 @@ the right headers):
 * 单位 — one row per department: 单位编码, 单位名称, then the department-level inputs the
   template has (header fields, 资金 figures, 预期目标, contacts). Money headers end in
   ``（万元）`` or ``（元）``: 元 columns are converted to 万元 with two decimals, parts and
-  totals balanced (舍位平衡, :mod:`jixiao.amounts`) and every adjustment reported.
+  totals balanced (舍位平衡, :mod:`jixiao.prefill.amounts`) and every adjustment reported.
 * 指标 — one row per declared 三级指标: 单位编码, (项目名称), 一级指标, 二级指标, 三级指标,
-  年度指标值 as text (``≥300份``, parsed by :mod:`jixiao.targets`), 分值.
+  年度指标值 as text (``≥300份``, parsed by :mod:`jixiao.prefill.targets`), 分值.
 * 项目 — one row per project: 单位编码, 项目名称, the project sheet's inputs.
 
 The schema (which headers, which cells they fill) is derived from the template's layout,
@@ -18,7 +18,7 @@ so a new variant needs no code here. Reading never stops at a bad row: every pro
 :class:`DataProblem` naming the file, sheet, row and column; a department with an error
 in any of its rows is not built (nothing half-filled is sent), the others are.
 
->>> from jixiao.templates import load_template
+>>> from jixiao.template.load import load_template
 >>> schema = DataSchema.for_template(load_template("guizhou-zhengti"))
 >>> data = read_dataset(schema, "departments.csv")
 >>> [d.code for d in data.departments], [p.code for p in data.problems]

@@ -2,7 +2,7 @@
 return, every finding in one filterable sheet, and one sheet per department that can be
 sent to it as it is. Messages are plain Chinese; the stable code is the last column.
 
->>> from jixiao.verify import verify_paths
+>>> from jixiao.verify.verification import verify_paths
 >>> write_findings_report(verify_paths(["returns/"]), "问题清单.xlsx")
 PosixPath('问题清单.xlsx')
 """
@@ -16,12 +16,12 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .atomic import atomic_output, refuse_overwrite
-from .codes import SEVERITY_ZH
-from .collect import department_of
-from .findings import Finding
+from ..archive.collect import department_of
+from ..atomic import atomic_output, refuse_overwrite
+from ..codes import SEVERITY_ZH
+from ..verify.findings import Finding
+from ..verify.verification import Verification
 from .summary import sheet_name
-from .verify import Verification
 
 #: The overview sheet: one row per return.
 OVERVIEW = "汇总"

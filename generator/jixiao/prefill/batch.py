@@ -6,7 +6,7 @@
 
 or in two steps:
 
->>> from jixiao.templates import load_template
+>>> from jixiao.template.load import load_template
 >>> lt = load_template("guizhou-zhengti")
 >>> data = read_dataset(DataSchema.for_template(lt), "departments.csv")
 >>> result = build_departments(lt.path, data.buildable, "again/")
@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .build import OutputExists, build_template
-from .dataset import DataProblem, DataSchema, Department, read_dataset
-from .paths import TemplateSearchPath
-from .pool import worker_pool
-from .signing import Keyring
-from .templates import LoadedTemplate, load_template
+from ..build import OutputExists, build_template
+from ..paths import TemplateSearchPath
+from ..pool import worker_pool
+from ..signing import Keyring
+from ..template.load import LoadedTemplate, load_template
+from .tables import DataProblem, DataSchema, Department, read_dataset
 
 #: Suffixes of department data tables (anything else given as data is a record file).
 DATA_TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls", ".et", ".ods")
@@ -182,8 +182,8 @@ def build_from_data(template: str | Path, data: str | Path, out_dir: str | Path,
     """Read the department data of a template and build one workbook per good department.
 
     ``params`` override the template's (``{"year": 2024}``). Raises
-    :class:`jixiao.templates.TemplateError` / :class:`FileNotFoundError` /
-    :class:`jixiao.templates.ParamError` for the template and :class:`jixiao.dataset.DataFileError` when a data file as a whole cannot
+    :class:`jixiao.template.load.TemplateError` / :class:`FileNotFoundError` /
+    :class:`jixiao.template.load.ParamError` for the template and :class:`jixiao.prefill.tables.DataFileError` when a data file as a whole cannot
     be read; bad rows are problems in the result and the other departments still build.
     ``keys`` sign each form's pre-fill (:mod:`jixiao.signing`; the CLI passes the bureau's).
 

@@ -1,7 +1,7 @@
 """The empty input workbook a bureau fills with its departments (``jixiao init-data``).
 
 One sheet per table (单位, 项目 when the template has project sheets, 指标), headers from
-:class:`jixiao.dataset.DataSchema` (the same object the reader binds them with), an input
+:class:`jixiao.prefill.tables.DataSchema` (the same object the reader binds them with), an input
 prompt on every header, validation on the typed columns, and one example row whose
 单位编码 starts with 示例 (the reader skips it).
 
@@ -20,11 +20,11 @@ from typing import Any
 
 import xlsxwriter
 
-from .atomic import atomic_output, refuse_overwrite
-from .dataset import Column, DataSchema, iter_columns
-from .paths import TemplateSearchPath
-from .templates import load_template
-from .write import params_json
+from ..atomic import atomic_output, refuse_overwrite
+from ..paths import TemplateSearchPath
+from ..template.load import load_template
+from ..write import params_json
+from .tables import Column, DataSchema, iter_columns
 
 _FIXED_DATE = dt.datetime(2020, 1, 1)
 
@@ -49,8 +49,8 @@ def init_data(template: str | Path, out: str | Path | None = None, *, force: boo
     ``search``) to ``out`` (default ``<id>-单位数据.xlsx``); return its path. ``params``
     override the template's (``{"year": 2024}``), as for ``build``.
 
-    Raises :class:`jixiao.templates.TemplateError` or :class:`FileNotFoundError` for the
-    template, :class:`jixiao.templates.ParamError` for a parameter, and
+    Raises :class:`jixiao.template.load.TemplateError` or :class:`FileNotFoundError` for the
+    template, :class:`jixiao.template.load.ParamError` for a parameter, and
     :class:`jixiao.atomic.OutputExists` when ``out`` exists and not ``force``.
     """
     lt = load_template(template, search=search).with_params(params)

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from .codes import Message
-from .codes import template as T
+from ..codes import Message
+from ..codes import template as T
 
 Path_ = tuple[str | int, ...]
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from ..codes import Message, Severity
-from ..codes import data as D
+from ...codes import Message, Severity
+from ...codes import data as D
 
 Kind = Literal["code", "name", "project", "text", "money", "date", "longtext", "level1", "level2",
                "indicator", "target", "weight", "unit", "direction"]

@@ -1,7 +1,7 @@
 """The summary workbook's sheets: one per template variant (rows, 合计, ranking), the
 bureau's internal check sheet (版本, 错误数, 警告数, 状态) and 问题清单 (every open
-finding). What the rows hold is decided in :mod:`jixiao.summary`; the title sheet and the
-charts are :mod:`jixiao.summary_charts`."""
+finding). What the rows hold is decided in :mod:`jixiao.outputs.summary`; the title sheet and the
+charts are :mod:`jixiao.outputs.summary_charts`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .archive import StoredReturn
-from .codes import SEVERITY_ZH, Status
-from .layout.refs import a1
-from .rules.numbers import is_number
+from ..archive import StoredReturn
+from ..codes import SEVERITY_ZH, Status
+from ..layout.refs import a1
+from ..rules.numbers import is_number
 
 #: The sheet listing every open finding.
 FINDINGS_SHEET = "问题清单"

@@ -18,20 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import signing
-from .codes import Status
-from .codes import read as R
-from .codes import verify as V
-from .coerce import number_in_text
+from .. import signing
+from ..codes import Status
+from ..codes import read as R
+from ..codes import verify as V
+from ..coerce import number_in_text
+from ..layout import ROW_FLAGS, WARNING_FLAGS, Cell, Layout, evaluate
+from ..paths import TemplateSearchPath, expand_paths
+from ..pool import worker_pool
+from ..read import SheetData, UnreadableWorkbook
+from ..read.record import NotAForm, Return, open_return
+from ..read.refs import covered
+from ..rules.numbers import excel_general, is_blank, is_number, same_at_digits
+from ..signing import Keyring
 from .findings import Finding, count
-from .layout import ROW_FLAGS, WARNING_FLAGS, Cell, Layout, evaluate
-from .paths import TemplateSearchPath, expand_paths
-from .pool import worker_pool
-from .read import SheetData, UnreadableWorkbook
-from .read.record import NotAForm, Return, open_return
-from .read.refs import covered
-from .rules.numbers import excel_general, is_blank, is_number, same_at_digits
-from .signing import Keyring
 
 _FLAG_TEXT = {rid: (row_msg, panel_msg) for rid, row_msg, _, panel_msg in ROW_FLAGS}
 #: Panel checks whose failure is a warning (needs an explanation) rather than an error.

@@ -12,15 +12,15 @@ from typing import Any
 
 import jinja2
 
+from ..codes import Message
+from ..codes import template as T
+from ..layout import CellName, build_layout
+from ..layout.checklist import factor_fits
+from ..layout.cross_checks import resolve
+from ..paths import TemplateSearchPath, expand_paths
+from ..rules.library import Rule, RuleLibraryError, library
 from . import model
-from .codes import Message
-from .codes import template as T
-from .layout import CellName, build_layout
-from .layout.checklist import factor_fits
-from .layout.cross_checks import resolve
-from .paths import TemplateSearchPath, expand_paths
-from .rules.library import Rule, RuleLibraryError, library
-from .templates import LoadedTemplate, Problem, TemplateError, _locate, load_template
+from .load import LoadedTemplate, Problem, TemplateError, _locate, load_template
 from .yamlload import Mark
 
 

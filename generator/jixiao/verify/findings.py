@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .codes import Message, Severity
+from ..codes import Message, Severity
 
 
 @dataclass(frozen=True)

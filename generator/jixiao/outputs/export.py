@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..archive import Archive
+from ..atomic import atomic_output
 from . import csv_safe
-from .archive import Archive
-from .atomic import atomic_output
 
 FORMATS = ("csv", "json")
 
@@ -32,7 +32,7 @@ class Exported:
 
 
 def _natural(key: str) -> tuple[str, str]:
-    """Digits padded so that ``zt_ind2`` sorts before ``zt_ind11``."""
+    """Digits padded so that ``row2`` sorts before ``row11``."""
     return re.sub(r"\d+", lambda m: m.group().zfill(6), key), key
 
 
@@ -44,10 +44,10 @@ def _check(fmt: str) -> None:
 def render_rows(rows: list[dict[str, Any]], fmt: str = "csv") -> str:
     """Rows as CSV (the fixed columns first, then every ``record.*`` column of any row in
     natural order, CRLF lines; text a spreadsheet would read as a formula is neutralised,
-    see :mod:`jixiao.csv_safe`) or as indented JSON.
+    see :mod:`jixiao.outputs.csv_safe`) or as indented JSON.
 
-    >>> render_rows([{"department_code": "101", "record.zt_ind11": 1, "record.zt_ind2": 2}])
-    'department_code,record.zt_ind2,record.zt_ind11\\r\\n101,2,1\\r\\n'
+    >>> render_rows([{"department_code": "101", "record.xm11_budget": 1, "record.xm2_budget": 2}])
+    'department_code,record.xm2_budget,record.xm11_budget\\r\\n101,2,1\\r\\n'
     >>> render_rows([{"department_name": "=cmd|' /C calc'!A0", "total": -3}])
     "department_name,total\\r\\n'=cmd|' /C calc'!A0,-3\\r\\n"
     """

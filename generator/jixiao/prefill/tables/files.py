@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..codes import data as D
+from ...codes import data as D
 from .core import EXAMPLE_PREFIX, DataProblem, Kind, Table, cell_text, norm
 
 
@@ -72,7 +72,7 @@ def _read_xlsx(path: Path) -> list[RawTable]:
     A formula cell reads as its text with ``=`` (what the department typed), so a money
     column holding a formula is reported as such (D104) rather than taken at its cached value.
     """
-    from ..read import UnreadableWorkbook, read_package
+    from ...read import UnreadableWorkbook, read_package
 
     try:
         pkg = read_package(path, max_cells=MAX_DATA_CELLS)

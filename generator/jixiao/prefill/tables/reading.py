@@ -8,11 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ...codes import Message
+from ...codes import data as D
+from ...layout import COPIES_KEY, DEPARTMENT_KEY, INDICATORS_KEY, sheet_copy_id
+from ...layout.refs import column_letters
 from ..amounts import InconsistentTotalError, balance_rounding, round_half_up
-from ..codes import Message
-from ..codes import data as D
-from ..layout import COPIES_KEY, DEPARTMENT_KEY, INDICATORS_KEY, sheet_copy_id
-from ..layout.refs import column_letters
 from ..targets import parse_target
 from .core import (
     EXAMPLE_PREFIX,

@@ -18,11 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import model, safe_text
-from .codes import Message
-from .codes import template as T
+from .. import safe_text
+from ..codes import Message
+from ..codes import template as T
+from ..paths import TemplateSearchPath
+from . import model
 from .model import ID_PATTERN, Template
-from .paths import TemplateSearchPath
 from .yamlload import Located, Mark, YamlError, load
 
 

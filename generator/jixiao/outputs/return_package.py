@@ -5,7 +5,7 @@ The workbook is the department's own return with a first sheet, 退回意见, li
 problem in plain Chinese (sheet, cell, what is there, what to do), and every cell a
 problem is about filled in a colour that prints, with the problem as a cell comment.
 
->>> from jixiao.verify import verify_paths
+>>> from jixiao.verify.verification import verify_paths
 >>> done = write_return_packages(verify_paths(["returns/"]), "退回", round_no=2)
 >>> [p.name for p in done.workbooks], done.archive.name
 (['乙局_第2轮_待修改.xlsx'], '第2轮.zip')
@@ -25,12 +25,12 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .atomic import atomic_output
-from .codes import SEVERITY_ZH
-from .collect import department_of
-from .findings import Finding
-from .reports import shown_value
-from .verify import Verification
+from ..archive.collect import department_of
+from ..atomic import atomic_output
+from ..codes import SEVERITY_ZH
+from ..verify.findings import Finding
+from ..verify.verification import Verification
+from .findings_report import shown_value
 
 SHEET = "退回意见"
 #: The fill of a cell a problem is about: light red that still reads on a grey printer.

@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import Archive, StoredReturn, Submission
-from .layout import DEPARTMENT_KEY
-from .paths import TemplateSearchPath
-from .signing import Keyring
-from .templates import load_template
-from .verify import Verification, verify_paths
+from ..layout import DEPARTMENT_KEY
+from ..paths import TemplateSearchPath
+from ..signing import Keyring
+from ..template.load import load_template
+from ..verify.verification import Verification, verify_paths
+from . import Archive, StoredReturn, Submission
 
 #: Record fields that name the department, most specific first.
 _CODE_KEYS = ("dept_code", "unit_code")
@@ -157,7 +157,7 @@ def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | 
                   keys: Keyring | None = None,
                   on_progress: Callable[[int, int], None] | None = None) -> CollectRun:
     """Verify returns (files or folders, on ``jobs`` processes: see
-    :func:`jixiao.verify.verify_paths`) and store each one (one transaction each), in the
+    :func:`jixiao.verify.verification.verify_paths`) and store each one (one transaction each), in the
     order described in the module docstring. ``year`` defaults to the template's; a file
     that cannot be read goes to ``year``, else the year most returns of the batch have,
     and is left unstored (``stored`` None) only when there is no year to file it under.

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .codes import Status
-from .layout.refs import a1, qualified
+from ..codes import Status
+from ..layout.refs import a1, qualified
 from .summary_sheets import Styles, SummaryRow, grade_labels, range_of
 
 COVER_SHEET = "封面"

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .. import model
-from ..layout import Cell, build_layout, sheet_copy_id
-from ..templates import LoadedTemplate
+from ...layout import Cell, build_layout, sheet_copy_id
+from ...template import model
+from ...template.load import LoadedTemplate
 from .core import (
     EXAMPLE_PREFIX,
     NAME_KEYS,
@@ -26,7 +26,7 @@ from .core import (
 class DataSchema:
     """The input tables' columns for one template, derived from its layout.
 
-    >>> from jixiao.templates import load_template
+    >>> from jixiao.template.load import load_template
     >>> schema = DataSchema.for_template(load_template("guizhou-zhengti"))
     >>> [c.header for c in schema.departments][:3]
     ['单位编码', '单位名称', '年度资金总额 年初预算数（万元）']

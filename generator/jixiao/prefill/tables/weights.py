@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .. import model
-from ..codes import Message
-from ..codes import data as D
-from ..layout import COPIES_KEY, DEPARTMENT_KEY, INDICATORS_KEY, sheet_copy_id
-from ..rules.numbers import excel_general
+from ...codes import Message
+from ...codes import data as D
+from ...layout import COPIES_KEY, DEPARTMENT_KEY, INDICATORS_KEY, sheet_copy_id
+from ...rules.numbers import excel_general
+from ...template import model
 from .core import PROJECT_KEY
 
 

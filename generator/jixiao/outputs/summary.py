@@ -26,7 +26,7 @@ archive and writes one native .xlsx that a bureau can print, publish and send on
 Where the numbers come from. The archive keeps each return's original bytes. The inputs
 (A, B) are read again from those bytes and every computed value (execution rate,
 first-level subtotals, total, grade) is **recomputed** by the Python references
-(:func:`jixiao.verify.verify_return`, i.e. :func:`jixiao.layout.evaluate` over the layout
+(:func:`jixiao.verify.verification.verify_return`, i.e. :func:`jixiao.layout.evaluate` over the layout
 of the return's template); cached values saved in the file are never trusted. The error/warning counts, the status and the
 findings are the ones the archive stored when the return was collected, so the summary
 agrees with ``jixiao status``. A return whose bytes cannot be read against a shipped
@@ -69,14 +69,15 @@ from typing import Any
 
 import xlsxwriter
 
-from .archive import Archive, StoredReturn
-from .atomic import atomic_output, refuse_overwrite
-from .layout import Layout, SheetLayout
-from .paths import TemplateSearchPath
-from .read import UnreadableWorkbook
-from .read.record import NotAForm, open_return
-from .rules.library import library
-from .rules.numbers import is_number
+from ..archive import Archive, StoredReturn
+from ..atomic import atomic_output, refuse_overwrite
+from ..layout import Layout, SheetLayout
+from ..paths import TemplateSearchPath
+from ..read import UnreadableWorkbook
+from ..read.record import NotAForm, open_return
+from ..rules.library import library
+from ..rules.numbers import is_number
+from ..verify.verification import verify_return
 from .summary_charts import (
     CHARTS_SHEET,
     COVER_SHEET,
@@ -98,7 +99,6 @@ from .summary_sheets import (
     write_internal,
     write_variant,
 )
-from .verify import verify_return
 
 __all__ = ["CHARTS_SHEET", "COVER_SHEET", "FINDINGS_SHEET", "INTERNAL_SHEET", "SummaryStats", "VariantSummary",
            "sheet_name", "write_summary"]

@@ -1,0 +1,1 @@
+"""What the bureau publishes and sends: findings reports, return packages, summary, export."""

@@ -1,0 +1,1 @@
+"""Templates: YAML with source marks, the validated model, loading with extends, lint."""

@@ -1,0 +1,1 @@
+"""Verification of a return: structure, signatures, recomputed values, rule checks, findings."""
