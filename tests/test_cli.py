@@ -1,5 +1,6 @@
-"""The command line is documented: every command has Chinese help for itself and for each
-of its options and arguments, and README.md shows every command in its Use section."""
+"""The command line is documented: every command (``jixiao task new`` as well as ``jixiao
+lint``) has Chinese help for itself and for each of its options and arguments, and
+README.md shows every command in its Use section."""
 
 from __future__ import annotations
 
@@ -9,23 +10,44 @@ from pathlib import Path
 import click
 import pytest
 import typer
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from jixiao.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
-COMMANDS: dict[str, click.Command] = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+GROUP: click.Group = typer.main.get_command(app)  # type: ignore[assignment]
+
+
+def _leaves(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
+    """Every command by its full name: ``lint``, ``task new``."""
+    found: dict[str, click.Command] = {}
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, TyperGroup):
+            found.update(_leaves(cmd, f"{prefix}{name} "))
+        else:
+            found[prefix + name] = cmd
+    return found
+
+
+COMMANDS = _leaves(GROUP)
+GROUPS = [name for name, cmd in GROUP.commands.items() if isinstance(cmd, TyperGroup)]
 
 
 def test_the_commands_are_the_documented_ones():
-    assert sorted(COMMANDS) == ["build", "collect", "confirm", "export", "init-data", "lint", "read", "serve",
-                                "status", "summary", "verify", "void"]
+    assert sorted(COMMANDS) == [
+        "audit", "build", "collect", "confirm", "export", "init-data", "links issue", "links list", "links revoke",
+        "lint", "read", "review annotated", "review confirm", "review file", "review send-back", "review show",
+        "review void", "serve", "status",
+        "summary", "task board", "task build", "task forms", "task list", "task new", "task receive", "task roster",
+        "verify", "void"]
+    assert sorted(GROUPS) == ["links", "review", "task"]
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_command_has_chinese_help(name):
-    result = CliRunner().invoke(app, [name, "--help"])
+    result = CliRunner().invoke(app, [*name.split(), "--help"])
     assert result.exit_code == 0, result.output
     command = COMMANDS[name]
     assert CJK.search(command.help or ""), f"{name}: no Chinese help"
@@ -38,9 +60,14 @@ def test_command_has_chinese_help(name):
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_command_is_in_readme(name):
-    use = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Use", 1)[1].split("\n## ", 1)[0]
-    assert re.search(rf"^jixiao {re.escape(name)}\b", use, re.M), f"jixiao {name} missing from README's Use section"
+def test_command_is_documented(name):
+    """Each command is in docs/cli.md's list; each command of the app itself (not of a
+    group) is also shown in README's Use section."""
+    listed = ROOT.joinpath("docs", "cli.md").read_text(encoding="utf-8").split("## Every command", 1)[1]
+    assert re.search(rf"^\| `jixiao {re.escape(name)}` \|", listed, re.M), f"jixiao {name} missing from docs/cli.md"
+    if " " not in name:
+        use = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Use", 1)[1].split("\n## ", 1)[0]
+        assert re.search(rf"^jixiao {re.escape(name)}\b", use, re.M), f"jixiao {name} missing from README's Use"
 
 
 def test_templates_option_before_or_after_the_command(tmp_path):
@@ -108,7 +135,7 @@ def test_help_page_is_in_chinese(name):
     """Every word of the page is the catalogue's Chinese: frame, option values, descriptions."""
     from jixiao.codes import cli as C
 
-    page = CliRunner().invoke(app, [name, "--help"], prog_name="jixiao")
+    page = CliRunner().invoke(app, [*name.split(), "--help"], prog_name="jixiao")
     assert page.exit_code == 0, page.output
     assert page.output.startswith(f"用法：jixiao {name} [选项]")
     for english in ENGLISH_FRAME:
@@ -138,13 +165,17 @@ def test_help_page_in_english_on_request(how):
         page.output.replace("未交", "").replace("单位编码", "").replace("单位名称", ""))
 
 
-def test_group_help_lists_every_command_in_chinese():
+@pytest.mark.parametrize("group", ["", *GROUPS])
+def test_group_help_lists_every_command_in_chinese(group):
     from jixiao.codes import cli as C
 
-    page = CliRunner().invoke(app, ["--help"], env={"LANG": "zh_CN.UTF-8", "LC_ALL": None}, prog_name="jixiao")
-    assert page.exit_code == 0 and page.output.startswith("用法：jixiao [选项] 命令")
-    for name in COMMANDS:
-        assert re.search(rf"^  {re.escape(name)} +{re.escape(C.HELP[name].zh.splitlines()[0])}$", page.output, re.M)
+    page = CliRunner().invoke(app, [*group.split(), "--help"], env={"LANG": "zh_CN.UTF-8", "LC_ALL": None},
+                              prog_name="jixiao")
+    assert page.exit_code == 0 and page.output.startswith(f"用法：jixiao {group} [选项] 命令".replace("  ", " "))
+    listed = GROUP.commands[group].commands if group else GROUP.commands  # type: ignore[attr-defined]
+    for name in listed:
+        key = f"{group} {name}".strip()
+        assert re.search(rf"^  {re.escape(name)} +{re.escape(C.HELP[key].zh.splitlines()[0])}$", page.output, re.M)
 
 
 @pytest.fixture(scope="module")

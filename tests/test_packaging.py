@@ -51,7 +51,7 @@ def test_wheel_carries_the_templates_and_the_rule_library(built: dict[str, Path]
 def test_sdist_has_what_a_rebuild_needs(built: dict[str, Path]) -> None:
     with tarfile.open(built["sdist"]) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
-    assert {"pyproject.toml", "README.md", "formulas/rules.yaml", "generator/jixiao/cli.py"} <= names
+    assert {"pyproject.toml", "README.md", "formulas/rules.yaml", "generator/jixiao/cli/__init__.py"} <= names
     assert {f"templates/{t}" for t in SHIPPED} <= names
 
 

@@ -58,6 +58,15 @@ def pick(text: Text, lang: str, **values: object) -> str:
     return en if lang == "en" else zh
 
 
+def command_key(ctx: typer.Context) -> str:
+    """The catalogue key of the command ``ctx`` runs: ``status``, ``task new``; ``jixiao`` for the app."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names)) or "jixiao"
+
+
 def _lookup(table: dict[str, Text], command: str, name: str) -> Text | None:
     return table.get(f"{command}.{name}") or table.get(name)
 
@@ -167,28 +176,30 @@ class Command(TyperCommand):
     """A jixiao command: its help page and usage errors come from :mod:`jixiao.codes.cli`."""
 
     def format_help(self, ctx: typer.Context, formatter: Any) -> None:
-        formatter.write(_page(self, ctx, self.name or "", []))
+        formatter.write(_page(self, ctx, command_key(ctx), []))
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
-        return _parse(super().parse_args, self, ctx, args, self.name or "")
+        return _parse(super().parse_args, self, ctx, args, command_key(ctx))
 
 
 class Group(TyperGroup):
-    """The ``jixiao`` command group: its help page lists the commands' first lines."""
+    """The ``jixiao`` command group (or one of its groups, ``jixiao task``): its help page lists
+    the commands' first lines."""
 
     def format_help(self, ctx: typer.Context, formatter: Any) -> None:
-        lang = lang_of(ctx)
+        lang, key = lang_of(ctx), command_key(ctx)
+        prefix = "" if key == "jixiao" else f"{key} "
         commands = []
         for name in self.list_commands(ctx):
-            text = C.HELP.get(name)
+            text = C.HELP.get(prefix + name)
             commands.append((name, pick(text, lang).split("\n", 1)[0] if text else ""))
-        formatter.write(_page(self, ctx, "jixiao", commands))
+        formatter.write(_page(self, ctx, key, commands))
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
-        return _parse(super().parse_args, self, ctx, args, "jixiao")
+        return _parse(super().parse_args, self, ctx, args, command_key(ctx))
 
     def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
         if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
             message = pick(C.ERR_NO_SUCH_COMMAND, lang_of(ctx), name=args[0])
-            raise UsageMistake(Exception(message), ctx, "jixiao", message)
+            raise UsageMistake(Exception(message), ctx, command_key(ctx), message)
         return super().resolve_command(ctx, args)

@@ -8,15 +8,19 @@ Every line is one message: nothing is wrapped inside a message when the output i
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
+from .atomic import atomic_output
 from .codes import Status
 from .codes import cli as C
+from .outputs import csv_safe
 from .terminal import Session
 
 _STYLE = {"error": "red", "warning": "yellow", "note": "dim"}
@@ -124,3 +128,14 @@ def print_status(s: Session, year: int, rows: Sequence[Any], local: Any, *, quie
                       str(r.error_count) if sent else "", str(r.warning_count) if sent else "",
                       local(r.received_at)[:16] if r.received_at else "")
     s.out.print(table)
+
+
+def write_links_list(s: Session, issued: Sequence[Any], base: str, deadline: str, path: Path) -> None:
+    """``jixiao links issue --out``: the printable list of links (CSV in UTF-8 with a BOM,
+    which Excel, WPS and LibreOffice open as a table), one department a row."""
+    with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow([s.t(h) for h in (C.H_DEPT_CODE, C.H_DEPT_NAME, C.H_LINK_URL, C.H_DEADLINE)])
+        for link in issued:
+            writer.writerow([csv_safe.cell(link.department_code), csv_safe.cell(link.department_name),
+                             f"{base}/d/{link.token}", deadline])

@@ -1,6 +1,6 @@
 """What the commands of :mod:`jixiao.cli` share: consoles made per invocation, the
 invocation's language, API errors mapped to one line and an exit code, progress bars, and
-opening the archive.
+opening the archive (and the portal's tables beside it).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .template.load import ParamError, TemplateError, parse_param_args
 
 if TYPE_CHECKING:
     from .archive import Archive
+    from .serve.service import Portal
 
 
 def _console(stderr: bool) -> Console:
@@ -186,3 +187,28 @@ def open_archive(s: Session, db: str | None, *, existing: bool = False) -> Itera
     s.err.print(escape(s.t(C.ARCHIVE_SHOWN, url=shown)))
     with archive:
         yield archive
+
+
+@contextlib.contextmanager
+def open_portal(s: Session, db: str | None, search: TemplateSearchPath | None = None, *,
+                existing: bool = True) -> Iterator[Portal]:
+    """The portal's tables beside the archive, as ``jixiao serve`` opens them (the same key
+    signs the forms and checks the uploads); what the portal refuses is one line, exit 2.
+
+    ``existing``: the default SQLite file must be there already (only ``task new`` may
+    start a database, as ``jixiao serve`` does)."""
+    from .archive.store import DEFAULT_URL
+    from .serve.errors import PortalError
+    from .serve.service import Portal
+    from .serve.store import PortalStore
+    from .signing import archive_key_path
+
+    with open_archive(s, db, existing=existing) as archive:
+        try:
+            keys = Keyring.load_or_create(archive_key_path(db or DEFAULT_URL))
+        except (OSError, ValueError) as exc:
+            s.fail(f"无法读取财政局密钥 (cannot read the bureau key): {exc}")
+        try:
+            yield Portal(archive, PortalStore(archive.engine), search or s.search(reading=True), keys)
+        except PortalError as exc:
+            s.fail(s.t(C.PORTAL_REFUSED, message=exc.message, code=f"（{exc.code}）" if exc.code else ""))

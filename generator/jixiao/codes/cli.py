@@ -134,6 +134,73 @@ HELP: dict[str, Text] = {
     "confirm.cell": T("只核实此单元格的警告，如 C4", "only the warning at this cell, e.g. C4"),
     "confirm.template": T("模板 id（单位报送了多种表时指定）", "template id (when the department sent several forms)"),
     "confirm.note": T("核实说明", "a note on the check"),
+    # the portal from the command line (docs/cli.md: console action -> command -> API route)
+    "task": T("收表系统的填报任务：新建、单位表、生成预填表、收表情况（与 jixiao serve 使用同一数据库）。",
+              "the portal's reporting tasks: create, roster, build forms, board (the database of jixiao serve)."),
+    "task_id": T("填报任务编号（见 jixiao task list）", "the task number (see jixiao task list)"),
+    "task new": T("新建填报任务：一个模板、一个年度、一个截止日期；打印任务编号。",
+                  "create a reporting task (one template, one year, one deadline); prints its number."),
+    "task new.name": T("任务名称，如 2024 年度部门整体支出绩效自评", "the task's name"),
+    "task new.template": T("模板 id，如 guizhou-zhengti", "template id, e.g. guizhou-zhengti"),
+    "task new.deadline": T("截止日期 年-月-日（链接在当天 24 时失效，北京时间）",
+                           "deadline YYYY-MM-DD (links expire at its end, Beijing time)"),
+    "task list": T("列出填报任务：编号、名称、年度、模板、截止日期、预填表生成情况。",
+                   "list the reporting tasks."),
+    "task roster": T("上传单位表（jixiao init-data 生成的表格，填好单位），作为任务的单位名单；逐行报告问题。",
+                     "upload the department table (the init-data workbook) as the task's roster."),
+    "task roster.roster": T("单位表 .xlsx 或 .csv", "the department table (.xlsx or .csv)"),
+    "task build": T("为单位名单中的每个单位生成预填表（签名），等待完成；有失败时退出码 1。",
+                    "build every department's pre-filled, signed form and wait; exit 1 when one failed."),
+    "task forms": T("把任务的全部预填表写入一个 ZIP 文件。", "write every pre-filled form of the task into one ZIP."),
+    "task forms.out_file": T("输出的 .zip 文件", "the .zip to write"),
+    "task board": T("收表情况：每个单位 未交 / 格式错误 / 待修改 / 已通过，当前版本和报表编号。",
+                    "the status board: each department's state, current version and return number."),
+    "task receive": T("代单位提交一份报表（如通过邮件收到）：与单位通过链接上传相同的检查和归档；被拒收时退出码 1。",
+                      "file a return for a department (e.g. received by e-mail): the same checks as its upload; "
+                      "exit 1 when refused."),
+    "task receive.department": T("单位编码（须在任务的单位名单中）", "department code (on the task's roster)"),
+    "task receive.workbook": T("单位填好的 .xlsx 报表", "the department's filled workbook"),
+    "links": T("单位填报链接：发放、列出、撤销（链接只在发放时显示一次）。",
+               "the departments' upload links: issue, list, revoke (a link is shown once, when issued)."),
+    "links issue": T("为单位名单中的单位（全部或 --department 指定的）发放新链接，旧链接随即失效；每个链接只显示这一次。",
+                     "issue new links (all departments or --department); earlier ones stop working; "
+                     "each link is shown this once."),
+    "links issue.departments": T("只为此单位发放，可重复；默认全部单位", "only this department (repeatable); default all"),
+    "links issue.base_url": T("收表系统对外的地址，用于拼出链接，默认 http://127.0.0.1:8000",
+                              "the portal's address the departments open (default http://127.0.0.1:8000)"),
+    "links issue.out_file": T("另存可打印的链接清单（.csv，Excel/WPS 可直接打开打印）",
+                              "also write the printable list (.csv, opens in Excel or WPS)"),
+    "links list": T("列出任务的全部链接：链接编号、单位、发放时间、到期时间、状态（有效 / 已撤销 / 已过期）。",
+                    "list the task's links: number, department, issued, expires, state."),
+    "links revoke": T("撤销链接（链接编号见 jixiao links list），单位随即无法再用它打开页面。",
+                      "revoke links (numbers from jixiao links list)."),
+    "links revoke.link_ids": T("链接编号，可多个", "link numbers"),
+    "review": T("审核报表：查看、退回修改、作废版本、标记警告已核实（与收表系统页面上的按钮相同）。",
+                "review returns: show, send back, void a version, mark a warning checked (the portal's buttons)."),
+    "return_id": T("报表编号（见 jixiao task board）", "the return number (see jixiao task board)"),
+    "review show": T("查看一份报表的版本、状态和问题（问题前的序号用于 review confirm --finding）。",
+                     "show one return with its numbered findings (the number is for review confirm --finding)."),
+    "review send-back": T("退回修改：单位页面显示 待修改 和退回意见。", "send a return back with a comment (待修改)."),
+    "review send-back.comment": T("退回意见（必填），单位会看到", "the comment the department reads (required)"),
+    "review void": T("作废误传的版本（保留不删除），上一版重新成为当前版本。",
+                     "void a version uploaded by mistake (kept); the one before is current again."),
+    "review void.comment": T("作废原因（必填）", "why (required)"),
+    "review confirm": T("把一条警告标记为 已核实（记录核实人和时间）。", "mark a warning checked (已核实)."),
+    "review confirm.finding": T("问题序号（见 jixiao review show）", "the finding's number (see jixiao review show)"),
+    "review confirm.comment": T("核实说明", "a note on the check"),
+    "review file": T("把一份报表的原文件（归档库中保存的原样）写出。", "write the archived original of a return."),
+    "review file.out_file": T("输出的 .xlsx 文件", "the .xlsx to write"),
+    "review annotated": T("写出一份报表的批注副本：首页“退回意见”列出全部问题，问题单元格标色。",
+                          "write the annotated copy of a return (a 退回意见 sheet, marked cells)."),
+    "review annotated.out_file": T("输出的 .xlsx 文件", "the .xlsx to write"),
+    "audit": T("收表系统的操作日志，最新的在前。", "the portal's audit log, newest first."),
+    "audit.limit": T("显示条数", "how many entries"),
+    "review show.department": T("单位编码：该单位当前的报表（代替 --return）", "department code: its current return"),
+    "review send-back.department": T("单位编码：该单位当前的报表（代替 --return）", "department code: its current return"),
+    "review void.department": T("单位编码：该单位当前的报表（代替 --return）", "department code: its current return"),
+    "review confirm.department": T("单位编码：该单位当前的报表（代替 --return）", "department code: its current return"),
+    "review file.department": T("单位编码：该单位当前的报表（代替 --return）", "department code: its current return"),
+    "review annotated.department": T("单位编码：该单位当前的报表（代替 --return）", "department code: its current return"),
 }
 
 #: What the value of an option is called in the help, by option (or ``command.option``).
@@ -149,6 +216,9 @@ METAVAR: dict[str, Text] = {
     "note": T("说明", "NOTE"), "host": T("地址", "HOST"), "port": T("端口", "PORT"),
     "paths": T("模板", "TEMPLATE"), "names": T("模板", "TEMPLATE"), "workbook": T("报表", "WORKBOOK"),
     "returns": T("报表", "RETURN"), "files": T("文件", "FILE"),
+    "task_id": T("编号", "N"), "name": T("名称", "NAME"), "deadline": T("日期", "DATE"), "roster": T("单位表", "FILE"),
+    "links issue.departments": T("单位编码", "CODE"), "base_url": T("地址", "URL"), "link_ids": T("链接编号", "LINK"),
+    "return_id": T("编号", "ID"), "comment": T("意见", "TEXT"), "finding": T("序号", "N"), "limit": T("条数", "N"),
 }
 
 # -- the help page's own words
@@ -293,3 +363,59 @@ ERR_DID_YOU_MEAN = T("（是否想用 {names}）", " (did you mean {names})", ("
 ERR_BAD_VALUE = T("{name} 的值不对：{detail}", "bad value for {name}: {detail}", ("name", "detail"))
 ERR_NOT_A_NUMBER = T("应为整数", "must be a whole number")
 ERR_NO_SUCH_COMMAND = T("没有命令 {name}", "no such command {name}", ("name",))
+
+# -- the portal from the command line (jixiao task / links / review / audit)
+PORTAL_REFUSED = T("未执行：{message}{code}", "refused: {message}{code}", ("message", "code"))
+H_TASK = T("编号", "task")
+H_YEAR = T("年度", "year")
+H_TEMPLATE = T("模板", "template")
+H_DEADLINE = T("截止日期", "deadline")
+H_FORMS = T("预填表", "forms")
+H_RETURN = T("报表编号", "return")
+H_COMMENT = T("退回意见", "comment")
+H_LINK = T("链接编号", "link")
+H_LINK_URL = T("填报链接", "link")
+H_ISSUED = T("发放时间", "issued")
+H_EXPIRES = T("到期时间", "expires")
+TASK_CREATED = T("已新建填报任务 {task}：{name}（{year} 年度，模板 {template}，截止 {deadline}）",
+                 "created task {task}: {name} ({year}, template {template}, deadline {deadline})",
+                 ("task", "name", "year", "template", "deadline"))
+ROSTER_PROBLEM = T("第 {row} 行 {column}：{code} {message}", "row {row} {column}: {code} {message}",
+                   ("row", "column", "code", "message"))
+ROSTER_SAVED = T("任务 {task} 的单位表已保存：{count} 个单位，其中 {buildable} 个可生成预填表；{problems} 个问题",
+                 "task {task} roster saved: {count} department(s), {buildable} buildable; {problems} problem(s)",
+                 ("task", "count", "buildable", "problems"))
+TASK_BUILT = T("任务 {task}：已生成 {count} 份预填表", "task {task}: built {count} form(s)", ("task", "count"))
+TASK_BUILD_FAILED = T("任务 {task}：预填表生成失败：{reason}", "task {task}: building failed: {reason}", ("task", "reason"))
+NOT_ON_ROSTER = T("任务 {task} 的单位名单中没有单位 {department}", "department {department} is not on task {task}'s roster",
+                  ("task", "department"))
+RECEIVED = T("已收到单位 {department} 的报表：第 {version} 版，{state}，{errors} 个错误，{warnings} 个警告{again}",
+             "received {department}'s return: version {version}, {state}, {errors} error(s), {warnings} warning(s){again}",
+             ("department", "version", "state", "errors", "warnings", "again"))
+RECEIVED_AGAIN = T("（与已收到的文件完全相同，未重复保存）", " (the same file as before: not stored twice)")
+RECEIVE_REFUSED = T("单位 {department} 的报表未被接收：{state}", "{department}'s return was refused: {state}",
+                    ("department", "state"))
+LINKS_ISSUED = T("已发放 {count} 个链接，截止 {deadline}；链接只显示这一次，请现在保存或打印",
+                 "issued {count} link(s), deadline {deadline}; shown this once: save or print them now",
+                 ("count", "deadline"))
+LINKS_WRITTEN = T("链接清单已写入 {path}（{count} 个单位）", "links written to {path} ({count})", ("path", "count"))
+LINK_LIVE = T("有效", "live")
+LINK_REVOKED = T("已撤销", "revoked")
+LINK_EXPIRED = T("已过期", "expired")
+LINK_REVOKED_NOW = T("已撤销任务 {task} 的链接 {link}", "revoked link {link} of task {task}", ("task", "link"))
+REVIEW_WHICH = T("请用 --return 给出报表编号，或用 --department 给出单位编码", "give --return or --department")
+NO_CURRENT_RETURN = T("任务 {task} 中单位 {department} 没有当前报表", "no current return of {department} in task {task}",
+                      ("task", "department"))
+REVIEWED: dict[str, Text] = {
+    "send_back": T("已退回 单位 {department} 第 {version} 版：{comment}", "sent back {department} version {version}: {comment}",
+                   ("department", "version", "comment")),
+    "void": T("已作废 单位 {department} 第 {version} 版：{comment}", "voided {department} version {version}: {comment}",
+              ("department", "version", "comment")),
+    "verified": T("已核实 单位 {department} 第 {version} 版的问题 [{finding}]",
+                  "checked finding [{finding}] of {department} version {version}", ("department", "version", "finding")),
+}
+RETURN_SHOWN = T("单位 {department} {name} 第 {version} 版（报表编号 {id}）：{status}，收到于 {received}",
+                 "{department} {name} version {version} (return {id}): {status}, received {received}",
+                 ("department", "name", "version", "id", "status", "received"))
+RETURN_VOIDED = T("此版本已作废", "this version is voided")
+RETURN_SENT_BACK = T("已退回修改：{comment}", "sent back: {comment}", ("comment",))

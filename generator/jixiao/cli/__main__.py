@@ -1,0 +1,7 @@
+"""``python -m jixiao.cli``: the same as the ``jixiao`` console script."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
