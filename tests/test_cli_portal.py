@@ -114,8 +114,9 @@ def test_a_task_from_the_command_line_is_the_portals(server, db_url, tmp_path):
     assert "2 个单位" in cli("task", "roster", *db, "--task", str(task), str(tmp_path / "单位.xlsx"))
     assert "已生成 2 份预填表" in cli("task", "build", *db, "--task", str(task))
     cli("task", "forms", *db, "--task", str(task), "--out", str(tmp_path / "forms.zip"))
-    forms = zipfile.ZipFile(tmp_path / "forms.zip")
-    assert sorted(forms.namelist()) == ["520101_甲局.xlsx", "520102_乙局.xlsx"]
+    with zipfile.ZipFile(tmp_path / "forms.zip") as z:
+        forms = {name: z.read(name) for name in z.namelist()}
+    assert sorted(forms) == ["520101_甲局.xlsx", "520102_乙局.xlsx"]
 
     issued = cli("links", "issue", *db, "--task", str(task), "--base-url", server.url, "--out", str(tmp_path / "l.csv"))
     links = dict(re.findall(r"^(\d+)  \S+  (\S+)$", issued, re.M))
@@ -138,14 +139,14 @@ def test_a_task_from_the_command_line_is_the_portals(server, db_url, tmp_path):
 
     # 甲局's return is filed from the command line (checked as an upload: 乙局 cannot send it);
     # 乙局 uploads through its link, with a warning.
-    (tmp_path / "a.xlsx").write_bytes(forms.read("520101_甲局.xlsx"))
+    (tmp_path / "a.xlsx").write_bytes(forms["520101_甲局.xlsx"])
     good = fill(tmp_path / "a.xlsx", tmp_path / "甲局.xlsx", GOOD)
     assert "第 1 版" in cli("task", "receive", *db, "--task", str(task), "--department", "520101", str(good))
     refused = CliRunner().invoke(app, ["task", "receive", *db, "--task", str(task), "--department", "520102",
                                        str(good)])
     assert refused.exit_code == 1 and "P001" in refused.output  # 甲局's form is not 乙局's
     assert c.get(f"/api/tasks/{task}/board").json()[1]["state"] == "格式错误"  # the portal saw the refusal
-    (tmp_path / "b.xlsx").write_bytes(forms.read("520102_乙局.xlsx"))
+    (tmp_path / "b.xlsx").write_bytes(forms["520102_乙局.xlsx"])
     over = {"zt_fund_total_actual": 105, "zt_fund_basic_actual": 60, "zt_fund_project_actual": 45}
     warned = fill(tmp_path / "b.xlsx", tmp_path / "b-filled.xlsx", {**GOOD, **over}).read_bytes()
     assert 'id="state">已通过<' in dept.upload(links["520102"] + "/upload", "乙局.xlsx", warned).text
@@ -173,6 +174,8 @@ def test_a_task_from_the_command_line_is_the_portals(server, db_url, tmp_path):
     for action in ("新建任务", "上传单位表", "生成预填表", "发放填报链接", "撤销链接", "标记已核实", "退回修改", "作废版本"):
         assert action in audit, action
     assert "张三" in audit and "张三" in cli("audit", *db)
+    c.http.close()
+    dept.http.close()
 
 
 def test_what_the_portal_refuses_is_one_line(tmp_path):
