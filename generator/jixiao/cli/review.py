@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -26,6 +26,9 @@ from ..codes import cli as C
 from ..terminal import Session, open_portal, session
 from .app import AsJson, By, Db, Force, Lang, acting, command, group, h
 from .portal import TaskId
+
+if TYPE_CHECKING:
+    from ..serve.service import Portal
 
 review = group("review")
 ReturnId = Annotated[int | None, typer.Option("--return", help=h("return_id"))]
@@ -38,7 +41,7 @@ def _review_command(name: str):  # noqa: ANN202 - a decorator
     return command(name, parent=review, prefix="review ")
 
 
-def _which(s: Session, p: Any, task_id: int, return_id: int | None, department: str | None) -> int:
+def _which(s: Session, p: Portal, task_id: int, return_id: int | None, department: str | None) -> int:
     """The return given by --return, else the department's current one on the board."""
     from ..serve.returns import board
 
@@ -70,7 +73,7 @@ def _act(ctx: typer.Context, task_id: int, return_id: int | None, department: st
 @_review_command("show")
 def review_show(ctx: typer.Context, task_id: TaskId, return_id: ReturnId = None, department: Department = None,
                 as_json: AsJson = False, db: Db = None, lang: Lang = None) -> None:
-    """jixiao.serve.returns.find_return: one version with its findings (numbered for ``verify``)."""
+    """jixiao.serve.returns.find_return: one version with its findings (numbered for ``review confirm``)."""
     from ..serve.returns import find_return
 
     s = session(ctx)
