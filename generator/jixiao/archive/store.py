@@ -225,6 +225,7 @@ class Archive:
     def _store_in(self, conn: Connection, sub: Submission, received_at: dt.datetime, record: dict[str, Any],
                   findings: list[dict[str, Any]], skip_duplicates: bool) -> StoredReturn:
         series = {"department_code": sub.department_code, "year": sub.year, "template_id": sub.template_id}
+        sha, data = sub.sha256, bytes(sub.file_bytes)
         in_series = and_(*(SERIES.c[k] == v for k, v in series.items()))
         # 1. Lock the series row (created at version 0 when new): a concurrent store into
         #    the same series waits here until this transaction ends.
@@ -234,23 +235,22 @@ class Archive:
         if skip_duplicates and last:
             kept = conn.execute(
                 select_returns()
-                .where(*(RETURNS.c[k] == v for k, v in series.items()), RETURNS.c.blob_sha256 == sub.sha256)
+                .where(*(RETURNS.c[k] == v for k, v in series.items()), RETURNS.c.blob_sha256 == sha)
                 .order_by(RETURNS.c.version.desc()).limit(1)
             ).first()
             if kept is not None:
                 return self._stored(conn, [kept])[0]
         # 3. The blob (once per content), the series' counter, the return row.
-        data = bytes(sub.file_bytes)
-        conn.execute(self._insert_ignore(BLOBS).values(sha256=sub.sha256, data=data, size=len(data)))
+        conn.execute(self._insert_ignore(BLOBS).values(sha256=sha, data=data, size=len(data)))
         conn.execute(update(SERIES).where(in_series).values(last_version=last + 1))
         row = dict(series, department_name=sub.department_name, template_version=str(sub.template_version),
                    version=last + 1, filename=sub.filename, record=record, findings=findings,
                    error_count=sub.error_count, warning_count=sub.warning_count, status=str(sub.status),
                    fill_date=sub.fill_date)
         new_id = conn.execute(insert(RETURNS).values(
-            **row, blob_sha256=sub.sha256, received_at=for_db(received_at, self._dialect)
+            **row, blob_sha256=sha, received_at=for_db(received_at, self._dialect)
         ).returning(RETURNS.c.id)).scalar_one()
-        return StoredReturn(id=new_id, **row, sha256=sub.sha256, size=len(data),
+        return StoredReturn(id=new_id, **row, sha256=sha, size=len(data),
                             received_at=received_at.astimezone(self.tz), created=True)
 
     # -- reading
