@@ -204,13 +204,12 @@ class Archive:
         ...     (r1.version, r1.created), (r2.version, r2.created), r1.sha256 == r2.sha256
         ((1, True), (2, True), True)
         """
-        received_at = to_utc(submission.received_at or dt.datetime.now(dt.UTC))
         # Serialise first: a record that is not JSON fails before the database is touched,
         # and the values handed back are exactly what later reads return.
         record = json.loads(json_dumps(dict(submission.record)))
         findings = json.loads(json_dumps([dict(f) for f in submission.findings]))
         return self._in_write_transaction(
-            lambda conn: self._store_in(conn, submission, received_at, record, findings, skip_duplicates))
+            lambda conn: self._store_in(conn, submission, record, findings, skip_duplicates))
 
     def store_many(
         self, submissions: Iterable[Submission], *, skip_duplicates: bool = True
@@ -222,8 +221,8 @@ class Archive:
         """
         return [self.store(s, skip_duplicates=skip_duplicates) for s in submissions]
 
-    def _store_in(self, conn: Connection, sub: Submission, received_at: dt.datetime, record: dict[str, Any],
-                  findings: list[dict[str, Any]], skip_duplicates: bool) -> StoredReturn:
+    def _store_in(self, conn: Connection, sub: Submission, record: dict[str, Any], findings: list[dict[str, Any]],
+                  skip_duplicates: bool) -> StoredReturn:
         series = {"department_code": sub.department_code, "year": sub.year, "template_id": sub.template_id}
         sha, data = sub.sha256, bytes(sub.file_bytes)
         in_series = and_(*(SERIES.c[k] == v for k, v in series.items()))
@@ -240,7 +239,9 @@ class Archive:
             ).first()
             if kept is not None:
                 return self._stored(conn, [kept])[0]
-        # 3. The blob (once per content), the series' counter, the return row.
+        # 3. The blob (once per content), the series' counter, the return row. Received now,
+        #    under the lock: a later version of the series is never received earlier.
+        received_at = to_utc(sub.received_at or dt.datetime.now(dt.UTC))
         conn.execute(self._insert_ignore(BLOBS).values(sha256=sha, data=data, size=len(data)))
         conn.execute(update(SERIES).where(in_series).values(last_version=last + 1))
         row = dict(series, department_name=sub.department_name, template_version=str(sub.template_version),
