@@ -17,6 +17,7 @@ from rich.table import Table
 
 from .codes import Status
 from .codes import cli as C
+from .codes import verify as V
 from .terminal import Session
 
 _STYLE = {"error": "red", "warning": "yellow", "note": "dim"}
@@ -95,7 +96,7 @@ def print_collected(s: Session, run: Any, *, quiet: bool) -> None:
         stored = r.stored
         status = s.status(stored.status if stored else r.verification.status)
         if r.refused:
-            state = s.t(C.STATE_UNSIGNED if r.refusal.code == "V008" else C.STATE_REFUSED)
+            state = s.t(C.STATE_UNSIGNED if r.refusal.code == V.V008.id else C.STATE_REFUSED)
         elif stored is None:
             state = s.t(C.STATE_NOT_STORED)
         elif not stored.created:

@@ -119,7 +119,7 @@ def refusal(v: Verification) -> Finding | None:
 def department_of(v: Verification) -> tuple[str, str]:
     """(code, name) as the bureau pre-filled them, else from the record; else the file name.
 
-    Only filed for a return :func:`refusal` lets through.
+    ``collect_files`` files a return under it only when :func:`refusal` finds nothing.
     """
     department = v.prefill.get(DEPARTMENT_KEY) or {}
     if isinstance(department, dict) and department.get("code"):
