@@ -57,6 +57,7 @@ from jixiao.build import build_template  # noqa: E402
 from jixiao.layout import build_layout  # noqa: E402
 from jixiao.prefill.batch import plan_filenames  # noqa: E402
 from jixiao.prefill.tables import DataSchema, read_dataset  # noqa: E402
+from jixiao.signing import Keyring, user_key_path  # noqa: E402
 from jixiao.template.load import load_template  # noqa: E402
 
 IMG = ROOT / "docs" / "img" / "guide"
@@ -260,8 +261,10 @@ def declared_rows(layout) -> dict[str, str]:
 
 
 def fill_returns(data: Path, out: Path) -> dict[str, Path]:
-    """Each returning department's form as it comes back (inputs typed, values saved)."""
+    """Each returning department's form as it comes back (inputs typed, values saved; the
+    pre-fill and its signature as `build --data` sent them, else collect refuses it: V008)."""
     lt = load_template(TEMPLATE)
+    signing_keys = Keyring.load(user_key_path())  # the key `build --data` just signed with
     dataset = read_dataset(DataSchema.for_template(lt), data)
     names = dict(zip([d.code for d in dataset.buildable], plan_filenames(dataset.buildable), strict=True))
     out.mkdir(parents=True, exist_ok=True)
@@ -289,7 +292,7 @@ def fill_returns(data: Path, out: Path) -> dict[str, Path]:
                 values[f"{key}_reason"] = reason
         values.update(extra)
         written[dept.code] = build_template(lt, out, prefill=dept.prefill, values=values,
-                                            filename=names[dept.code], force=True)
+                                            filename=names[dept.code], force=True, keys=signing_keys)
     return written
 
 

@@ -47,6 +47,7 @@ def test_prefilled_forms_are_filed_under_their_code_and_roster_status(db_url, tm
 
     from jixiao.build import build_template
     from jixiao.read.record import open_return
+    from jixiao.signing import Keyring, user_key_path
 
     data = tmp_path / "单位.xlsx"
     wb = Workbook()
@@ -61,11 +62,13 @@ def test_prefilled_forms_are_filed_under_their_code_and_roster_status(db_url, tm
     built = runner.invoke(app, ["build", str(TEMPLATE), "--data", str(data), "--out", str(sent)])
     assert built.exit_code == 0, built.output
     returned = tmp_path / "returned"
+    keys = Keyring.load(user_key_path())  # the one build --data signed with
     for code in ("520101", "520102"):
         form = open_return(next(sent.glob(f"{code}_*.xlsx")))
         values = dict(form.record.values, zt_fund_total_actual=95.0)  # what the department types
+        # typing leaves the bureau's pre-fill and its signature as they were sent
         build_template(form.template, returned, prefill=form.record.prefill, values=values,
-                       filename=f"{code}-return.xlsx")
+                       filename=f"{code}-return.xlsx", keys=keys)
     r = runner.invoke(app, ["collect", str(returned), "--db", db_url, "--year", "2023"])
     assert r.exit_code == 0, r.output
     st = json.loads(runner.invoke(app, ["status", "--year", "2023", "--db", db_url, "--departments", str(data),

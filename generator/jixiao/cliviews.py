@@ -20,6 +20,7 @@ from rich.table import Table
 from .atomic import atomic_output
 from .codes import Status
 from .codes import cli as C
+from .codes import verify as V
 from .outputs import csv_safe
 from .terminal import Session
 
@@ -86,6 +87,9 @@ def print_collected(s: Session, run: Any, *, quiet: bool) -> None:
     skipped = sum(1 for r in run if r.stored is None)
     s.out.print(escape(s.t(C.COLLECT_SUMMARY, total=len(run), stored=created - bad, again=again,
                            unreadable=bad, skipped=skipped)))
+    for r in run.refused:  # files to act on: shown with --quiet too
+        s.out.print("[red]" + escape(s.t(C.REFUSED_LINE, path=r.path, code=r.refusal.code,
+                                          message=s.message(r.refusal))))
     for d in run.duplicates:
         s.err.print("[yellow]" + escape(s.t(C.TWO_FILES, department=d.department_code, count=len(d.files),
                                              files="、".join(p.name for p in d.files), latest=d.files[-1].name)))
@@ -96,7 +100,7 @@ def print_collected(s: Session, run: Any, *, quiet: bool) -> None:
         stored = r.stored
         status = s.status(stored.status if stored else r.verification.status)
         if r.refused:
-            state = s.t(C.STATE_REFUSED)
+            state = s.t(C.STATE_UNSIGNED if r.refusal.code == V.V008.id else C.STATE_REFUSED)
         elif stored is None:
             state = s.t(C.STATE_NOT_STORED)
         elif not stored.created:

@@ -11,6 +11,10 @@ The files of one department (and form) in one batch are stored in the order of t
 follow the drafts; each such group is reported in :attr:`CollectRun.duplicates`. A file
 that cannot be read is kept too (status 格式错误), under the department its file name
 starts with (``101001_财政局.xls`` → 101001), so the department is not shown as 未交.
+
+A return is filed only under a department its pre-fill may name: one whose pre-fill
+contradicts the bureau's signature (V006, V007), or carries none where the bureau signs its
+forms (V008: a stripped signature), is refused (:func:`refusal`), as the portal refuses it.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..codes import verify as V
 from ..layout import DEPARTMENT_KEY
 from ..paths import TemplateSearchPath
 from ..signing import Keyring
 from ..template.load import load_template
+from ..verify.findings import Finding
 from ..verify.verification import Verification, verify_paths
 from . import Archive, StoredReturn, Submission
 
@@ -37,6 +43,11 @@ _NAME_KEYS = ("department", "unit", "dept_name", "project_dept")
 FILL_DATE_KEY = "fill_date"
 # A built form is named <编码>_<名称>.xlsx; a department may rename it <编码>-<名称>.
 _CODE_IN_NAME = re.compile(r"^([0-9A-Za-z]+)[_\-－—\s]")
+#: Findings that mean the pre-fill cannot name the department: changed after the bureau
+#: signed it (V006), signed with a key that is not the bureau's (V007), or not signed although
+#: the bureau signs its forms (V008, found only when the bureau's keys are given: a stripped
+#: signature looks exactly like this).
+NOT_FILED = (V.V006.id, V.V007.id, V.V008.id)
 
 
 @dataclass(frozen=True)
@@ -48,9 +59,14 @@ class Collected:
     stored: StoredReturn | None
 
     @property
+    def refusal(self) -> Finding | None:
+        """Why it was not filed although it could be read (:func:`refusal`), or None."""
+        return None if self.stored is not None else refusal(self.verification)
+
+    @property
     def refused(self) -> bool:
-        """Readable but not filed: its pre-fill contradicts the bureau's signature."""
-        return self.stored is None and not self.verification.unreadable
+        """Readable but not filed: its pre-fill cannot name its department (:attr:`refusal`)."""
+        return self.refusal is not None
 
 
 @dataclass(frozen=True)
@@ -79,11 +95,31 @@ class CollectRun(Iterable[Collected]):
     def __getitem__(self, i: int) -> Collected:
         return self.collected[i]
 
+    @property
+    def refused(self) -> list[Collected]:
+        """The files not filed because their pre-fill cannot name their department."""
+        return [c for c in self.collected if c.refused]
+
+
+def refusal(v: Verification) -> Finding | None:
+    """The finding that keeps a readable return from being filed, or None: its pre-fill was
+    changed after the bureau signed it (V006), is signed with a key not the bureau's (V007),
+    or is not signed although the bureau signs its forms (V008). A blank form, with nothing
+    pre-filled, has nothing to sign and is filed.
+
+    >>> v = Verification(Path("乙局.xlsx"), [Finding.of(V.V008.format())], prefill={"_department": {"code": "102"}})
+    >>> refusal(v).code, refusal(Verification(Path("blank.xlsx"))) is None
+    ('V008', True)
+    """
+    if v.unreadable:
+        return None
+    return next((f for f in v.findings if f.code in NOT_FILED), None)
+
 
 def department_of(v: Verification) -> tuple[str, str]:
     """(code, name) as the bureau pre-filled them, else from the record; else the file name.
 
-    Only called for a pre-fill the signature does not refute (``v.prefill_trusted``).
+    ``collect_files`` files a return under it only when :func:`refusal` finds nothing.
     """
     department = v.prefill.get(DEPARTMENT_KEY) or {}
     if isinstance(department, dict) and department.get("code"):
@@ -163,11 +199,13 @@ def collect_files(paths: Iterable[str | Path], archive: Archive, *, year: int | 
     and is left unstored (``stored`` None) only when there is no year to file it under.
 
     ``keys`` are the bureau's (:mod:`jixiao.signing`): a return whose pre-fill contradicts
-    their signature (V006, V007) is reported and never filed, under any department.
+    their signature (V006, V007) or is not signed (V008) is reported (:attr:`Collected.refusal`,
+    :attr:`CollectRun.refused`) and never filed, under any department. Without ``keys`` a
+    pre-fill cannot be checked (V004, V005) and names the department.
     """
     search = search or TemplateSearchPath.for_reading()  # the year too: never from ./templates
     results = verify_paths(paths, jobs=jobs, search=search, keys=keys, on_progress=on_progress)
-    trusted = [v for v in results if v.unreadable or v.prefill_trusted]
+    trusted = [v for v in results if refusal(v) is None]
     ordered, duplicates = _order(trusted)
     years = Counter(_year_of(v, year, search) for v in trusted if not v.unreadable)
     batch_year = year or (years.most_common(1)[0][0] if years else None)

@@ -31,8 +31,10 @@ from sqlalchemy import Connection, insert, select, update
 
 from ..codes import Status
 from ..paths import expand_paths
-from .store import _CHECKS, _RETURNS, StoredReturn, _for_db, _select_returns, _to_utc, finding_key
+from .database import for_db
+from .records import StoredReturn, finding_key, to_utc
 from .store import Archive as Store
+from .tables import CHECKS, RETURNS, select_returns
 
 __all__ = ["AmbiguousTemplate", "Archive", "current_return", "mark_checked", "returns_of_file", "send_back", "version_of", "void",
            "void_files"]
@@ -46,7 +48,7 @@ def _who(by: str) -> str:
 
 
 def _one(archive: Store, conn: Connection, return_id: int) -> StoredReturn:
-    rows = list(conn.execute(_select_returns().where(_RETURNS.c.id == return_id)))
+    rows = list(conn.execute(select_returns().where(RETURNS.c.id == return_id)))
     if not rows:
         raise LookupError(f"no return with id {return_id}")
     return archive._stored(conn, rows)[0]
@@ -60,12 +62,12 @@ def void(archive: Store, return_id: int, *, reason: str, by: str,
     reason, by = str(reason or "").strip(), _who(by)
     if not reason:
         raise ValueError("a reason for voiding must be given")
-    when = _to_utc(at or dt.datetime.now(dt.UTC))
+    when = to_utc(at or dt.datetime.now(dt.UTC))
 
     def work(conn: Connection) -> StoredReturn:
         if _one(archive, conn, return_id).voided_at is None:
-            conn.execute(update(_RETURNS).where(_RETURNS.c.id == return_id).values(
-                voided_at=_for_db(when, archive._dialect), voided_by=by, void_reason=reason))
+            conn.execute(update(RETURNS).where(RETURNS.c.id == return_id).values(
+                voided_at=for_db(when, archive._dialect), voided_by=by, void_reason=reason))
         return _one(archive, conn, return_id)
 
     return archive._in_write_transaction(work)
@@ -80,15 +82,15 @@ def send_back(archive: Store, return_id: int, *, reason: str, by: str,
     reason, by = str(reason or "").strip(), _who(by)
     if not reason:
         raise ValueError("a reason for sending back must be given")
-    when = _to_utc(at or dt.datetime.now(dt.UTC))
+    when = to_utc(at or dt.datetime.now(dt.UTC))
 
     def work(conn: Connection) -> StoredReturn:
         stored = _one(archive, conn, return_id)
         if stored.voided_at is not None or stored.status == Status.UNREADABLE:
             raise ValueError(f"return {return_id} is voided or unreadable: nothing to send back")
         if stored.sent_back_at is None:
-            conn.execute(update(_RETURNS).where(_RETURNS.c.id == return_id).values(
-                status=str(Status.NEEDS_FIX), sent_back_at=_for_db(when, archive._dialect), sent_back_by=by,
+            conn.execute(update(RETURNS).where(RETURNS.c.id == return_id).values(
+                status=str(Status.NEEDS_FIX), sent_back_at=for_db(when, archive._dialect), sent_back_by=by,
                 send_back_reason=reason))
         return _one(archive, conn, return_id)
 
@@ -103,7 +105,7 @@ def mark_checked(archive: Store, return_id: int, code: str, *, by: str, sheet: s
     Marking a checked warning again keeps the first mark. ``LookupError`` when the return
     has no such warning (errors cannot be marked: the department must fix them)."""
     by = _who(by)
-    when = _for_db(_to_utc(at or dt.datetime.now(dt.UTC)), archive._dialect)
+    when = for_db(to_utc(at or dt.datetime.now(dt.UTC)), archive._dialect)
 
     def work(conn: Connection) -> StoredReturn:
         stored = _one(archive, conn, return_id)
@@ -114,9 +116,9 @@ def mark_checked(archive: Store, return_id: int, code: str, *, by: str, sheet: s
             where = "".join(f" {x}" for x in (sheet, cell) if x)
             raise LookupError(f"return {return_id} has no warning {code}{where}")
         done = {tuple(r) for r in conn.execute(
-            select(_CHECKS.c.code, _CHECKS.c.sheet, _CHECKS.c.cell).where(_CHECKS.c.return_id == return_id))}
+            select(CHECKS.c.code, CHECKS.c.sheet, CHECKS.c.cell).where(CHECKS.c.return_id == return_id))}
         for k_code, k_sheet, k_cell in sorted(keys - done):
-            conn.execute(insert(_CHECKS).values(return_id=return_id, code=k_code, sheet=k_sheet, cell=k_cell,
+            conn.execute(insert(CHECKS).values(return_id=return_id, code=k_code, sheet=k_sheet, cell=k_cell,
                                                 checked_by=by, checked_at=when, note=str(note or "")))
         return _one(archive, conn, return_id)
 
@@ -125,11 +127,11 @@ def mark_checked(archive: Store, return_id: int, code: str, *, by: str, sheet: s
 
 def returns_of_file(archive: Store, data: bytes, year: int | None = None) -> list[StoredReturn]:
     """Every version stored from this very file (same bytes), of ``year`` when given."""
-    stmt = _select_returns().where(_RETURNS.c.blob_sha256 == hashlib.sha256(data).hexdigest())
+    stmt = select_returns().where(RETURNS.c.blob_sha256 == hashlib.sha256(data).hexdigest())
     if year is not None:
-        stmt = stmt.where(_RETURNS.c.year == year)
-    return archive._returns(stmt.order_by(_RETURNS.c.department_code, _RETURNS.c.template_id,
-                                          _RETURNS.c.version))
+        stmt = stmt.where(RETURNS.c.year == year)
+    return archive._returns(stmt.order_by(RETURNS.c.department_code, RETURNS.c.template_id,
+                                          RETURNS.c.version))
 
 
 class AmbiguousTemplate(LookupError):

@@ -117,7 +117,7 @@ def collect(
     lang: Lang = None,
 ) -> None:
     """jixiao.archive.collect.collect_files: a return whose pre-fill contradicts the bureau's signature
-    (V006/V007) is not filed; exit 2 when a file cannot be read, 1 when one was not filed."""
+    (V006/V007, or a pre-fill without its signature V008) is not filed; exit 2 when a file cannot be read, 1 when one was not filed."""
     from ..archive.collect import collect_files
     from ..cliviews import print_collected
 

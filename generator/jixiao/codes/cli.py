@@ -312,6 +312,8 @@ COLLECT_SUMMARY = T("共 {total} 个文件：归档 {stored} 份新版本，{aga
 STATE_KEPT_ALREADY = T("{status}（同一文件已归档，未重复保存）", "{status} (the same file is kept already)", ("status",))
 STATE_NOT_STORED = T("未归档（无法确定年度）", "not archived (no year: give --year)")
 STATE_REFUSED = T("未归档（预填内容与财政局签名不符）", "not archived (the pre-fill contradicts the bureau's signature)")
+STATE_UNSIGNED = T("未归档（预填内容没有财政局签名）", "not archived (the pre-fill is not signed by the bureau)")
+REFUSED_LINE = T("{path}：未归档，{code} {message}", "{path}: not archived, {code} {message}", ("path", "code", "message"))
 TWO_FILES = T("单位 {department} 同一批有 {count} 个文件（{files}），按填报日期和文件时间以 {latest} 为最新版本",
               "department {department} sent {count} files in this batch ({files}); by 填报日期 and file time "
               "{latest} is the latest", ("department", "count", "files", "latest"))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from jixiao.archive.store import Base, _make_engine
+from jixiao.archive.database import make_engine
+from jixiao.archive.tables import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -49,7 +50,7 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no connection and no sqlalchemy.url: use jixiao.archive.alembic_config")
-    engine = _make_engine(url)
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             _configure(conn)
