@@ -94,6 +94,6 @@ def test_unit_typed_in_a_number_cell_is_one_error_not_a_tamper_cascade(tmp_path)
     v = verify_file(build_template(GUIZHOU, tmp_path, prefill=PREFILL, values=values))
     (finding,) = [f for f in v.findings if f.name == actual]
     assert (finding.code, finding.severity) == ("ROW_ACTUAL_NOT_NUMBER", "error")
-    assert "实际完成值须填数字，单位请填在“单位”栏（现为“310人次”，应填 310）" in finding.message_zh
+    assert "实际完成值“310人次”须填数字，单位请填在“单位”栏（应填 310）" in finding.message_zh
     assert v.computed[_row(layout, "培训人次") + "_score"] is None
     assert not [f for f in v.findings if f.code == "V107"]

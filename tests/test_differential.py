@@ -165,7 +165,8 @@ POOLS = {
     "cell": Pool(TEXT_EDGES + NUMBER_EDGES[:12] + ("280人次", "85%", "—", "\u3000")),
 }
 ARG_POOL = {"direction": "direction", "tier": "tier", "name": "text", "reason": "text", "indicator": "named",
-            "flags": "flag", "unit": "unit", "date": "date", "cells": "cell", "value": "cell"}
+            "flags": "flag", "flag": "flag", "texts": "text", "unit": "unit", "date": "date", "cells": "cell",
+            "value": "cell"}
 TYPICAL: dict[str, Any] = {
     "budget": 100, "actual": 80, "weight": 10, "target": 100, "direction": "≥", "declared": 8,
     "score": 8, "total": 85, "numerator": 3, "denominator": 4, "fixed": 10,
@@ -173,13 +174,27 @@ TYPICAL: dict[str, Any] = {
     "scores": [3, 4, 5], "parts": [30, 40.5, 20], "weights": [10, 20, 20], "values": [80, 90, 85],
     "flags": [0, 1, 0], "amounts": [1, 2, 3],
     "unit": "%", "date": 45340, "used": 3, "value": "张三", "cells": [1, "abc", None], "counts": [0, 2, 0],
+    "flag": 1, "texts": ["得分 12 超过分值 10；", None, "需填写偏差原因；"],
 }
 #: Where the generic typical row would make every edge of a rule a no-op.
 TYPICAL_FOR = {"ROW_QUAL_OUT_OF_BAND": {"direction": "定性", "score": 9},
                "ROW_REASON_MISSING": {"score": 10},
                "ROW_PERCENT_SCALE": {"target": 0.9, "actual": 0.85},
                "ROW_ACTUAL_FAR_OVER": {"actual": 1000},
-               "ROW_RESULT_MISSING": {"actual": None}}
+               "ROW_RESULT_MISSING": {"actual": None},
+               "MSG_QUAL_OUT_OF_BAND": {"tier": "部分达成预期指标并具有一定效果", "score": 9},
+               "MSG_SCORE_OVER_WEIGHT": {"score": 12.5},
+               "MSG_DECLARED_DIFFERS": {"declared": 98.3, "computed": 96.8},
+               "CHK_DECLARED_TOTAL": {"declared": 98.3, "computed": 96.8}}
+#: Numbers a message writes (``num()``: ROUND(x,2) joined with &, against numbers.shown):
+#: half-way values at the 2nd decimal and past it, thirds, whole numbers that must lose
+#: their ".00", and large values, each in turn in every numeric argument of the rules that
+#: write numbers into text (the proof that the form and Python write numbers alike).
+SHOWN_EDGES: tuple[Any, ...] = (0.005, 0.015, 0.025, 0.045, 1.005, 1.015, 2.675, 1.115, 4.355, 99.995, -1.005,
+                                -0.005, -2.675, 0.125, 12.0, 12.1, 12.10000001, 1 / 3, 2 / 3, 96.8, 98.3,
+                                0.1 + 0.2, 1e-3, 123456.785, 99999999.995, 1e11 + 0.005, 9.295, 10.0)
+SHOWN_RULES = ("MSG_SCORE_OVER_WEIGHT", "MSG_QUAL_OUT_OF_BAND", "MSG_REASON_MISSING", "MSG_DECLARED_DIFFERS",
+               "CHK_DECLARED_TOTAL", "MSG_WEIGHT_MISSING", "MSG_PERCENT_SCALE", "MSG_ACTUAL_FAR_OVER")
 
 # ------------------------------------------------------------------ parameters
 
@@ -198,6 +213,10 @@ RULE_PARAMS: dict[str, dict[str, list[Any]]] = {
     "ROW_QUAL_OUT_OF_BAND": {"bands": [ALT_TIERS]},
     "ROW_REASON_MISSING": {"over_ratio": [0, 1.2, 1.5]},
     "ROW_MESSAGE": {"messages": [["未设分值", "指标值应为数字", "得分超过分值"]]},
+    "MSG_QUAL_OUT_OF_BAND": {"bands": [ALT_TIERS]},
+    "CHK_DECLARED_TOTAL": {"tolerance": [0, 0.5, 2]},
+    "MSG_PERCENT_SCALE": {"limit": [1.5, 1, 2, 1.005]},
+    "MSG_ACTUAL_FAR_OVER": {"factor": [10, 5, 1, 2.5]},
     "CHK_ROWS": {"message": ["项有误", "项三级指标未设分值或分值为 0"], "warning": [False, True]},
     "CHK_FUNDS_SUM": {"label": ["全年预算数", "资金"], "tolerance": [0.01, 0, 0.05]},
     "ROW_RESULT_MISSING": {"declared_mode": [False, True]},
@@ -326,6 +345,11 @@ def explicit_examples(rule: Rule) -> list[Example]:
             out.append(Example.make({**base, arg: value}, defaults, shape0))
     if "digits" in choices:
         out += halfway_examples(rule, choices)
+    if rule.id in SHOWN_RULES:
+        for arg in numeric:
+            for value in SHOWN_EDGES:
+                out.append(Example.make({**base, arg: value}, defaults, shape0))
+                out.append(Example.make({**base, arg: value / 7}, defaults, shape0))
     return out
 
 

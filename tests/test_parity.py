@@ -4,12 +4,14 @@ Over every shipped variant, hundreds of generated returns - clean ones and ones 
 planted mistakes of every kind the form and verify check (a unit typed in a number cell,
 a percentage typed as a number, an actual far over its target, an untouched form, a
 required field missing, a date typed as text or outside the year, a row without its result,
-a qualitative row without its 档次, text in an amount, a score over its weight, a row
-without weight or direction) - are written, recalculated by LibreOffice in one batch, and
+a qualitative row without its 档次, text in an amount, a score over its weight, a
+self-score off the computed one, a row without weight or direction) - are written, recalculated by LibreOffice in one batch, and
 for each of them:
 
 - the problems the recalculated form shows (row flags at 1, panel lines that are not ✓)
-  are exactly the in-form findings verify reports (same rule, same sheet, same cell);
+  are exactly the in-form findings verify reports (same rule, same sheet, same cell), and
+  each says the same: the text the form shows for it (the flag's part of the row's
+  本行校验, with its values, or the panel line) is in verify's message;
 - the panel shows no error (every line ✓ or a 提示) exactly when verify reports no error.
 
 The counts are printed in the terminal summary.
@@ -156,9 +158,16 @@ def weight_or_direction(layout: Layout, v: Values, rng: random.Random) -> None:
     v.pop(rng.choice([r.weight, r.direction]))
 
 
+def score_off(layout: Layout, v: Values, rng: random.Random) -> None:
+    """A self-score off the computed one, or a qualitative score outside its band, no reason."""
+    r = rng.choice([r for r in _rows(layout, v, ("≥", "≤", "=", "定性")) if r.declared])
+    v[r.declared] = round(v[r.weight] * rng.choice([0.3, 0.55, 0.7, 0.95]), 2)
+    v.pop(r.reason, None)
+
+
 MISTAKES: list[Callable[[Layout, Values, random.Random], None]] = [
     unit_in_number, percent_as_number, far_over, untouched, required_missing, date_wrong, result_missing,
-    no_tier, text_in_money, score_over, weight_or_direction]
+    no_tier, text_in_money, score_over, weight_or_direction, score_off]
 
 
 def _write_variant(job: tuple[str, Path]) -> list[tuple[Path, list[str]]]:
@@ -189,15 +198,19 @@ def _compare(job: tuple[Path, str, list[str]]) -> tuple[str | None, bool, bool, 
     """(mismatch or None, clean on both sides, warnings only, rule ids verify reported)."""
     saved, variant, kinds = job
     layout = _layout(variant)
-    shown, shows_error = form_problems(saved, layout)
+    texts, shows_error = form_problems(saved, layout)
+    shown = set(texts)
     v = verify_file(saved)
-    reported = {(f.code, f.sheet, f.cell) for f in v.findings if f.code in RULE_IDS}
+    said = {(f.code, f.sheet, f.cell): f.message_zh for f in v.findings if f.code in RULE_IDS}
+    reported = set(said)
     others = [f"{f.code} {f.cell} {f.message_zh}" for f in v.findings if f.code not in RULE_IDS and f.severity == "error"]
+    unlike = [f"{k}: form {texts[k]!r}, verify {said[k]!r}" for k in sorted(shown & reported)
+              if texts[k] not in said[k]]
     mismatch = None
-    if shown != reported or shows_error != bool(v.errors) or others:
+    if shown != reported or shows_error != bool(v.errors) or others or unlike:
         mismatch = (f"{saved.name} {kinds}: form only {sorted(shown - reported)}, verify only "
                     f"{sorted(reported - shown)}, other errors {others[:3]}, panel error {shows_error}, "
-                    f"verify errors {v.errors}")
+                    f"verify errors {v.errors}, texts differ {unlike[:3]}")
     clean = not shows_error and not v.errors
     return mismatch, clean, clean and bool(v.warnings), [code for code, _, _ in reported]
 
@@ -205,19 +218,23 @@ def _compare(job: tuple[Path, str, list[str]]) -> tuple[str | None, bool, bool, 
 # ------------------------------------------------------------------ the two sides
 
 
-def form_problems(saved: Path, layout: Layout) -> tuple[set[tuple[str, str, str]], bool]:
-    """(rule, sheet, cell) of each row flag at 1 and each failing panel line, and whether
-    the panel shows an error (a line neither ✓ nor 提示)."""
+def form_problems(saved: Path, layout: Layout) -> tuple[dict[tuple[str, str, str], str], bool]:
+    """(rule, sheet, cell) of each row flag at 1 and each failing panel line, with the text
+    the form shows for it (the flag's message cell without its "；", or the panel line;
+    "" for a flag with a fixed message), and whether the panel shows an error (a line
+    neither ✓ nor 提示)."""
     pkg = read_package(saved)
     sheets = {s.name: s for s in pkg.sheets}
-    problems: set[tuple[str, str, str]] = set()
+    problems: dict[tuple[str, str, str], str] = {}
     error = False
     for s in layout.sheets:
         data = sheets[s.name]
         for check in s.row_checks:
             flag = layout.cell(check.flag)
             if data.value(flag.address) == 1:
-                problems.add((flag.rule or "", s.name, layout.cell(check.target).address))
+                text = data.value(layout.cell(check.text).address) if check.text else ""
+                problems[(flag.rule or "", s.name, layout.cell(check.target).address)] = \
+                    str(text or "").removesuffix("；")
         for name in s.panel:
             cell = layout.cell(name)
             shown = data.value(cell.address)
@@ -225,7 +242,7 @@ def form_problems(saved: Path, layout: Layout) -> tuple[set[tuple[str, str, str]
                 continue
             error = error or not str(shown).startswith("提示")
             if cell.rule != "CHK_ROWS":
-                problems.add((cell.rule or "", s.name, cell.address))
+                problems[(cell.rule or "", s.name, cell.address)] = str(shown)
     return problems, error
 
 

@@ -100,11 +100,9 @@ ROW_FLAG = Text("第 {row} 行「{name}」：{text}", "row {row} {name}: {text_e
 ROW_FLAG_UNNAMED = Text("第 {row} 行：{text}", "row {row}: {text_en}", ("row", "text", "text_en"))
 #: A failed check of a sheet's check panel: ``value`` is what the panel cell shows.
 PANEL_CHECK = Text("{label}：{value}", "{label}: {rule} failed", ("label", "value", "rule"))
-#: What a text in a number cell holds, and what it seems to mean (added to the form's own text).
-TYPED_NOW = Text("（现为“{typed}”）", " (now {typed!r})", ("typed",))
-TYPED_HINT = Text("（现为“{typed}”，应填 {number}）", " (now {typed!r}: type {number})", ("typed", "number"))
+#: What a text in a number cell seems to mean (added to the form's own text, which quotes it).
+NUMBER_HINT = Text("（应填 {number}）", " (type {number})", ("number",))
 TYPED_CELL = Text("{label}（{address}）“{typed}”", "{label} ({address}) {typed!r}", ("label", "address", "typed"))
-PERCENT_HINT = Text("（{value} 是否应为 {value}%？）", " ({value}: meant {value}%?)", ("value",))
 #: The English of each row flag (the Chinese is the form's own text).
 ROW_FLAG_EN: dict[str, str] = {
     "ROW_WEIGHT_MISSING": "third-level indicator without a weight (or weight 0)",

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from ..template import model
 from .builder import SheetBuilder, text_height
+from .indicators import message_cell
 from .model import PANEL_HEAD, ConditionalMark, RowCheck, Subtotal
 from .pages import paginate
 from .refs import CellName
 from .sheet_checks import sheet_checks
+
+#: The hidden column of the items' flags.
+FLAG_COL = 12
 
 
 def build_checklist(sb: SheetBuilder, spec: model.ChecklistSheet, sheet_totals: dict[str, list[CellName]]) -> None:
     """Lay out a checklist; ``sheet_totals`` are the totals of the sheets laid out before it."""
     s = sb.s
     s.print = spec.print
-    s.col_widths = {0: 24, 1: 7, 2: 50, 3: 10, 4: 10, 5: 12, 6: 2, 7: 6, 8: 2, 9: 20, 10: 36}
+    # H: each item's check message, beside the printed form; its flag hidden in M.
+    s.col_widths = {0: 24, 1: 7, 2: 50, 3: 10, 4: 10, 5: 12, 6: 2, 7: 18, 8: 2, 9: 20, 10: 36}
+    s.hidden_cols = [FLAG_COL]
     sb.put(0, 0, sb.ctx.lt.render_text(spec.title), style="title", to=(0, 5))
     s.row_heights[0] = 30
     sb.row = 1
@@ -79,13 +85,16 @@ def _section(sb: SheetBuilder, spec: model.ChecklistSheet, sec: model.ChecklistS
                  validation={"kind": "score", "max": f"{item.key}_weight"})
         sb.input(r, 5, f"{item.key}_note", value_type="text", style="input_text", label=f"{item.name} 备注",
                  max_length=200)
-        flag = sb.computed(r, 7, f"{item.key}_chk_over", "ROW_SCORE_OVER_WEIGHT",
-                           {"score": f"{item.key}_self", "weight": f"{item.key}_weight"}, style="check",
+        args = {"score": f"{item.key}_self", "weight": f"{item.key}_weight"}
+        flag = sb.computed(r, FLAG_COL, f"{item.key}_chk_over", "ROW_SCORE_OVER_WEIGHT", args, style="flag",
                            value_type="flag").name or ""
         over_flags.append(flag)
+        text = message_cell(sb, r, 7, f"{item.key}_msg_over", "ROW_SCORE_OVER_WEIGHT", flag, args, None,
+                            style="check")
         target = sb.name(f"{item.key}_self")
         s.marks.append(ConditionalMark(target=target, flag=flag))
-        s.row_checks.append(RowCheck(flag=flag, target=target, row_name=None, label=""))
+        s.row_checks.append(RowCheck(flag=flag, target=target, row_name=None, label=f"{item.name} 自评分数",
+                                     text=text))
         s.row_heights[r] = text_height(item.standard, 50)
         sec_self.append(target)
         sec_review.append(sb.name(f"{item.key}_review"))

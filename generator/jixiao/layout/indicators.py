@@ -6,11 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..rules.library import library
 from ..template import model
 from .builder import SheetBuilder, text_height
 from .columns import FLAG0, Grid
-from .model import ROW_FLAGS, ConditionalMark, IndicatorRow, RowCheck, Subtotal
+from .model import ROW_FLAGS, ROW_TEXTS, ConditionalMark, IndicatorRow, RowCheck, Subtotal
 from .refs import CellName
+
+#: The hidden message cells (ROW_TEXTS) of a row, right of its flags and fixed direction.
+TEXT0 = FLAG0 + len(ROW_FLAGS) + 1
+#: Every hidden column of an indicator row: flags, fixed direction, message cells.
+HIDDEN_COLUMNS = range(FLAG0, TEXT0 + len(ROW_TEXTS))
 
 #: Height of an indicator row the bureau did not declare, in points.
 BLANK_ROW_HEIGHT = 20.0
@@ -24,6 +30,7 @@ class IndicatorTable:
     subtotals: list[CellName] = field(default_factory=list)
     flags: dict[str, list[CellName]] = field(default_factory=lambda: {rid: [] for rid, *_ in ROW_FLAGS})
     weight_checks: list[tuple[str, list[CellName], float]] = field(default_factory=list)  # (一级, weights, nominal)
+    computed_subtotals: list[CellName] = field(default_factory=list)  # declared mode: 一级 computed subtotals
     rows: int = 0
 
 
@@ -80,6 +87,7 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
     first = sb.row
     weights: list[CellName] = []
     scores: list[CellName] = []
+    computed: list[CellName] = []  # the computed scores (declared mode: beside the department's)
     for l2 in l1.level2:
         l2_first = sb.row
         s.level2_names.add((l1.name, l2.name))
@@ -91,6 +99,7 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
             _row_flags(sb, row, table, g)
             weights.append(row.weight)
             scores.append(row.final)
+            computed.append(row.score)
             s.row_heights[sb.row] = _row_height(decl, g.widths[g.col["name"]])
             sb.row += 1
         sb.put(l2_first, g.col["level2"], l2.name, style="head", to=(sb.row - 1, g.col["level2"]))
@@ -101,8 +110,14 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
     sb.computed(r, weight, f"l1_{number}_weight", "TOTAL", {"parts": list(weights)}, style="weight_total")
     subtotal = sb.computed(r, score, f"l1_{number}_score", "SUBTOTAL", {"scores": list(scores)},
                            style="score_total", label=f"{l1.name}得分")
+    taken = {score}
+    if sb.ctx.t.scoring.mode == "declared":
+        taken.add(g.col["score"])
+        table.computed_subtotals.append(sb.computed(r, g.col["score"], f"l1_{number}_computed", "SUBTOTAL",
+                                                    {"scores": computed}, style="score_total",
+                                                    label=f"{l1.name}计算得分").name or "")
     for col in range(weight + 1, g.width):
-        if col != score:
+        if col not in taken:
             sb.put(r, col, None, style="label")
     sb.row += 1
     s.never_split[-1] = (s.never_split[-1][0], r)  # the 小计 never starts a page alone
@@ -244,14 +259,34 @@ def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable, g: Gr
     active = [rid for rid, *_ in ROW_FLAGS if (declared or rid != "ROW_DECLARED_DIFFERS")
               and (row.tier is not None or rid != "ROW_QUAL_OUT_OF_BAND")
               and all(cell is not None for cell in flag_args[rid].values())]
-    row_flags: list[CellName] = []
+    fixed_flags: list[CellName] = []  # flags whose message is fixed text
+    texts: list[CellName] = []  # message cells of the others
     for fi, rid in enumerate(active):
         flag = sb.computed(r, FLAG0 + fi, f"{row.key}_chk_{rid[4:].lower()}", rid, flag_args[rid],
                            flag_params.get(rid), style="flag", value_type="flag").name or ""
         table.flags[rid].append(flag)
-        row_flags.append(flag)
+        text = None
+        if rid in ROW_TEXTS:
+            text = message_cell(sb, r, TEXT0 + len(texts), f"{row.key}_msg_{rid[4:].lower()}", rid, flag,
+                                flag_args[rid], flag_params.get(rid))
+            texts.append(text)
+        else:
+            fixed_flags.append(flag)
         target = marked.get(rid, row.declared if declared else row.score)
         sb.s.marks.append(ConditionalMark(target=target, flag=flag))
-        sb.s.row_checks.append(RowCheck(flag=flag, target=target, row_name=row.name, label=""))
-    sb.computed(r, g.check, f"{row.key}_check", "ROW_MESSAGE", {"flags": row_flags},
-                {"messages": [m for rid, m, *_ in ROW_FLAGS if rid in active]}, style="check", value_type="text")
+        sb.s.row_checks.append(RowCheck(flag=flag, target=target, row_name=row.name, label="", text=text))
+    sb.computed(r, g.check, f"{row.key}_check", "ROW_MESSAGE", {"flags": fixed_flags, "texts": texts},
+                {"messages": [m for rid, m, *_ in ROW_FLAGS if rid in active and rid not in ROW_TEXTS]},
+                style="check", value_type="text")
+
+
+def message_cell(sb: SheetBuilder, row: int, col: int, key: str, flag_rule: str, flag: CellName,
+                 args: dict[str, Any], params: dict[str, Any] | None, *, style: str = "flag") -> CellName:
+    """A cell with the message of ``flag_rule`` and the row's values ("" while the flag is
+    down; hidden unless ``style`` shows it): its MSG_* rule reads the flag and the cells
+    the flag reads."""
+    rule = library()[ROW_TEXTS[flag_rule]]
+    own_args = {k: v for k, v in args.items() if k in rule.arg_names}
+    own_params = {k: v for k, v in (params or {}).items() if k in rule.defaults}
+    return sb.computed(row, col, key, rule.id, {"flag": flag, **own_args}, own_params, style=style,
+                       value_type="text", label="本行校验").name or ""

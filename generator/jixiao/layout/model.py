@@ -38,6 +38,19 @@ ROW_FLAGS: list[tuple[str, str, str, str]] = [
      "项百分比指标的数值大于 150%（是否应填为百分数？）"),
     ("ROW_ACTUAL_FAR_OVER", "提示：实际完成值超过指标值 10 倍，请核对并在偏差原因中说明", "实际完成值量级", "项实际完成值超过指标值 10 倍，请核对"),
 ]
+#: Row flags whose message carries the row's values: a hidden message cell per flag (the
+#: MSG_* rule, same arguments plus the flag) that the row's 本行校验 and verify both show.
+ROW_TEXTS: dict[str, str] = {
+    "ROW_WEIGHT_MISSING": "MSG_WEIGHT_MISSING",
+    "ROW_TARGET_NOT_NUMBER": "MSG_TARGET_NOT_NUMBER",
+    "ROW_ACTUAL_NOT_NUMBER": "MSG_ACTUAL_NOT_NUMBER",
+    "ROW_PERCENT_SCALE": "MSG_PERCENT_SCALE",
+    "ROW_ACTUAL_FAR_OVER": "MSG_ACTUAL_FAR_OVER",
+    "ROW_SCORE_OVER_WEIGHT": "MSG_SCORE_OVER_WEIGHT",
+    "ROW_QUAL_OUT_OF_BAND": "MSG_QUAL_OUT_OF_BAND",
+    "ROW_REASON_MISSING": "MSG_REASON_MISSING",
+    "ROW_DECLARED_DIFFERS": "MSG_DECLARED_DIFFERS",
+}
 #: Row flags that ask for a second look (warnings): the form shows them as 提示, verify as warnings.
 WARNING_FLAGS = frozenset({"ROW_PERCENT_SCALE", "ROW_ACTUAL_FAR_OVER"})
 #: The panel's heading: what "all ✓" promises.
@@ -137,6 +150,7 @@ class RowCheck:
     target: CellName  # the cell marked red while the flag is up
     row_name: CellName | None  # the indicator name cell of the row, if any
     label: str  # what the row is when it has no name cell ("执行率自评得分"), else ""
+    text: CellName | None = None  # the flag's message with the row's values (ROW_TEXTS), if any
 
 
 @dataclass(frozen=True)

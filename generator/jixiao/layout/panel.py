@@ -39,6 +39,9 @@ def _lines(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTa
          {"total": sc.total_weight}, None),
         ("预算执行率分值", "CHK_EXEC_WEIGHT", {"weight": "exec_weight"}, {"expected": sc.execution_weight}, None),
     ]
+    if sc.mode == "declared":
+        lines.append(("申报总分与计算总分", "CHK_DECLARED_TOTAL", {"declared": "total_score", "computed": "total_computed"},
+                      {}, None))
     if sc.level1_check != "off":
         for j, (l1name, weights, expected) in enumerate(table.weight_checks):
             lines.append((f"{l1name}分值", "CHK_LEVEL1_WEIGHTS", {"weights": weights},

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from ..template import model
 from .builder import SheetBuilder
-from .columns import FLAG0, Grid, grid
+from .columns import Grid, grid
 from .funds import funds_block
-from .indicators import IndicatorTable, indicator_table, score_column
-from .model import ROW_FLAGS
+from .indicators import HIDDEN_COLUMNS, IndicatorTable, indicator_table, score_column
 from .pages import paginate
 from .panel import panel
 from .refs import CellName
@@ -36,8 +35,8 @@ def build_self_evaluation(sb: SheetBuilder, spec: model.SelfEvaluationSheet) -> 
         s.never_split.append((last_group, sb.row - 1))
     paginate(s)
     panel(sb, spec, table, money)
-    # A table without 方向 keeps each row's fixed direction beside the flags (see indicators).
-    s.hidden_cols = list(range(FLAG0, FLAG0 + len(ROW_FLAGS) + (0 if g.has("direction") else 1)))
+    # The flags, a fixed direction (a table without 方向) and the message cells (see indicators).
+    s.hidden_cols = list(HIDDEN_COLUMNS)
     return s.total or ""
 
 
@@ -90,8 +89,14 @@ def _total_and_grade(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: I
                 style="weight_total")
     total = sb.computed(r, score, "total_score", "TOTAL",
                         {"parts": [sb.name("exec_score"), *table.subtotals]}, style="score_total", label="总分")
+    taken = {score}
+    if sc.mode == "declared":  # the 计算总分 beside the declared 总分
+        taken.add(g.col["score"])
+        sb.computed(r, g.col["score"], "total_computed", "TOTAL",
+                    {"parts": [sb.name("exec_score_computed"), *table.computed_subtotals]}, style="score_total",
+                    label="计算总分")
     for col in range(weight + 1, g.width):
-        if col != score:
+        if col not in taken:
             sb.put(r, col, None, style="label")
     s.row_heights[r] = 22
     sb.row += 1

@@ -21,6 +21,8 @@ import jinja2
 import yaml
 
 from ..paths import formulas_dir
+from . import messages as _messages  # noqa: F401 - registers the message references
+from .numbers import SHOWN_DIGITS
 from .params import ParamType, RuleParamError
 from .reference import REFERENCES
 
@@ -42,6 +44,12 @@ def _whole(v: Any) -> Any:
 def _rounding(expr: str, digits: int, mode: str) -> str:
     fn = {"round": "ROUND", "cut": "ROUNDDOWN"}[mode]
     return f"{fn}({expr},{digits})"
+
+
+def _shown(expr: str) -> str:
+    """A number as messages write it (see :func:`.numbers.shown`): ROUND to 2 decimals, then
+    joined to text with ``&``, which writes no trailing zeros."""
+    return f"ROUND({expr},{SHOWN_DIGITS})"
 
 
 def _excel_string(text: str) -> str:
@@ -184,6 +192,7 @@ def _templates(rules: dict[str, dict[str, Any]]) -> dict[str, jinja2.Template]:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
     env.globals["rnd"] = _rounding
     env.globals["q"] = _excel_string
+    env.globals["num"] = _shown
     templates: dict[str, jinja2.Template] = {}
 
     def nested(rule_id: str, **kwargs: Any) -> str:

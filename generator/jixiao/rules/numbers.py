@@ -94,6 +94,22 @@ def excel_general(x: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+#: Decimals of a number written into a message (the form's ROUND(x,2)&"" and :func:`shown`).
+SHOWN_DIGITS = 2
+
+
+def shown(x: float) -> str:
+    """A number as every message writes it: rounded to 2 decimals (half away from zero),
+    no trailing zeros, as ``ROUND(x,2)&""`` in Excel, WPS and LibreOffice. Below 1e16
+    only: there the engines turn to exponents, and not alike (LibreOffice 7.4 writes
+    ``1E+016``, Excel ``1E+16``), while this writes the digits.
+
+    >>> shown(12.0), shown(96.8), shown(2.675), shown(1 / 3), shown(-0.001)
+    ('12', '96.8', '2.68', '0.33', '0')
+    """
+    return excel_general(excel_round(float(x), SHOWN_DIGITS))
+
+
 def same_at_digits(a: Any, b: Any, digits: int = 9) -> bool:
     """Compare two cell values the way a person reads them: numbers at ``digits`` decimals.
 

@@ -319,7 +319,8 @@ def row_declared_differs(a: dict[str, Any], p: dict[str, Any]) -> int:
 
 @reference("ROW_MESSAGE")
 def row_message(a: dict[str, Any], p: dict[str, Any]) -> str | None:
-    text = "".join(m + "；" for m, f in zip(p["messages"], a["flags"], strict=True) if f == 1)
+    text = "".join(m + "；" for m, f in zip(p["messages"], a["flags"], strict=True) if is_number(f) and f == 1)
+    text += "".join(_text(t) for t in a["texts"])
     return text or None
 
 

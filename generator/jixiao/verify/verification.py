@@ -222,9 +222,11 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
                 continue
             cell = layout.cell(check.flag)
             rule = cell.rule or ""
-            row_msg, _ = _FLAG_TEXT.get(rule, (rule, ""))
             target = layout.cell(check.target)  # the cell the flag marks red in the form
-            row_msg += _row_detail(rule, computed.get(target.name or ""))
+            text = computed.get(check.text) if check.text else None
+            # The form's own message, with the row's values (a checklist row has the fixed text).
+            row_msg = text.removesuffix("；") if isinstance(text, str) and text else _FLAG_TEXT.get(rule, (rule, ""))[0]
+            row_msg += _row_hint(rule, computed.get(target.name or ""))
             en = V.ROW_FLAG_EN.get(rule, rule)
             name = (computed.get(check.row_name) if check.row_name else None) or check.label
             zh, en = (V.ROW_FLAG.format(row=cell.row + 1, name=name, text=row_msg, text_en=en) if name
@@ -243,19 +245,19 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             if cell.rule == "CHK_TEXT_IN_NUMBERS":
                 value = f"{value}：{_text_cells(layout, cell, computed)}"
             zh, en = V.PANEL_CHECK.format(label=cell.label, value=value, rule=cell.rule)
-            out.append(Finding(cell.rule or "", severity, zh, en, cell.sheet, cell.address, pname, {"message": value}))
+            # The values the line reads (申报总分 and 计算总分 ...) beside its text.
+            read = {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}
+            out.append(Finding(cell.rule or "", severity, zh, en, cell.sheet, cell.address, pname,
+                               {**read, "message": value}))
 
 
-def _row_detail(rule: str, value: Any) -> str:
-    """What the marked cell holds, where the form's text needs it: the text typed into a
-    number cell (and the number it seems to mean), the percentage typed as a number."""
+def _row_hint(rule: str, value: Any) -> str:
+    """What verify adds to the form's text: the number a text typed into a number cell
+    seems to mean (``280人次``: 应填 280), which no spreadsheet formula can tell."""
     if rule == "ROW_ACTUAL_NOT_NUMBER":
         number = number_in_text(value)
-        if number is None:
-            return V.TYPED_NOW.format(typed=value)[0]
-        return V.TYPED_HINT.format(typed=value, number=excel_general(number))[0]
-    if rule == "ROW_PERCENT_SCALE" and is_number(value):
-        return V.PERCENT_HINT.format(value=excel_general(value))[0]
+        if number is not None:
+            return V.NUMBER_HINT.format(number=excel_general(number))[0]
     return ""
 
 
