@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from ..paths import TemplateSearchPath
 from ..signing import Keyring, archive_key_path
+from . import verifying
 from .accounts import issue_setup_token, needs_setup
 from .app import create_app
 from .service import Portal
@@ -51,4 +52,5 @@ def run(db: str | None, host: str, port: int, search: TemplateSearchPath | None 
     try:
         uvicorn.run(create_app(portal), host=host, port=port, log_level="warning", server_header=False)
     finally:
+        verifying.shutdown()
         portal.close()
