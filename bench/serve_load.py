@@ -11,7 +11,8 @@
 4. All N uploads go at once (async httpx, one connection each) to ``POST /api/d/{token}/returns``;
    each upload's latency is taken from send to answer.
 5. Then the board must show every department 已通过 at version 1: "lost" counts those
-   that do not, "server errors" the 5xx answers.
+   that do not, "server errors" the 5xx answers; and, the server stopped, the archive is
+   opened directly: every uploaded file must be there, its bytes matching its SHA-256.
 
 Prints p50 / p95 / max latency and throughput; ``--results`` appends them to a file.
 Nothing here is asserted by a test against a clock.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import io
 import os
 import re
@@ -37,6 +39,7 @@ from pathlib import Path
 import httpx
 from openpyxl import Workbook, load_workbook
 
+from jixiao.archive import Archive
 from jixiao.read.record import open_return
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,6 +180,16 @@ async def upload_all(base: str, returns: dict[str, bytes]) -> list[tuple[int, fl
     return await asyncio.gather(*(one(t, d) for t, d in returns.items()))
 
 
+def check_archive(db: str, year: int, uploaded: list[bytes]) -> tuple[int, int]:
+    """After the burst, through the archive itself: (returns whose stored bytes are one of
+    the uploaded files and match their SHA-256, uploaded files not found intact)."""
+    sent = {hashlib.sha256(data).hexdigest() for data in uploaded}
+    with Archive(db) as archive:
+        kept = {r.sha256 for r in archive.latest(year)
+                if hashlib.sha256(archive.blob(r.sha256)).hexdigest() == r.sha256}
+    return len(kept & sent), len(sent - kept)
+
+
 def _load() -> str:
     """The 1-minute load average (other jobs on a shared machine), for the record."""
     return f"{os.getloadavg()[0]:.2f}"
@@ -213,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+        intact, missing = check_archive(db, 2023, list(returns.values()))
     latencies = sorted(s for _, s in results)
     lost = sum(1 for row in board if (row["state"], row["version"]) != ("已通过", 1))
     server_errors = sum(1 for status, _ in results if status >= 500 or status == 0)
@@ -221,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"jixiao serve load bench: {args.n} departments uploading at once ({backend})",
              f"  answers: {dict(sorted({s: sum(1 for x, _ in results if x == s) for s, _ in results}.items()))}",
              f"  lost: {lost}   server errors: {server_errors}",
+             f"  archive afterwards: {intact} returns intact (bytes = an uploaded file, SHA-256 checked), "
+             f"{missing} uploaded files missing",
              f"  latency p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s",
              f"  wall {wall:.1f} s, {args.n / wall:.1f} uploads/s",
              f"  server CPU {cpu:.1f} s ({1000 * cpu / args.n:.0f} ms per upload), this client's CPU {client_cpu:.1f} s",
@@ -230,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.results:
         with args.results.open("a", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
-    return 1 if lost or server_errors else 0
+    return 1 if lost or server_errors or missing else 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ def test_a_worker_verifies_as_the_server_thread_would():
     here = verifying.verify_bytes("blank.xlsx", data, search, keys)
     assert here.findings and not here.unreadable  # a blank form: read, with its empty inputs found
     try:
+        verifying.start()  # every worker up before the first upload (jixiao serve does this)
         pooled = verifying.verify_upload("blank.xlsx", data, search, keys)
         assert _outcome(pooled) == _outcome(here)
         verifying.shutdown()

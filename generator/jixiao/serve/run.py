@@ -7,6 +7,7 @@ other than the loopback address gets a warning, since the portal then answers th
 from __future__ import annotations
 
 import ipaddress
+import signal
 
 from rich.console import Console
 from rich.markup import escape
@@ -26,6 +27,10 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def run(db: str | None, host: str, port: int, search: TemplateSearchPath | None = None) -> None:
@@ -50,7 +55,11 @@ def run(db: str | None, host: str, port: int, search: TemplateSearchPath | None 
         # soft_wrap: a link folded at the terminal width could not be copied
         err.print(f"首次使用：请在一小时内打开下面的一次性链接，建立财政局账户：\n  {shown}/setup/{token}", soft_wrap=True)
     err.print(f"jixiao 收表系统：{shown}  (Ctrl+C 停止)")
+    # uvicorn stops on SIGTERM and then raises it again: with the default action the process
+    # would end there, before the workers are stopped below; as SystemExit it gets there.
+    signal.signal(signal.SIGTERM, _exit_on_term)
     try:
+        verifying.start()
         uvicorn.run(create_app(portal), host=host, port=port, log_level="warning", server_header=False)
     finally:
         verifying.shutdown()

@@ -18,12 +18,13 @@ import multiprocessing
 import os
 import tempfile
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..paths import TemplateSearchPath
-from ..pool import worker_pool
+from ..pool import tune_worker_gc
 from ..signing import Keyring
 from ..verify.verification import Verification, verify_file
 from .errors import PortalError
@@ -48,12 +49,40 @@ def verify_bytes(name: str, data: bytes, search: TemplateSearchPath, keys: Keyri
         return verify_file(path, search=search, keys=keys)
 
 
+def _worker_start(parent: int) -> None:
+    """A worker's initialiser: the batch collector settings, and an end when the server is
+    gone (killed, or stopped without shutting the pool down): nothing else would end it."""
+    tune_worker_gc()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="jixiao-parent-watch", daemon=True).start()
+
+
+def _ready() -> bool:
+    """A warm-up job: the worker has started and imported the verifier."""
+    return True
+
+
 def _shared_pool() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = worker_pool(cores(), multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=cores(), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_worker_start, initargs=(os.getpid(),))
         return _pool
+
+
+def start() -> None:
+    """Start every worker now (``jixiao serve`` does, before it listens), so that the first
+    uploads do not wait for workers to start and import the verifier."""
+    if cores() > 1:
+        pool = _shared_pool()
+        for job in [pool.submit(_ready) for _ in range(cores())]:
+            job.result()
 
 
 def _discard(pool: ProcessPoolExecutor) -> None:
