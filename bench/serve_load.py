@@ -11,7 +11,8 @@
 4. All N uploads go at once (async httpx, one connection each) to ``POST /api/d/{token}/returns``;
    each upload's latency is taken from send to answer.
 5. Then the board must show every department 已通过 at version 1: "lost" counts those
-   that do not, "server errors" the 5xx answers.
+   that do not, "server errors" the 5xx answers; and, the server stopped, the archive is
+   opened directly: every uploaded file must be there, its bytes matching its SHA-256.
 
 Prints p50 / p95 / max latency and throughput; ``--results`` appends them to a file.
 Nothing here is asserted by a test against a clock.
@@ -21,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import io
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -36,6 +39,7 @@ from pathlib import Path
 import httpx
 from openpyxl import Workbook, load_workbook
 
+from jixiao.archive import Archive
 from jixiao.read.record import open_return
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,6 +140,30 @@ def prepare(base: str, link: str, n: int) -> tuple[httpx.Client, int, dict[str, 
     return c, task, returns
 
 
+def cpu_by_process(pid: int) -> dict[str, float]:
+    """CPU seconds so far of the server ("server") and of each live child ("child <pid>")."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            name = "server" if stat.parent.name == str(pid) else f"child {stat.parent.name}"
+            out[name] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return out
+
+
+def _spy(pid: int, out: Path) -> subprocess.Popen:
+    """py-spy sampling the server and its workers (busy threads) until interrupted."""
+    spy = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw", "--output", str(out),
+                            "--threads", "--subprocesses", "--nonblocking", "--rate", "100"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # attached before the clock starts
+    return spy
+
+
 async def upload_all(base: str, returns: dict[str, bytes]) -> list[tuple[int, float]]:
     """Every return at once; (HTTP status, seconds) each (status 0: no answer)."""
     async def one(token: str, data: bytes) -> tuple[int, float]:
@@ -152,25 +180,53 @@ async def upload_all(base: str, returns: dict[str, bytes]) -> list[tuple[int, fl
     return await asyncio.gather(*(one(t, d) for t, d in returns.items()))
 
 
+def check_archive(db: str, year: int, uploaded: list[bytes]) -> tuple[int, int]:
+    """After the burst, through the archive itself: (returns whose stored bytes are one of
+    the uploaded files and match their SHA-256, uploaded files not found intact)."""
+    sent = {hashlib.sha256(data).hexdigest() for data in uploaded}
+    with Archive(db) as archive:
+        kept = {r.sha256 for r in archive.latest(year)
+                if hashlib.sha256(archive.blob(r.sha256)).hexdigest() == r.sha256}
+    return len(kept & sent), len(sent - kept)
+
+
+def _load() -> str:
+    """The 1-minute load average (other jobs on a shared machine), for the record."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=200, help="departments uploading at once")
     ap.add_argument("--db", help="archive URL (default: a fresh SQLite file)")
     ap.add_argument("--results", type=Path, help="append the result lines to this file")
+    ap.add_argument("--py-spy", type=Path, dest="spy",
+                    help="sample the server with py-spy during the uploads (collapsed stacks to this file)")
     args = ap.parse_args(argv)
+    before_load = _load()
     with tempfile.TemporaryDirectory(prefix="jixiao-serve-bench-") as folder:
         db = args.db or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
         proc, link = start_server(db, _free_port())
         try:
             base = link.split("/setup/")[0]
             c, task, returns = prepare(base, link, args.n)
+            spy = _spy(proc.pid, args.spy) if args.spy else None
+            cpu_before, client_before = cpu_by_process(proc.pid), time.process_time()
             started = time.perf_counter()
             results = asyncio.run(upload_all(base, returns))
             wall = time.perf_counter() - started
+            cpu_after = cpu_by_process(proc.pid)
+            cpu_parts = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_after.items()}
+            cpu = sum(cpu_parts.values())
+            client_cpu = time.process_time() - client_before
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+                spy.wait(timeout=60)
             board = c.get(f"/api/tasks/{task}/board").json()
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+        intact, missing = check_archive(db, 2023, list(returns.values()))
     latencies = sorted(s for _, s in results)
     lost = sum(1 for row in board if (row["state"], row["version"]) != ("已通过", 1))
     server_errors = sum(1 for status, _ in results if status >= 500 or status == 0)
@@ -179,13 +235,18 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"jixiao serve load bench: {args.n} departments uploading at once ({backend})",
              f"  answers: {dict(sorted({s: sum(1 for x, _ in results if x == s) for s, _ in results}.items()))}",
              f"  lost: {lost}   server errors: {server_errors}",
+             f"  archive afterwards: {intact} returns intact (bytes = an uploaded file, SHA-256 checked), "
+             f"{missing} uploaded files missing",
              f"  latency p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s",
-             f"  wall {wall:.1f} s, {args.n / wall:.1f} uploads/s"]
+             f"  wall {wall:.1f} s, {args.n / wall:.1f} uploads/s",
+             f"  server CPU {cpu:.1f} s ({1000 * cpu / args.n:.0f} ms per upload), this client's CPU {client_cpu:.1f} s",
+             "  server CPU by process: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(cpu_parts.items())),
+             f"  load average before / after: {before_load} / {_load()}"]
     print("\n".join(lines))
     if args.results:
         with args.results.open("a", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
-    return 1 if lost or server_errors else 0
+    return 1 if lost or server_errors or missing else 0
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ same file twice is one version (the archive's own rule).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import tempfile
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from sqlalchemy import func, select
 
 from .. import signing
 from ..archive import StoredReturn, Submission
-from ..archive.store import ReturnRow
 from ..codes import verify as V
 from ..layout import DEPARTMENT_KEY
 from ..outputs.return_package import write_return_packages
@@ -30,9 +28,9 @@ from ..verify.verification import Verification, verify_file
 from .errors import PortalError
 from .security import MAX_UPLOAD_BYTES
 from .service import LinkAccess, Portal, beijing, get_task, roster_rows
-from .store import audit, now, rejects, reviews
+from .store import audit, now, rejects
+from .verifying import verify_upload
 
-_RETURNS = ReturnRow.__table__
 FORMAT_ERROR = "格式错误"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "note": "提示"}
 
@@ -65,10 +63,7 @@ def receive_upload(p: Portal, access: LinkAccess, filename: str, data: bytes) ->
     check_upload(filename, data)
     task = get_task(p, access.task_id)
     name = safe_filename("", Path(filename).stem[:80] or access.department_code)
-    with tempfile.TemporaryDirectory(prefix="jixiao-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        v = verify_file(path, search=p.search, keys=p.keys)
+    v = verify_upload(name, data, p.search, p.keys)
     refusal = _refusal(v, task.template_id, access.department_code, signed=p.keys is not None)
     if refusal is not None:
         with p.store.write() as conn:
@@ -79,14 +74,15 @@ def receive_upload(p: Portal, access: LinkAccess, filename: str, data: bytes) ->
                         department_code=access.department_code, codes=[f["code"] for f in refusal])
         return Received(FORMAT_ERROR, refusal)
     findings = [f.to_dict() for f in v.findings]
-    stored = p.archive.store(Submission(
-        file_bytes=data, filename=name, department_code=access.department_code,
-        department_name=access.department_name, year=task.year, template_id=v.template_id,
-        template_version=str(v.template_version), record=v.record, findings=findings))
-    with p.store.write() as conn:
-        p.store.log(conn, f"单位 {access.department_code}", "收到报表" if stored.created else "重复上传同一文件",
-                    task_id=task.id, department_code=access.department_code, version=stored.version,
-                    sha256=stored.sha256, errors=stored.error_count, warnings=stored.warning_count)
+    with p.store.serial():  # the archive's write and the audit line, back to back
+        stored = p.archive.store(Submission(
+            file_bytes=data, filename=name, department_code=access.department_code,
+            department_name=access.department_name, year=task.year, template_id=v.template_id,
+            template_version=str(v.template_version), record=v.record, findings=findings))
+        with p.store.write() as conn:
+            p.store.log(conn, f"单位 {access.department_code}", "收到报表" if stored.created else "重复上传同一文件",
+                        task_id=task.id, department_code=access.department_code, version=stored.version,
+                        sha256=stored.sha256, errors=stored.error_count, warnings=stored.warning_count)
     return Received(stored.status, stored.findings, stored)
 
 
@@ -132,54 +128,36 @@ class BoardRow:
     comment: str = ""  # the bureau's send-back comment
 
 
-def _reviews_of(p: Portal, return_ids: list[int]) -> list[Any]:
-    if not return_ids:
-        return []
-    return p.store.read(lambda c: list(c.execute(
-        select(reviews).where(reviews.c.return_id.in_(return_ids)).order_by(reviews.c.id))))
-
-
 def board(p: Portal, task_id: int) -> list[BoardRow]:
     """One row per department of the roster (then any other sender): where it stands now.
 
-    The current return is the newest version not voided by the bureau; it is 待修改 when it
-    has errors or the bureau sent it back, else 已通过; 格式错误 when the newest upload
-    was refused as unreadable or not this department's form.
+    State, version and counts are the archive's own (:meth:`Archive.status`, what ``jixiao
+    status`` prints): the current return is the latest not voided, 待修改 when it has errors
+    or the bureau sent it back, else 已通过. The portal adds 格式错误 when the newest upload
+    was refused as unreadable or not this department's form (such files are not kept).
     """
     task = get_task(p, task_id)
-    cols = [_RETURNS.c[k] for k in ("id", "department_code", "department_name", "version", "received_at",
-                                    "error_count", "warning_count", "status")]
-    rows = p.store.read(lambda c: list(c.execute(select(*cols).where(
-        _RETURNS.c.year == task.year, _RETURNS.c.template_id == task.template_id).order_by(_RETURNS.c.version))))
-    acts = _reviews_of(p, [r.id for r in rows])
-    voided = {a.return_id for a in acts if a.kind == "void"}
-    sent_back = {a.return_id: a.comment for a in acts if a.kind == "send_back"}
-    current: dict[str, Any] = {}
-    for r in rows:
-        if r.id not in voided:
-            current[r.department_code] = r
+    current = {r.department_code: r for r in p.archive.latest(task.year, task.template_id)}
     refused = dict(p.store.read(lambda c: list(c.execute(
         select(rejects.c.department_code, func.max(rejects.c.received_at)).where(rejects.c.task_id == task_id)
         .group_by(rejects.c.department_code)))))
     names = [(m.department_code, m.department_name) for m in roster_rows(p, task_id)]
-    listed = {code for code, _ in names}
-    names += sorted({(r.department_code, r.department_name) for r in current.values() if r.department_code
-                     not in listed})
     out = []
-    for code, dept_name in names:
-        r = current.get(code)
-        refused_at = refused.get(code)  # aware UTC (store.UTCDateTime)
+    for row in p.archive.status(task.year, names, task.template_id):
+        r = current.get(row.department_code)
+        refused_at = refused.get(row.department_code)  # aware UTC (store.UTCDateTime)
         if r is None:
-            out.append(BoardRow(code, dept_name, FORMAT_ERROR if refused_at else "未交"))
+            out.append(BoardRow(row.department_code, row.department_name, FORMAT_ERROR if refused_at else "未交"))
             continue
-        # The archive's own column comes back naive from SQLite: it holds UTC.
-        received = r.received_at if r.received_at.tzinfo else r.received_at.replace(tzinfo=dt.UTC)
-        state = "待修改" if r.id in sent_back else r.status
-        if refused_at is not None and refused_at > received:
-            state = FORMAT_ERROR
-        out.append(BoardRow(code, dept_name, state, r.version, beijing(received), r.error_count,
-                            r.warning_count, r.id, sent_back.get(r.id, "")))
+        state = FORMAT_ERROR if refused_at is not None and refused_at > r.received_at else row.status
+        out.append(BoardRow(row.department_code, row.department_name, state, r.version, beijing(r.received_at),
+                            r.error_count, r.warning_count, r.id, _sent_back(r) or ""))
     return out
+
+
+def _sent_back(s: StoredReturn) -> str | None:
+    """The bureau's send-back comment when this version was sent back."""
+    return (s.send_back_reason or "") if s.sent_back_at is not None else None
 
 
 # --------------------------------------------------------------------------- one department's returns
@@ -197,18 +175,12 @@ class VersionView:
 
 
 def history(p: Portal, task_id: int, department_code: str) -> list[VersionView]:
-    """Every version the department sent for the task, newest first, with the bureau's actions."""
+    """Every version the department sent for the task, newest first, with the bureau's
+    actions as the archive keeps them (voided, sent back, warnings checked)."""
     task = get_task(p, task_id)
     stored = p.archive.versions(department_code, task.year, task.template_id)
-    acts = _reviews_of(p, [s.id for s in stored])
-    out = []
-    for s in reversed(stored):
-        mine = [a for a in acts if a.return_id == s.id]
-        back = [a.comment for a in mine if a.kind == "send_back"]
-        verified = {a.finding: a for a in mine if a.kind == "verified"}
-        out.append(VersionView(s, beijing(s.received_at), any(a.kind == "void" for a in mine),
-                               back[-1] if back else None, finding_views(s.findings, verified)))
-    return out
+    return [VersionView(s, beijing(s.received_at), s.voided_at is not None, _sent_back(s), finding_views(s.findings))
+            for s in reversed(stored)]
 
 
 def refused_uploads(p: Portal, task_id: int, department_code: str) -> list[Any]:
@@ -216,28 +188,34 @@ def refused_uploads(p: Portal, task_id: int, department_code: str) -> list[Any]:
         rejects.c.task_id == task_id, rejects.c.department_code == department_code).order_by(rejects.c.id.desc()))))
 
 
-def finding_views(findings: list[dict[str, Any]], verified: dict[int | None, Any]) -> list[dict[str, Any]]:
+def finding_views(findings: list[dict[str, Any]], verified: dict[int | None, Any] | None = None
+                  ) -> list[dict[str, Any]]:
+    """The findings as the pages list them. A warning the bureau checked carries the
+    archive's mark (``"checked": {"by", "at"}``); ``verified`` may add marks by finding
+    index (objects with ``actor`` and ``at``)."""
     views = []
     for i, f in enumerate(findings):
         where = f"{f.get('sheet')}!{f.get('cell')}" if f.get("sheet") and f.get("cell") else f.get("sheet") or ""
         figures = "；".join(f"{k} = {v}" for k, v in (f.get("values") or {}).items())
-        check = verified.get(i)
+        check, extra = f.get("checked"), (verified or {}).get(i)
+        mark = (f"已核实（{check.get('by', '')}，{str(check.get('at', ''))[:16]}）" if isinstance(check, dict)
+                else f"已核实（{extra.actor}，{beijing(extra.at)}）" if extra else "")
         views.append({"index": i, "code": f.get("code", ""), "severity": f.get("severity", ""),
                       "severity_zh": SEVERITY_ZH.get(f.get("severity", ""), ""), "where": where, "figures": figures,
-                      "message": f.get("message_zh", ""),
-                      "verified": f"已核实（{check.actor}，{beijing(check.at)}）" if check else ""})
+                      "message": f.get("message_zh", ""), "verified": mark})
     return views
 
 
 def find_return(p: Portal, task_id: int, return_id: int, department_code: str | None = None) -> VersionView:
     """One version of the task; with ``department_code`` only that department's (else 404)."""
     task = get_task(p, task_id)
-    code = p.store.read(lambda c: c.execute(select(_RETURNS.c.department_code).where(
-        _RETURNS.c.id == return_id, _RETURNS.c.year == task.year,
-        _RETURNS.c.template_id == task.template_id)).scalar())
-    if code is None or (department_code is not None and code != department_code):
+    try:
+        s = p.archive.get(return_id)
+    except LookupError:
+        raise PortalError(404, "没有这份报表") from None
+    if (s.year, s.template_id) != (task.year, task.template_id) or department_code not in (None, s.department_code):
         raise PortalError(404, "没有这份报表")
-    return next(v for v in history(p, task_id, code) if v.stored.id == return_id)
+    return VersionView(s, beijing(s.received_at), s.voided_at is not None, _sent_back(s), finding_views(s.findings))
 
 
 def annotated_copy(p: Portal, task_id: int, return_id: int, department_code: str | None = None) -> tuple[str, bytes]:
@@ -261,22 +239,37 @@ def annotated_copy(p: Portal, task_id: int, return_id: int, department_code: str
 
 def review(p: Portal, actor: str, task_id: int, return_id: int, kind: str, *, comment: str = "",
            finding: int | None = None) -> None:
-    """Send back (with a comment), void a version uploaded by mistake, or mark a warning 已核实."""
+    """Send back (with a comment), void a version uploaded by mistake (with the reason), or
+    mark a warning 已核实 - through the archive's own actions (:mod:`jixiao.archive.housekeeping`),
+    so the portal and ``jixiao void`` / ``jixiao confirm`` / ``jixiao status`` see the same marks."""
     view = find_return(p, task_id, return_id)
     labels = {"send_back": "退回修改", "void": "作废版本", "verified": "标记已核实"}
     if kind not in labels:
         raise PortalError(400, "未知的操作")
-    if kind == "send_back" and not comment.strip():
+    comment = comment.strip()[:2000]
+    if kind == "send_back" and not comment:
         raise PortalError(400, "退回时请写明修改意见")
-    if kind == "verified":
-        findings = view.stored.findings
-        if finding is None or not 0 <= finding < len(findings) or findings[finding].get("severity") != "warning":
-            raise PortalError(400, "只能核实警告")
-    with p.store.write() as conn:
-        conn.execute(reviews.insert().values(return_id=return_id, kind=kind, finding=finding,
-                                             comment=comment.strip()[:2000], actor=actor, at=now()))
-        p.store.log(conn, actor, labels[kind], task_id=task_id, department_code=view.stored.department_code,
-                    version=view.stored.version, comment=comment.strip()[:2000], finding=finding)
+    if kind == "void" and not comment:
+        raise PortalError(400, "作废时请写明原因")
+    findings = view.stored.findings
+    if kind == "verified" and (finding is None or not 0 <= finding < len(findings)
+                               or findings[finding].get("severity") != "warning"):
+        raise PortalError(400, "只能核实警告")
+    with p.store.serial():
+        try:
+            if kind == "send_back":
+                p.archive.send_back(return_id, reason=comment, by=actor)
+            elif kind == "void":
+                p.archive.void(return_id, reason=comment, by=actor)
+            else:
+                f = findings[finding]  # type: ignore[index]
+                p.archive.mark_checked(return_id, str(f.get("code")), by=actor, sheet=f.get("sheet") or "",
+                                       cell=f.get("cell") or "", note=comment)
+        except ValueError:  # sending back a voided version
+            raise PortalError(409, "这一版已作废，不能退回") from None
+        with p.store.write() as conn:
+            p.store.log(conn, actor, labels[kind], task_id=task_id, department_code=view.stored.department_code,
+                        version=view.stored.version, comment=comment, finding=finding)
 
 
 def summary_workbook(p: Portal, actor: str, task_id: int) -> tuple[str, bytes]:

@@ -3,8 +3,9 @@
 The returns themselves stay in the archive (``blobs`` / ``returns``), stored exactly as
 ``jixiao collect`` stores them; these tables only hold what the web portal adds: the
 bureau's account and sessions, reporting tasks with their roster and built forms, the
-departments' links (token hashes only), uploads refused as unreadable, review actions
-(send back, void, 已核实) and the audit log.
+departments' links (token hashes only), uploads refused as unreadable, and the audit log.
+The bureau's review actions (send back, void, 已核实) are the archive's own
+(:mod:`jixiao.archive.housekeeping`), kept on its returns.
 
 The tables are created when missing (``create_all``), on SQLite and PostgreSQL alike; they
 carry a ``portal_`` prefix so they never collide with the archive's Alembic-managed ones.
@@ -13,6 +14,7 @@ carry a ``portal_`` prefix so they never collide with the archive's Alembic-mana
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -131,16 +133,6 @@ rejects = Table(
     Column("findings", JSON, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
 )
-reviews = Table(
-    "portal_reviews", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("return_id", Integer, nullable=False, index=True),  # archive returns.id
-    Column("kind", String(16), nullable=False),  # send_back, void, verified
-    Column("finding", Integer),  # index into the return's findings (verified)
-    Column("comment", Text, nullable=False, default=""),
-    Column("actor", String(64), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-)
 audit = Table(
     "portal_audit", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -162,13 +154,27 @@ class PortalStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite has one writer at a time. Its waiting writers poll the file lock, sleeping
+        # up to 100 ms between tries, so a burst of uploads left the lock idle most of the
+        # time; queued on a lock of this process instead, the next writer starts at once.
+        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
         with self.write() as conn:
             metadata.create_all(conn, checkfirst=True)
 
     @contextmanager
+    def serial(self) -> Iterator[None]:
+        """Hold this process's turn to write (SQLite; nothing to wait for on PostgreSQL, whose
+        writers lock rows). The portal's writes to the archive go inside it."""
+        if self._writer is None:
+            yield
+            return
+        with self._writer:
+            yield
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction; on SQLite it takes the write lock at BEGIN (as the archive does)."""
-        with self.engine.connect() as conn:
+        with self.serial(), self.engine.connect() as conn:
             conn.execution_options(**{_WRITE_OPTION: True})
             with conn.begin():
                 yield conn
