@@ -80,7 +80,7 @@ def _section(sb: SheetBuilder, spec: model.ChecklistSheet, sec: model.ChecklistS
         sb.input(r, 5, f"{item.key}_note", value_type="text", style="input_text", label=f"{item.name} 备注",
                  max_length=200)
         flag = sb.computed(r, 7, f"{item.key}_chk_over", "ROW_SCORE_OVER_WEIGHT",
-                           {"score": f"{item.key}_self", "weight": f"{item.key}_weight"}, style="check",
+                           {"score": f"{item.key}_self", "weight": f"{item.key}_weight"}, style="check_flag",
                            value_type="flag").name or ""
         over_flags.append(flag)
         target = sb.name(f"{item.key}_self")
