@@ -47,7 +47,7 @@ TEMPLATE_ID = "guizhou-zhengti"
 PASSWORD = "bench-password-0123"
 GOOD = {"zt_fund_basic_budget": 60, "zt_fund_project_budget": 40, "zt_fund_total_actual": 95,
         "zt_fund_basic_actual": 55, "zt_fund_project_actual": 40, "zt_fill_date": "2024-02-08",
-        "zt_contact": "张三", "zt_phone": "0854-8227322"}
+        "zt_contact": "张三", "zt_phone": "0854-8227322", "zt_conclusion": "全年目标已完成。"}
 
 
 def _free_port() -> int:

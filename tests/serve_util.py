@@ -25,7 +25,7 @@ BUDGET_HEADER = "年度资金总额 全年预算数（万元）"
 #: What a department types to pass (the bureau pre-filled the total budget of 100).
 GOOD = {"zt_fund_basic_budget": 60, "zt_fund_project_budget": 40, "zt_fund_total_actual": 95,
         "zt_fund_basic_actual": 55, "zt_fund_project_actual": 40, "zt_fill_date": "2024-02-08",
-        "zt_contact": "张三", "zt_phone": "0854-8227322"}
+        "zt_contact": "张三", "zt_phone": "0854-8227322", "zt_conclusion": "全年目标已完成。"}
 #: The same with mistakes: the parts do not add up to the totals, the contact is missing.
 BAD = {**GOOD, "zt_fund_basic_budget": 70, "zt_contact": None}
 

@@ -64,7 +64,7 @@ def _guizhou(layout: Layout) -> Values:
 def _project(layout: Layout, sid: str, budget: float, actual: float) -> Values:
     v: Values = {f"{sid}_project": "乡村道路养护", f"{sid}_authority": "丁局", f"{sid}_implementer": "丁局",
                  f"{sid}_contact": "钱七", f"{sid}_phone": "0934-1234567", f"{sid}_fill_date": "2024-02-08",
-                 f"{sid}_filler": "钱七"}
+                 f"{sid}_filler": "钱七", f"{sid}_conclusion": "项目目标基本完成。"}
     for key in ("total", "current"):
         v.update({f"{sid}_fund_{key}_initial": budget, f"{sid}_fund_{key}_budget": budget,
                   f"{sid}_fund_{key}_actual": actual})

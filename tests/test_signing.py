@@ -49,7 +49,8 @@ def edit_member(src: Path, dst: Path, member: str, old: str, new: str) -> Path:
 FORGERIES = {
     "department code": ("xl/sharedStrings.xml", '"code": "440005"', '"code": "440008"'),
     "budget": ("xl/sharedStrings.xml", '"zt_fund_total_budget": 459.61', '"zt_fund_total_budget": 900'),
-    "template version": ("docProps/custom.xml", "<vt:i4>2</vt:i4>", "<vt:i4>1</vt:i4>"),
+    "template version": ("docProps/custom.xml", 'name="jixiao.template_version"><vt:i4>2<',
+                         'name="jixiao.template_version"><vt:i4>1<'),
 }
 
 

@@ -52,7 +52,8 @@ L1 = ["产出指标", "效益指标", "满意度指标"]
 
 def _project_sheet(layout, sid: str, funds: dict[str, tuple[float, float, float]], name: str) -> dict[str, Any]:
     v: dict[str, Any] = {f"{sid}_project": name, f"{sid}_authority": "丁局", f"{sid}_implementer": "丁局",
-                         f"{sid}_contact": "钱七", f"{sid}_phone": "0934-1234567", f"{sid}_fill_date": "2024-02-08"}
+                         f"{sid}_contact": "钱七", f"{sid}_phone": "0934-1234567", f"{sid}_fill_date": "2024-02-08",
+                         f"{sid}_conclusion": "项目目标基本完成。"}
     for key, (initial, budget, actual) in funds.items():
         v.update({f"{sid}_fund_{key}_initial": initial, f"{sid}_fund_{key}_budget": budget,
                   f"{sid}_fund_{key}_actual": actual})

@@ -16,6 +16,7 @@ from .basic_data import build_basic_data
 from .builder import BuildContext, SheetBuilder
 from .checklist import build_checklist
 from .cross_checks import build_cross_checks
+from .identity import GENERATION
 from .model import COPIES_KEY, INDICATORS_KEY, MAX_COPIES, Layout, SheetLayout, SheetRole
 from .refs import CellName
 from .self_evaluation import build_self_evaluation
@@ -31,8 +32,11 @@ def sheet_copy_id(spec_id: str, n: int, copies: int) -> str:
     return f"{spec_id}{n}" if copies > 1 else spec_id
 
 
-def build_layout(lt: LoadedTemplate, prefill: dict[str, Any] | None = None) -> Layout:
-    """Lay out every sheet of a template (with pre-filled values by defined name).
+def build_layout(lt: LoadedTemplate, prefill: dict[str, Any] | None = None, *,
+                 generation: int = GENERATION) -> Layout:
+    """Lay out every sheet of a template (with pre-filled values by defined name), as
+    the builder of layout ``generation`` did (:data:`.identity.GENERATION`; an older one
+    to read a return built by an older jixiao).
 
     Besides values by defined name, ``prefill`` may carry the keys of
     :mod:`jixiao.layout.model`: declared indicators become locked rows before the blank
@@ -50,7 +54,7 @@ def build_layout(lt: LoadedTemplate, prefill: dict[str, Any] | None = None) -> L
     t = lt.template
     ctx = BuildContext(lt, prefill, Layout(template_id=t.id, template_version=t.version, title=lt.render_text(t.name),
                                            sheets=[], style=t.style, password=t.password, prefill=prefill,
-                                           params=dict(t.params)))
+                                           params=dict(t.params), generation=generation))
     sheet_totals: dict[str, list[CellName]] = {}
     # A checklist averages other sheets' totals: lay it out after them, keep its place.
     order = sorted(range(len(t.sheets)), key=lambda i: isinstance(t.sheets[i], model.ChecklistSheet))

@@ -21,6 +21,22 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+#: The layout generation of the forms this jixiao builds. The builder lays an unchanged
+#: template out the same way within a generation; a change that would move, add or
+#: rewrite a named cell of an existing template makes a new generation, applied only to
+#: forms built with it. A form records its generation (``layout_generation`` in its
+#: metadata) and is read with the builder behaviour of that generation, so a return
+#: built by an older jixiao keeps its own layout.
+#:
+#: 1. Forms without a recorded generation: built by jixiao up to commit e882423.
+#: 2. A self-evaluation sheet's 自评结论 may be required (``conclusion_required``): one
+#:    more panel line, CHK_REQUIRED.
+GENERATION = 2
+#: The generation from which ``conclusion_required`` lays out its panel line.
+REQUIRED_CONCLUSION = 2
+#: The generation of a form that records none (built before generations were recorded).
+FIRST_GENERATION = 1
+
 #: One named cell as the fingerprint sees it: (name, address, role, rule, params, args).
 CellIdentity = tuple[Any, str, str, Any, dict[str, Any], dict[str, Any]]
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from ..rules.library import library
 from ..template import model
-from .identity import fingerprint_of
+from .identity import GENERATION, fingerprint_of
 from .refs import CellName, a1, qualified
 
 Role = Literal["label", "input", "computed", "constant"]
@@ -232,6 +232,8 @@ class Layout:
     prefill: dict[str, Any]
     #: The template parameters the form was built with (year, region ...): part of its identity.
     params: dict[str, Any] = field(default_factory=dict)
+    #: The builder behaviour it was laid out with (:data:`.identity.GENERATION`).
+    generation: int = GENERATION
     by_name: dict[CellName, Cell] = field(default_factory=dict)
     computed_order: list[CellName] = field(default_factory=list)
     _formulas: dict[CellName, str] = field(default_factory=dict, repr=False)

@@ -7,6 +7,7 @@ from typing import Any
 from ..template import model
 from .builder import SheetBuilder
 from .columns import PANEL_LABEL, PANEL_VALUE
+from .identity import REQUIRED_CONCLUSION
 from .indicators import IndicatorTable
 from .model import PANEL_HEAD, ROW_FLAGS, WARNING_FLAGS, ConditionalMark
 from .refs import CellName
@@ -27,7 +28,8 @@ def panel(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTab
         s.panel.append(chk.name or "")
         if mark_target:
             s.marks.append(ConditionalMark(target=sb.name(mark_target), flag=chk.name or "", when="not_ok"))
-    sheet_checks(sb)
+    conclusion = spec.conclusion_required and sb.ctx.layout.generation >= REQUIRED_CONCLUSION
+    sheet_checks(sb, [sb.name("conclusion")] if conclusion else [])
 
 
 def _lines(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTable,

@@ -4,7 +4,8 @@ the form so that "all ✓" means verify finds no error.
 - 已填写栏数: how many inputs of the sheet hold something (a sheet with locked pre-filled
   indicators counts as in use); required cells are only asked of a sheet in use.
 - one line per required field (typed ``required`` in the template) and, on a
-  self-evaluation sheet, for 全年预算数(A) and 全年执行数(B) of the scored funds row;
+  self-evaluation sheet, for 全年预算数(A) and 全年执行数(B) of the scored funds row and
+  for 自评结论 where the template says ``conclusion_required`` (layout generation 2 on);
 - one line per date field: a date (not text such as ``2024.2.20``) within the year's window;
 - 数字栏: amounts, weights and scores holding text (ISTEXT): the form cannot compute with them.
 """
@@ -45,15 +46,16 @@ def _by_column(s: SheetLayout, roles: tuple[str, ...], types: tuple[str, ...] | 
     return [c.name for c in cells if c.name]
 
 
-def sheet_checks(sb: SheetBuilder) -> None:
-    """Append the shared lines to the sheet's panel (it has at least one line already)."""
+def sheet_checks(sb: SheetBuilder, also_required: list[CellName] | None = None) -> None:
+    """Append the shared lines to the sheet's panel (it has at least one line already);
+    ``also_required``: cells other than fields the template requires (自评结论)."""
     s = sb.s
     row, col = _next_row(s, sb.ctx)
     inputs = _by_column(s, ("input",), None)
     locked = any(r.locked for r in s.indicator_rows)
     sb.put(row, col - 1, "已填写栏数", style="panel_label")
     used = sb.computed(row, col, USED_KEY, "FILLED_COUNT", {"cells": inputs}, {"base": 1 if locked else 0},
-                       style="panel_value", label="已填写栏数").name or ""
+                       style="panel_count", label="已填写栏数").name or ""
     row += 1
 
     def line(key: str, label: str, rule: str, args: dict[str, object], params: dict[str, object],
@@ -72,6 +74,7 @@ def sheet_checks(sb: SheetBuilder) -> None:
     if s.execution is not None:
         for name in (s.execution.budget, s.execution.actual):
             required.append((name, sb.ctx.layout.by_name[name].label))
+    required += [(name, sb.ctx.layout.by_name[name].label) for name in also_required or []]
     for name, label in required:
         key = name.removeprefix(s.id + "_")
         line(f"{key}_required", label, "CHK_REQUIRED", {"used": used, "value": name}, {}, name)

@@ -23,12 +23,13 @@ from typing import Any
 from ..codes import data as D
 from ..codes import verify as V
 from ..layout import Cell, Layout, build_layout
+from ..layout.identity import FIRST_GENERATION, GENERATION
 from ..layout.refs import a1
 from ..paths import TemplateSearchPath
 from ..signing import KEY_ID_META, SIGNATURE_META, Signature
 from ..template.load import LoadedTemplate, ParamError, TemplateError, load_template
 from ..verify.findings import Finding
-from ..write import META_SHEET, params_json
+from ..write import GENERATION_META, META_SHEET, params_json
 from .errors import UnreadableWorkbook
 from .intake import Source
 from .package import Package, SheetData
@@ -140,7 +141,7 @@ def _meta(pkg: Package) -> dict[str, Any]:
     """Identity from custom properties, falling back to the hidden metadata sheet."""
     meta: dict[str, Any] = {}
     props = pkg.custom_properties
-    for key in ("template_id", "template_version", "fingerprint", "params"):
+    for key in ("template_id", "template_version", "fingerprint", "params", GENERATION_META):
         prop = props.get(f"jixiao.{key}")
         if prop is not None:
             meta[key] = prop.value
@@ -177,6 +178,20 @@ def _version(raw: Any) -> int:
     except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
         return 0
     return int(number) if math.isfinite(number) and 0 <= number < 1_000_000 else 0
+
+
+def _generation(raw: Any) -> int:
+    """The layout generation a form was built with: none recorded is the first (forms
+    from before generations were recorded); one this jixiao does not know is read as
+    its own (the fingerprint then says whether the layout is the form's).
+
+    >>> _generation(None), _generation(1.0), _generation("x"), _generation(10**6)
+    (1, 1, 2, 2)
+    """
+    if raw is None:
+        return FIRST_GENERATION
+    number = _version(raw)
+    return number if FIRST_GENERATION <= number <= GENERATION else GENERATION
 
 
 def find_version(template_id: str, version: int, search: TemplateSearchPath | None = None) -> LoadedTemplate:
@@ -259,14 +274,15 @@ def _with_params(path: Path, mtime_ns: int, search: TemplateSearchPath, params: 
 
 @functools.lru_cache(maxsize=8)
 def _layout(path: Path, mtime_ns: int, search: TemplateSearchPath, prefill_json: str,
-            params: str | None) -> Layout:
+            params: str | None, generation: int) -> Layout:
     """One layout per template file, parameters and pre-fill: a batch of returns shares it
     (read only).
 
     Few are kept (a layout with its formulas is about 3 MB): returns of one blank form
     share one; a province's pre-filled forms each have their own, kept or not.
     """
-    return build_layout(_with_params(path, mtime_ns, search, params), json.loads(prefill_json))
+    return build_layout(_with_params(path, mtime_ns, search, params), json.loads(prefill_json),
+                        generation=generation)
 
 
 def _params(meta: dict[str, Any]) -> dict[str, Any] | None:
@@ -327,7 +343,8 @@ def _open_return(source: Source, search: TemplateSearchPath | None) -> Return:
         own = None
     try:
         prefill = parse_prefill(meta.get("prefill"))
-        layout = _layout(lt.path, mtime, search, json.dumps(prefill, sort_keys=True, ensure_ascii=False), own)
+        layout = _layout(lt.path, mtime, search, json.dumps(prefill, sort_keys=True, ensure_ascii=False), own,
+                         _generation(meta.get(GENERATION_META)))
     except PrefillError as exc:
         raise refuse(exc, path) from None
     except (ValueError, TypeError) as exc:  # a declared indicator the form has no place for

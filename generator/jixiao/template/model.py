@@ -271,6 +271,9 @@ class SelfEvaluationSheet(Strict):
     goals: Goals = Goals()
     indicators: Indicators
     conclusion_label: str = "自评结论"
+    # The department must write the conclusion: a panel line (CHK_REQUIRED) and verify's
+    # error while it is blank (forms of layout generation 2 on; see layout/identity.py).
+    conclusion_required: bool = False
     signatures: list[Field_] = []
     notes: list[str] = []
     print: PrintSettings = PrintSettings()

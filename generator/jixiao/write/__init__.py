@@ -2,6 +2,6 @@
 cell formats (styles.py) and input validations (validation.py), and the one xlsxwriter fast
 path (fastpath.py)."""
 
-from .workbook import META_SHEET, params_json, write_workbook
+from .workbook import GENERATION_META, META_SHEET, params_json, write_workbook
 
-__all__ = ["META_SHEET", "params_json", "write_workbook"]
+__all__ = ["GENERATION_META", "META_SHEET", "params_json", "write_workbook"]

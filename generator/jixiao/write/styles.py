@@ -9,7 +9,9 @@ from xlsxwriter.format import Format
 
 from ..layout import Cell, Layout
 
-_RED = "#F8CBAD"
+#: A check cell's two states, on screen and in print: ✓ green, a problem red (fill and font).
+OK_COLOURS = {"bg_color": "#C6EFCE", "font_color": "#006100"}
+PROBLEM_COLOURS = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 
 
 def _styles(layout: Layout) -> dict[str, dict[str, Any]]:
@@ -57,8 +59,11 @@ def _styles(layout: Layout) -> dict[str, dict[str, Any]]:
         "flag": {"font_name": st.font, "font_size": 8, "font_color": "#808080"},
         "panel_head": {"font_name": st.font, "font_size": st.size + 1, "bold": True, "bg_color": "#DDEBF7", "border": 1},
         "panel_label": {"font_name": st.font, "font_size": st.size, "border": 1, "valign": "vcenter"},
+        # A check line: red until its conditional format finds ✓ (a viewer without
+        # conditional formats never shows a problem in green).
         "panel_value": {"font_name": st.font, "font_size": st.size, "border": 1, "text_wrap": True,
-                        "font_color": "#C00000", "valign": "vcenter"},
+                        "font_color": PROBLEM_COLOURS["font_color"], "valign": "vcenter"},
+        "panel_count": {"font_name": st.font, "font_size": st.size, "border": 1, "valign": "vcenter"},
     }
 
 
@@ -74,8 +79,9 @@ class Formats:
         self._wb = wb
         self._specs = _styles(layout)
         self._made: dict[tuple[str, str | None], Format] = {}
-        #: Shading of a cell a conditional format marks (a failed check, a flagged row).
-        self.red = wb.add_format({"bg_color": _RED, "font_color": "#9C0006"})
+        #: A check cell showing ✓; one showing a problem, and a cell a failed check marks.
+        self.ok = wb.add_format(dict(OK_COLOURS))
+        self.problem = wb.add_format(dict(PROBLEM_COLOURS))
 
     def of(self, cell: Cell) -> Format:
         """The cell's style, with its own number format if any (a rate's from its digits)."""

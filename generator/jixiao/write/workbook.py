@@ -39,6 +39,8 @@ from .validation import validation
 
 #: The very hidden sheet holding the template identity and the pre-fill.
 META_SHEET = "_jixiao"
+#: The metadata key of the form's layout generation (:data:`jixiao.layout.identity.GENERATION`).
+GENERATION_META = "layout_generation"
 
 _FIXED_DATE = dt.datetime(2000, 1, 1)
 
@@ -111,7 +113,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
         ref = flag.abs_address if flag.sheet == s.name else layout.ref(flag.name, s.name)  # type: ignore[arg-type]
         criteria = f"={ref}=1" if mark.when == "flag" else f'=AND({ref}<>"✓",{ref}<>"")'
         ws.conditional_format(target.row, target.col, target.row, target.col,
-                              {"type": "formula", "criteria": criteria, "format": fm.red})
+                              {"type": "formula", "criteria": criteria, "format": fm.problem})
+    _check_colours(ws, s, layout, fm)
     p = s.print
     ws.set_paper(9 if p.paper == "A4" else 8)
     if p.orientation == "landscape":
@@ -132,6 +135,35 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, s: SheetLayout, layout:
                                        "select_unlocked_cells": True})
 
 
+def _runs(cells: list[Cell]) -> list[tuple[int, int, int]]:
+    """(column, first row, last row) of each run of cells one below the other."""
+    runs: list[tuple[int, int, int]] = []
+    for c in sorted(cells, key=lambda c: (c.col, c.row)):
+        if runs and runs[-1][0] == c.col and runs[-1][2] == c.row - 1:
+            runs[-1] = (c.col, runs[-1][1], c.row)
+        else:
+            runs.append((c.col, c.row, c.row))
+    return runs
+
+
+def _check_colours(ws: Worksheet, s: SheetLayout, layout: Layout, fm: Formats) -> None:
+    """Every check cell in green while it shows ✓ and in red while it shows a problem:
+    conditional formats (Excel 2010, WPS and LibreOffice honour them on screen and in
+    print), one per run of cells, each formula relative to the run's first cell."""
+    panel = [layout.cell(n) for n in s.panel]
+    rows = [c for c in s.cells if c.role == "computed" and c.style == "check"]  # 本行校验, a checklist item's message
+    rules: list[tuple[list[Cell], list[tuple[str, Format]]]] = [
+        (panel, [('={0}="✓"', fm.ok), ('=AND({0}<>"✓",{0}<>"")', fm.problem)]),
+        (rows, [("=LEN({0})>0", fm.problem)]),
+    ]
+    for cells, formats in rules:
+        for col, first, last in _runs(cells):
+            top = f"{column_letters(col)}{first + 1}"
+            for criteria, fmt in formats:
+                ws.conditional_format(first, col, last, col,
+                                      {"type": "formula", "criteria": criteria.format(top), "format": fmt})
+
+
 def params_json(params: dict[str, Any]) -> str:
     """The template parameters as a form's metadata carries them (the reader parses them back).
 
@@ -146,7 +178,7 @@ def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str, keys:
     rows = [("template_id", layout.template_id), ("template_version", layout.template_version),
             ("fingerprint", fingerprint), ("jixiao_version", __version__),
             ("prefill", json.dumps(layout.prefill, ensure_ascii=False, sort_keys=True, default=str)),
-            ("params", params_json(layout.params))]
+            ("params", params_json(layout.params)), (GENERATION_META, layout.generation)]
     if keys is not None:  # the bureau's signature over what it pre-filled (jixiao.signing)
         signature = keys.sign(layout.template_id, layout.template_version, fingerprint, layout.prefill)
         rows += [(KEY_ID_META, signature.key_id), (SIGNATURE_META, signature.mac)]
@@ -183,6 +215,7 @@ def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict
         wb.set_custom_property("jixiao.template_version", layout.template_version)
         wb.set_custom_property("jixiao.fingerprint", fingerprint)
         wb.set_custom_property("jixiao.params", params_json(layout.params))
+        wb.set_custom_property(f"jixiao.{GENERATION_META}", layout.generation)
         fm = Formats(wb, layout)
         for s in layout.sheets:
             ws = wb.add_worksheet(s.name, worksheet_class=FastWorksheet)
