@@ -38,6 +38,7 @@ from typing import Any
 from jixiao.build import build_template
 from jixiao.layout import build_layout
 from jixiao.pool import worker_pool
+from jixiao.prefill.tables.weights import gap_message, locked_weight_gaps
 from jixiao.read import record as reader
 from jixiao.template.load import load_template
 from jixiao.verify.verification import verify_file
@@ -133,12 +134,21 @@ def _verify_afresh(path: Path) -> None:
     verify_file(path)
 
 
+def _refused(data: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> dict[str, str]:
+    """The first D402 message of each department whose pre-fill `build` refuses, by file name."""
+    t = load_template(TEMPLATE).template
+    return {name: str(gap_message(gaps[0], p, lambda _entry: ""))
+            for name, p, _ in data if (gaps := locked_weight_gaps(t, p))}
+
+
 def _row_growth(rows: list[int], work: Path) -> list[dict[str, Any]]:
     """Build and verify one form of each size alone, best of a few runs."""
     lt = load_template(TEMPLATE)
     out = []
     for n in rows:
         name, prefill, values = growth_form(n)
+        if refused := _refused([(name, prefill, values)]):
+            raise SystemExit(f"growth form of {n} rows refused: {refused[name]}")
         layout = build_layout(lt, prefill)
         reps = 5 if n <= 100 else 3
         forms = work / "rows"
@@ -181,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     data = department_dataset(n)
     t_data = time.perf_counter() - t
+    # What `jixiao build` refuses (D402: locked weights that can never add up) a bureau
+    # never sends: such departments are left out and counted.
+    refused = _refused(data)
+    if refused:
+        data = [d for d in data if d[0] not in refused]
+        n = len(data)
+        print(f"{len(refused)} pre-fills refused (D402), e.g. {next(iter(refused.values()))}", flush=True)
     zt = [len(p["_indicators"]["zt"]) for _, p, _ in data]
     projects = [p.get("_copies", {}).get("xm", 0) for _, p, _ in data]
     project_rows = [len(v) for _, p, _ in data for k, v in p["_indicators"].items() if k != "zt"]
@@ -281,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         f"with {min(project_rows, default=0)}-{max(project_rows, default=0)} indicators each. "
         f"Each department gets its pre-filled form (built from its own pre-fill: department, budget, "
         f"declared indicators, project copies) and its filled return (inputs typed, cached results "
-        f"written as a spreadsheet saves them).", "",
+        f"written as a spreadsheet saves them). Pre-fills `jixiao build` refuses (D402, locked weights that "
+        f"can never add up), left out: {len(refused)}"
+        + (f", e.g. {next(iter(refused.values()))}" if refused else "") + ".", "",
         "## Throughput and ratios", "",
         f"{workers} processes; each figure is per process (one core). Ratios are time ratios "
         "jixiao / baseline on the same workbooks, measured in the same process one right after the other.", "",
