@@ -16,6 +16,7 @@ from bench.dataset import TEMPLATE, department_dataset, growth_form
 from calc.libreoffice import available
 from jixiao.build import build_template, template_paths
 from jixiao.layout import build_layout
+from jixiao.prefill.tables.weights import locked_weight_gaps
 from jixiao.rules.library import library
 from jixiao.rules.params import RuleParamError
 from jixiao.template.load import load_template
@@ -61,6 +62,16 @@ def test_dataset_weights_add_up_and_rows_are_typed() -> None:
             assert layout.cell(name).role == "input", name
         for name in (n for n in values if n.endswith("_actual") and "_ind" in n):
             assert layout.cell(name.replace("_actual", "_name")).value, name  # on a declared row
+
+
+def test_bench_data_is_what_build_accepts() -> None:
+    """No department and no growth form of the bench has locked weights `jixiao build` refuses
+    (D402): weights are split in whole tenths or cents, the remainder on some rows."""
+    t = load_template(TEMPLATE).template
+    for _, prefill, _ in department_dataset(200):
+        assert locked_weight_gaps(t, prefill) == [], prefill["_department"]
+    for rows in (10, 100, 1000):
+        assert locked_weight_gaps(t, growth_form(rows)[1]) == [], rows
 
 
 def test_formula_shapes_agree_with_the_full_render() -> None:
