@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.__main__ import main
+from bench.__main__ import HISTORY, main
 from bench.dataset import TEMPLATE, department_dataset, growth_form
 from calc.libreoffice import available
 from jixiao.build import build_template, template_paths
@@ -39,11 +39,13 @@ def _layouts():
 @pytest.mark.slow
 def test_bench_end_to_end(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
+    results.write_text(f"# an older report\n\n{HISTORY}\n\n## 2020-01-01 a dated note\n", encoding="utf-8")
     lo = 1 if available() else 0
     assert main(["--n", "5", "--workers", "1", "--sample", "1", "--lean-sample", "1", "--lo", str(lo),
                  "--rows", "3,6", "--results", str(results)]) == 0
     text = results.read_text(encoding="utf-8")
     assert "| build: pre-filled form" in text and "| verify: return" in text
+    assert "an older report" not in text and text.endswith(f"{HISTORY}\n\n## 2020-01-01 a dated note\n")
     assert "byte-identical to jixiao's: 10 of 10" in text  # 5 bare replays, 5 through jixiao's worksheets
     assert "| 3 | 27 |" in text and "| 6 | 30 |" in text  # declared rows, indicator rows
     if lo:
