@@ -60,6 +60,13 @@ def _split(total: float, parts: int, rng: random.Random) -> list[float]:
     return [(bounds[i + 1] - bounds[i]) / 10 for i in range(parts)]
 
 
+def _even(total: float, parts: int) -> list[float]:
+    """``total`` in ``parts`` weights of whole cents as even as can be, summing exactly: the
+    cents left over go one each to the first rows (50 in 3: 16.67, 16.67, 16.66)."""
+    q, r = divmod(round(total * 100), parts)
+    return [(q + 1) / 100 if k < r else q / 100 for k in range(parts)]
+
+
 def _counts(n: int, rng: random.Random) -> dict[str, int]:
     """``n`` indicators over the three 一级指标 (each gets at least one)."""
     counts = {l1: 1 for l1 in LEVELS}
@@ -220,17 +227,17 @@ def department_dataset(n: int, seed: int = 2023) -> list[tuple[str, dict[str, An
 
 def growth_form(rows: int, seed: int = 7) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """One department whose 部门整体 sheet declares ``rows`` indicators (spread over every
-    二级指标 in turn, weights split evenly within each 一级指标), no projects."""
+    二级指标 in turn, weights split evenly within each 一级指标 in whole cents), no projects."""
     specs = {s.id: s for s in load_template(TEMPLATE).template.sheets}
     rng = random.Random(seed)
     groups = [(l1, l2) for l1, (_, level2) in LEVELS.items() for l2 in level2]
     chosen = [groups[k % len(groups)] for k in range(rows)]
-    per_l1 = Counter(l1 for l1, _ in chosen)
+    weights = {l1: iter(_even(LEVELS[l1][0], k)) for l1, k in Counter(l1 for l1, _ in chosen).items()}
     indicators = []
     for l1, l2 in chosen:
         name, unit, typical = rng.choice(_QUANT)
         indicators.append({"level1": l1, "level2": l2, "name": name, "direction": "≥",
-                           "target": typical, "unit": unit, "weight": round(LEVELS[l1][0] / per_l1[l1], 4)})
+                           "target": typical, "unit": unit, "weight": next(weights[l1])})
     budget = 1000.0
     prefill: dict[str, Any] = {"_department": {"code": "439999", "name": "规模测试局"},
                                "_indicators": {"zt": indicators}, "zt_department": "规模测试局"}

@@ -17,9 +17,10 @@ for four made-up departments of the shipped variant ``guizhou-zhengti``:
 
 The workbooks are printed to PDF by LibreOffice (recalculated on load) and the relevant
 part of a page becomes a PNG in docs/img/guide/ (poppler's pdftoppm, cropped here).
-Print areas are widened on copies only (to show the self-check panel, the summary's
-charts, every comment of the annotated copy); the forms sent out and the findings report
-are printed as they are.
+Print areas are widened on copies only (to show the self-check panel, every comment of
+the annotated copy), and the forms' page breaks are left out of the copies (one picture
+shows the form's first indicator rows); the findings report and the summary are printed as
+they are, each picture from the page that has its sheet.
 
     python scripts/render_guide.py                      # about 20 seconds
     python scripts/render_guide.py --keep /tmp/guide-run --transcript /tmp/guide-run/transcript.md
@@ -48,6 +49,7 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import RowBreak
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # calc/ (the LibreOffice tools) lives beside the package
@@ -310,10 +312,9 @@ def _edit_zip(src: Path, dst: Path, edits: dict[str, Any]) -> Path:
     return dst
 
 
-def with_print_area(src: Path, dst: Path, sheet_index: int, ref: str, *, one_page: bool = False) -> Path:
-    """A copy whose sheet ``sheet_index`` prints ``ref`` (e.g. ``$A$1:$P$30``); charts kept.
-
-    ``one_page`` fits the area on one page (the sheet is already set to fit its width)."""
+def with_print_area(src: Path, dst: Path, sheet_index: int, ref: str | None) -> Path:
+    """A copy whose sheet ``sheet_index`` prints ``ref`` (e.g. ``$A$1:$P$30``; None: its own
+    area) without the form's page breaks, so one picture shows what follows a break."""
 
     def edit(xml: str) -> str:
         pattern = re.compile(rf'(<definedName name="_xlnm\.Print_Area" localSheetId="{sheet_index}">)'
@@ -322,12 +323,12 @@ def with_print_area(src: Path, dst: Path, sheet_index: int, ref: str, *, one_pag
             raise ValueError(f"{src}: no print area on sheet {sheet_index}")
         return pattern.sub(lambda m: m.group(1) + m.group(2) + ref + m.group(3), xml)
 
-    def fit(xml: str) -> str:
-        return xml.replace('fitToHeight="0"', 'fitToHeight="1"')
+    def no_breaks(xml: str) -> str:
+        return re.sub(r"<rowBreaks\b.*?</rowBreaks>", "", xml, flags=re.S)
 
-    edits = {"xl/workbook.xml": edit}
-    if one_page:
-        edits[f"xl/worksheets/sheet{sheet_index + 1}.xml"] = fit
+    edits = {f"xl/worksheets/sheet{sheet_index + 1}.xml": no_breaks}
+    if ref is not None:
+        edits["xl/workbook.xml"] = edit
     return _edit_zip(src, dst, edits)
 
 
@@ -353,6 +354,7 @@ def landscape_copy(src: Path, dst: Path, areas: dict[str, str] | None = None, *,
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_margins.left = ws.page_margins.right = 0.3
+        ws.row_breaks = RowBreak()  # the form's page breaks: one picture shows what follows one
         if comments_at_end:
             ws.page_setup.cellComments = "asDisplayed"
         if areas and ws.title in areas:
@@ -423,6 +425,17 @@ def page_image(pdf: Path, page: int, dpi: int) -> Image:
     body = data[m.end():]
     stride = width * 3
     return Image(width, height, [body[y * stride:(y + 1) * stride] for y in range(height)])
+
+
+def page_with(pdf: Path, text: str) -> int:
+    """The first page of ``pdf`` whose text has ``text`` (poppler's pdftotext): workbooks
+    print sheet after sheet, and how many pages a sheet takes changes with the forms."""
+    for page in range(1, pages(pdf) + 1):
+        out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                             capture_output=True, text=True, check=True, timeout=120).stdout
+        if text in out:
+            return page
+    raise ValueError(f"{pdf}: no page with {text!r}")
 
 
 def pages(pdf: Path) -> int:
@@ -503,8 +516,9 @@ def run_year(work: Path, sh: Shell) -> dict[str, Path]:
     sh("status", "--year", "2023", expect=(2,))  # --db forgotten: one line, no empty archive
 
     # 101002 fixes its annotated copy and sends it back: it replaces the old file in 收回/.
-    annotated = work / "退回" / "101002_州农业农村局.xlsx"
-    resubmitted = work / "收回" / annotated.name
+    # the round's copy: 退回/第1轮/101002_州农业农村局_第1轮_待修改.xlsx
+    annotated = next((work / "退回").rglob("101002_*.xlsx"))
+    resubmitted = work / "收回" / "101002_州农业农村局.xlsx"
     first_return = work / "101002-第1版.xlsx"
     shutil.copy(resubmitted, first_return)
     lt = load_template(TEMPLATE)
@@ -515,7 +529,7 @@ def run_year(work: Path, sh: Shell) -> dict[str, Path]:
                for row, field, text in FIXES]
     if lo.typing_available():
         result = lo.fill_by_typing(annotated, resubmitted, entries)
-        sh.note("(LibreOffice typing into 退回/101002_州农业农村局.xlsx)",
+        sh.note(f"(LibreOffice typing into {annotated.relative_to(work).as_posix()})",
                 f"accepted: {[e[1] for e in result.accepted]}\nrefused: "
                 f"{[(e[1], why) for e, why in zip(result.refused, result.reasons, strict=True)]}")
     else:  # no python3-uno: write the fixed return directly
@@ -542,14 +556,13 @@ def render(books: dict[str, Path], work: Path) -> list[Path]:
         "data": landscape_copy(books["data"], prints / "data.xlsx", {"单位": "A1:K6", "指标": "A1:G18"},
                                widths={"单位": {c: 13 for c in "CDEFGHIJK"} | {"B": 20},
                                        "指标": {"C": 11, "D": 18, "E": 20, "F": 15, "G": 7}}),
-        "form": books["form"],
+        "form": with_print_area(books["form"], prints / "form.xlsx", 0, None),
         # the whole width: rows' own checks (column M) and the self-check panel (O:P)
         "mistakes": with_print_area(books["mistakes"], prints / "mistakes.xlsx", 0, "$A$1:$P$31"),
         "report": books["report"],  # prints as it is: A4 landscape, one page wide
         "annotated": landscape_copy(books["annotated"], prints / "annotated.xlsx",
                                     {SHEET: "A1:M59"}, comments_at_end=True),
-        "summary": books["summary"],
-        "charts": with_print_area(books["summary"], prints / "charts.xlsx", 0, "$Q$1:$X$39", one_page=True),
+        "summary": books["summary"],  # 封面, then each form's table, its 统计图表, ...
     }
     pdfs = lo.convert_to_pdf(list(copies.values()), prints / "pdf")
     pdf = {k: pdfs[v] for k, v in copies.items()}
@@ -566,12 +579,19 @@ def render(books: dict[str, Path], work: Path) -> list[Path]:
     save("02-data-indicators.png", page_image(pdf["data"], min(2, data_pages), 80).body().trim())
     save("03-form-prefilled.png", page_image(pdf["form"], 1, 90).body().trim().top(0.66))
     save("04-form-mistakes.png", page_image(pdf["mistakes"], 1, 130).body().trim())
-    save("05-findings-report.png", page_image(pdf["report"], 1, 150).body().trim())
+    # the 汇总 sheet and the first page of 全部问题
+    save("05-findings-report.png", stack([page_image(pdf["report"], page_with(pdf["report"], text), 120)
+                                          .body().trim() for text in ("（汇总）", "（全部）")]))
+    # 退回意见, the top of the form with its marked cells, the comments printed at the end
     n = pages(pdf["annotated"])
-    save("06-annotated-copy.png", stack([page_image(pdf["annotated"], 1, 80).body().trim().top(0.55),
+    form_page = page_with(pdf["annotated"], "年度总体目标")
+    save("06-annotated-copy.png", stack([page_image(pdf["annotated"], 1, 80).body(0.9).trim(),
+                                         page_image(pdf["annotated"], form_page, 80).body().trim().top(0.55),
                                          page_image(pdf["annotated"], n, 80).body().trim()]))
-    save("07-summary-table.png", page_image(pdf["summary"], 1, 100).body().trim())
-    save("08-summary-chart.png", page_image(pdf["charts"], 1, 80).body().trim())
+    save("07-summary-table.png", page_image(pdf["summary"], page_with(pdf["summary"], "全年预算数(A)"), 100)
+         .body().trim())
+    save("08-summary-chart.png", page_image(pdf["summary"], page_with(pdf["summary"], "单位数（已通过）"), 80)
+         .body().trim())
     return out
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.__main__ import main
+from bench.__main__ import HISTORY, main
 from bench.dataset import TEMPLATE, department_dataset, growth_form
 from calc.libreoffice import available
 from jixiao.build import build_template, template_paths
 from jixiao.layout import build_layout
+from jixiao.prefill.tables.weights import locked_weight_gaps
 from jixiao.rules.library import library
 from jixiao.rules.params import RuleParamError
 from jixiao.template.load import load_template
@@ -38,11 +39,13 @@ def _layouts():
 @pytest.mark.slow
 def test_bench_end_to_end(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
+    results.write_text(f"# an older report\n\n{HISTORY}\n\n## 2020-01-01 a dated note\n", encoding="utf-8")
     lo = 1 if available() else 0
     assert main(["--n", "5", "--workers", "1", "--sample", "1", "--lean-sample", "1", "--lo", str(lo),
                  "--rows", "3,6", "--results", str(results)]) == 0
     text = results.read_text(encoding="utf-8")
     assert "| build: pre-filled form" in text and "| verify: return" in text
+    assert "an older report" not in text and text.endswith(f"{HISTORY}\n\n## 2020-01-01 a dated note\n")
     assert "byte-identical to jixiao's: 10 of 10" in text  # 5 bare replays, 5 through jixiao's worksheets
     assert "| 3 | 27 |" in text and "| 6 | 30 |" in text  # declared rows, indicator rows
     if lo:
@@ -61,6 +64,16 @@ def test_dataset_weights_add_up_and_rows_are_typed() -> None:
             assert layout.cell(name).role == "input", name
         for name in (n for n in values if n.endswith("_actual") and "_ind" in n):
             assert layout.cell(name.replace("_actual", "_name")).value, name  # on a declared row
+
+
+def test_bench_data_is_what_build_accepts() -> None:
+    """No department and no growth form of the bench has locked weights `jixiao build` refuses
+    (D402): weights are split in whole tenths or cents, the remainder on some rows."""
+    t = load_template(TEMPLATE).template
+    for _, prefill, _ in department_dataset(200):
+        assert locked_weight_gaps(t, prefill) == [], prefill["_department"]
+    for rows in (10, 100, 1000):
+        assert locked_weight_gaps(t, growth_form(rows)[1]) == [], rows
 
 
 def test_formula_shapes_agree_with_the_full_render() -> None:

@@ -6,7 +6,7 @@ import doctest
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jixiao.prefill import targets
@@ -387,6 +387,9 @@ def test_liberties_are_noted(text: str, direction: str, note: str) -> None:
         ("1,23", "unclear"),
         ("1.2.3", "unclear"),
         ("≥5颗子弹头哈", "unclear"),
+        ("5个以上以下", "unclear"),  # a second post-operator
+        ("5万以上元", "unclear"),  # without 以上, 万元 would be the unit
+        ("≥5年以上底", "unclear"),  # without 以上, 年底 would be a date
         ("下达100万元", "unclear"),  # 下达 is "allocate", not 达 "reach"
         ("全年100%", "unclear"),  # a bare number with text around it
         ("100%全覆盖", "unclear"),
@@ -485,7 +488,54 @@ _ALPHABET = st.sampled_from(
         "0123456789０１２３.．,，%％≥≤≧≦=＝<>＜＞》《-－ \u3000\n；;。:：年月底以上下内约余多左右为达"
     )
     + ["不低于", "不超过", "万元", "元/个", "人次", "个", "次", "指标", "满意度", "—", "……"]
+    + ["万", "元", "年", "月", "/", "·", "以内", "《规划》", "颗", "是", "等于", "﹥", "⩾", "+"]
 )
+
+
+_FIELDS = ("direction", "value", "unit", "percent", "subject", "suffix", "kind", "bare")
+
+
+def _reads_back(text: str) -> None:
+    """parse(format(parse(x))) == parse(x) in everything but the text and the notes."""
+    t = parse_target(text)
+    again = parse_target(format_target(t))
+    assert [getattr(again, f) for f in _FIELDS] == [getattr(t, f) for f in _FIELDS], format_target(t)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "direction"),
+    [
+        # 为 is written '=', and '》=' / '《=' are digraphs: the display must not make one
+        ("》为0", "》为0", "="),
+        ("《为３", "《为3", "="),
+        ("《规划》为3个", "《规划》为3个", "="),
+        ("》不低于5", "》≥5", ">="),
+        ("满意度为95%", "满意度=95%", "="),
+        ("开展5次以上联动督导", "开展≥5次联动督导", ">="),
+    ],
+)
+def test_display_reads_back(text: str, shown: str, direction: str) -> None:
+    assert (format_target(parse_target(text)), parse_target(text).direction) == (shown, direction)
+    _reads_back(text)
+
+
+@pytest.mark.parametrize("text", ["5元/吧", "≥5元/以上", "5元/x"])
+def test_unit_part_after_slash_never_raises(text: str) -> None:
+    """A '/' after a unit followed by an unlisted letter or a post-operator (a crash once)."""
+    assert parse_target(text).kind in ("quantity", "unclear")
+    _reads_back(text)
+
+
+@settings(max_examples=3000)
+@given(st.lists(_ALPHABET, max_size=8).map("".join))
+def test_parse_format_parse_is_parse_on_target_like_text(text: str) -> None:
+    _reads_back(text)
+
+
+@settings(max_examples=1000)
+@given(st.text())
+def test_parse_format_parse_is_parse_on_any_text(text: str) -> None:
+    _reads_back(text)
 
 
 @given(st.text())

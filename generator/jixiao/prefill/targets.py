@@ -49,7 +49,8 @@ Rules (the project's choices, not rules printed on the forms):
   ``万``), optionally followed by ``/个`` or ``·年`` parts. An unlisted unit of up to three
   letters is accepted as it stands (``≥5颗``) when nothing but 以上/以下 follows it; longer
   text, or text after an unlisted or missing unit, is ``kind="unclear"`` (where the unit
-  would end is a guess), and so is a second operator symbol anywhere in the cell.
+  would end is a guess), and so is a second operator symbol anywhere in the cell, or text
+  after 以上/以下 that would join the unit without it (``5万以上元``, ``5个以上以下``).
 
 Example:
     >>> parse_target("≥300份")
@@ -157,23 +158,7 @@ _TRANSLATE = {
     **{0xFF10 + i: ord("0") + i for i in range(10)},
     **{0xFF21 + i: ord("A") + i for i in range(26)},
     **{0xFF41 + i: ord("a") + i for i in range(26)},
-    ord("％"): "%",
-    ord("＜"): "<",
-    ord("＝"): "=",
-    ord("＞"): ">",
-    ord("﹤"): "<",
-    ord("﹦"): "=",
-    ord("﹥"): ">",
-    ord("．"): ".",
-    ord("／"): "/",
-    ord("＋"): "+",
-    ord("－"): "-",
-    ord("−"): "-",
-    ord("≧"): "≥",
-    ord("⩾"): "≥",
-    ord("≦"): "≤",
-    ord("⩽"): "≤",
-    ord("\r"): "\n",
+    **str.maketrans("％＜＝＞﹤﹦﹥．／＋－−≧⩾≦⩽\r", "%<=><=>./+--≥≥≤≤\n"),
 }
 
 # Two-character operators, applied in order after the character translation.
@@ -187,6 +172,8 @@ _DIGRAPHS: tuple[tuple[str, str, str | None], ...] = (
     ("==", "=", None),
 )
 
+# A subject ending in one of these must not be followed by a written ``=`` (a digraph).
+_GLUES_TO_EQUALS = tuple({pair[0] for pair, _, _ in _DIGRAPHS if pair[1] == "="})
 _SPACE_RE = re.compile(r"\s+")
 _EDGE_PUNCT = " \t\n；;，,。、:：!！?？"
 _CLAUSE_RE = re.compile(r"[，,；;。!！?？\n]")
@@ -290,7 +277,7 @@ _POST_WORDS: dict[str, BareDirection] = {
     "以内": "<=",
     "之内": "<=",
 }
-_POST_WORDS_LONGEST = sorted(_POST_WORDS, key=len, reverse=True)
+_POST_WORDS_LONGEST = tuple(sorted(_POST_WORDS, key=len, reverse=True))
 
 _OPERATOR_CHARS_RE = re.compile(r"[≥≤=<>]")
 
@@ -399,6 +386,10 @@ def _quantity(text: str, s: str, notes: list[str], bare_direction: BareDirection
         # A second operator (``≥5以上≥``), or text after a number whose unit is unlisted
         # or missing (``≥5颗以上粒``, ``≥5以上人``): where the unit ends is a guess.
         raise _NotAQuantity("unclear")
+    if post_word and suffix and _joins_unit(unit, suffix):
+        # ``5个以上以下``, ``5万以上元``, ``5年以上底``: without the post-operator (the
+        # display drops it) the suffix would be an operator, part of the unit or a date.
+        raise _NotAQuantity("unclear")
     direction = _direction(pre, pre_word, post, bare_direction, value, notes,
                            unanchored=bool(subject or suffix))
     return Target(direction=direction, value=value, unit=unit, text=text, percent=percent, subject=subject,
@@ -422,6 +413,13 @@ def _single_number(s: str) -> re.Match[str]:
     if not _NUMBER_RE.fullmatch(run.group()):
         raise _NotAQuantity("unclear")  # e.g. 1,23 or 1.2.3
     return run
+
+
+def _joins_unit(unit: str, suffix: str) -> bool:
+    """True when ``suffix`` written right after ``unit`` reads as more than unit then suffix."""
+    joined = unit + suffix
+    return (suffix.startswith(_POST_WORDS_LONGEST) or _match_unit(joined) not in (None, unit)
+            or bool(_DATE_RE.search(joined)))
 
 
 def _operator_before(prefix: str, notes: list[str]) -> tuple[BareDirection | None, str, str]:
@@ -497,4 +495,6 @@ def format_target(t: Target) -> str:
     if t.direction == "qualitative" or t.value is None:
         return t.text.strip()
     symbol = "" if t.bare else _SYMBOL[t.direction]
+    if symbol == "=" and t.subject.endswith(_GLUES_TO_EQUALS):
+        symbol = "为"  # ``》为0``: ``》=0`` would read as the digraph ``》=`` (≥)
     return f"{t.subject}{symbol}{format(t.value, 'f')}{t.unit}{t.suffix}"
