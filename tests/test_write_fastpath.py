@@ -23,7 +23,8 @@ from bench.dataset import TEMPLATE, department_dataset  # noqa: E402
 
 EDGE_CASES = ['=XLOOKUP(1,A:A,B:B)', "=A.SORT(x)", "=SINGLE(1)", "=XSINGLE(1)", "=分SORT(1)",
               "{=ROUND(1,2)}", "=_xlfn.IFS(A1,1)", '="SORT("&A1', "=IFS(A1>1,1,TRUE,0)",
-              "=sort(A1:A3)", "=STDEV.S(A1:A3)", '=AND($B$3<>"✓",$B$3<>"")']
+              "=sort(A1:A3)", "=STDEV.S(A1:A3)", '=AND($B$3<>"✓",$B$3<>"")', "=XOR(1,0)", "=BETAXDIST(1)",
+              "=CONCAT(A1)&CONCATENATE(A1)", "=分XOR(1)", "=ACOT(1)+ACOTH(2)", "=IFERROR(1,0)"]
 
 
 def _formulas() -> list[str]:
@@ -59,3 +60,22 @@ def test_fast_path_writes_the_bytes_xlsxwriter_writes(tmp_path: Path) -> None:
             assert ours._prepare_formula(f, future) == theirs._prepare_formula(f, future), f
     assert _write(tmp_path / "fast.xlsx", FastWorksheet, formulas) == _write(tmp_path / "plain.xlsx", Worksheet,
                                                                              formulas)
+
+
+def _xlsxwriter_patterns() -> tuple[list[str], list[str]]:
+    """The names xlsxwriter's own ``_prepare_formula`` rewrites: always, and with the future
+    functions (read from its source, so a new version that adds one fails here)."""
+    import inspect
+
+    source = inspect.getsource(Worksheet._prepare_formula)
+    always, future = source.split("if not self.use_future_functions and not expand_future_functions:")
+    pattern = re.compile(r're\.sub\(\s*r"\\[bS]?([A-Z0-9.]+)\\\(')
+    return pattern.findall(always), pattern.findall(future)
+
+
+def test_fast_path_knows_every_name_xlsxwriter_rewrites() -> None:
+    from jixiao.write import fastpath
+
+    always, future = _xlsxwriter_patterns()
+    assert [n for n in always if n != "INGLE"] == list(fastpath._DYNAMIC_FUNCTIONS)
+    assert future == list(fastpath._FUTURE_FUNCTIONS)

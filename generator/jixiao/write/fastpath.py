@@ -35,16 +35,41 @@ _DYNAMIC_FUNCTIONS = (
 #: xlsxwriter's own passes.
 _DYNAMIC_CALL = re.compile("(?:" + "|".join((*_DYNAMIC_FUNCTIONS, "INGLE")) + r")\(")
 
+#: The functions xlsxwriter 3.3 also rewrites with ``expand_future_functions`` (conditional
+#: formats, validations), in its order. Its patterns leave the "." unescaped (any character),
+#: so they are used here as written: a formula none of them matches, even inside a longer
+#: name, is one no pass changes.
+_FUTURE_FUNCTIONS = (
+    "ACOTH", "ACOT", "AGGREGATE", "ARABIC", "ARRAYTOTEXT", "BASE", "BETA.DIST", "BETA.INV", "BINOM.DIST.RANGE",
+    "BINOM.DIST", "BINOM.INV", "BITAND", "BITLSHIFT", "BITOR", "BITRSHIFT", "BITXOR", "CEILING.MATH",
+    "CEILING.PRECISE", "CHISQ.DIST.RT", "CHISQ.DIST", "CHISQ.INV.RT", "CHISQ.INV", "CHISQ.TEST", "COMBINA", "CONCAT",
+    "CONFIDENCE.NORM", "CONFIDENCE.T", "COTH", "COT", "COVARIANCE.P", "COVARIANCE.S", "CSCH", "CSC", "DAYS",
+    "DECIMAL", "ERF.PRECISE", "ERFC.PRECISE", "EXPON.DIST", "F.DIST.RT", "F.DIST", "F.INV.RT", "F.INV", "F.TEST",
+    "FILTERXML", "FLOOR.MATH", "FLOOR.PRECISE", "FORECAST.ETS.CONFINT", "FORECAST.ETS.SEASONALITY",
+    "FORECAST.ETS.STAT", "FORECAST.ETS", "FORECAST.LINEAR", "FORMULATEXT", "GAMMA.DIST", "GAMMA.INV",
+    "GAMMALN.PRECISE", "GAMMA", "GAUSS", "HYPGEOM.DIST", "IFNA", "IFS", "IMAGE", "IMCOSH", "IMCOT", "IMCSCH",
+    "IMCSC", "IMSECH", "IMSEC", "IMSINH", "IMTAN", "ISFORMULA", "ISOMITTED", "ISOWEEKNUM", "LET", "LOGNORM.DIST",
+    "LOGNORM.INV", "MAXIFS", "MINIFS", "MODE.MULT", "MODE.SNGL", "MUNIT", "NEGBINOM.DIST", "NORM.DIST", "NORM.INV",
+    "NORM.S.DIST", "NORM.S.INV", "NUMBERVALUE", "PDURATION", "PERCENTILE.EXC", "PERCENTILE.INC", "PERCENTRANK.EXC",
+    "PERCENTRANK.INC", "PERMUTATIONA", "PHI", "POISSON.DIST", "QUARTILE.EXC", "QUARTILE.INC", "QUERYSTRING",
+    "RANK.AVG", "RANK.EQ", "RRI", "SECH", "SEC", "SHEETS", "SHEET", "SKEW.P", "STDEV.P", "STDEV.S", "T.DIST.2T",
+    "T.DIST.RT", "T.DIST", "T.INV.2T", "T.INV", "T.TEST", "TEXTAFTER", "TEXTBEFORE", "TEXTJOIN", "UNICHAR",
+    "UNICODE", "VALUETOTEXT", "VAR.P", "VAR.S", "WEBSERVICE", "WEIBULL.DIST", "XMATCH", "XOR", "Z.TEST",
+)
+_FUTURE_CALL = re.compile("(?:" + "|".join(_FUTURE_FUNCTIONS) + r")\(")
+
 
 class FastWorksheet(Worksheet):
     """xlsxwriter's worksheet; formulas that call no dynamic-array function skip its
     29 regular-expression passes (same output, byte for byte)."""
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if not expand_future_functions and not self.use_future_functions:
-            text = formula[1:] if formula.startswith("{") else formula
-            text = text[1:] if text.startswith("=") else text
-            text = text[:-1] if text.endswith("}") else text
-            if "_xlfn." in text or _DYNAMIC_CALL.search(text) is None:
-                return text
+        text = formula[1:] if formula.startswith("{") else formula
+        text = text[1:] if text.startswith("=") else text
+        text = text[:-1] if text.endswith("}") else text
+        if "_xlfn." in text:
+            return text
+        future = expand_future_functions or self.use_future_functions
+        if _DYNAMIC_CALL.search(text) is None and not (future and _FUTURE_CALL.search(text)):
+            return text
         return super()._prepare_formula(formula, expand_future_functions)
