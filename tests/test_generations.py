@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from forms import rewrite_part
+from forms import rewrite_part, seed_000_values
 from jixiao.build import build_template
 from jixiao.layout import build_layout
 from jixiao.layout.identity import FIRST_GENERATION, GENERATION
+from jixiao.layout.model import ROW_TEXTS
 from jixiao.read.record import open_return
 from jixiao.template.load import load_template
 from jixiao.verify.verification import verify_file
+from jixiao.write import write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -48,16 +50,32 @@ def test_every_generation_is_frozen_for_every_shipped_version() -> None:
         assert built == table, f"generation {generation}: a published layout changed"
 
 
-def test_generation_2_adds_the_required_conclusion_and_nothing_else() -> None:
+def test_generation_2_adds_the_messages_and_the_required_conclusion_and_nothing_else() -> None:
+    """Generation 2 keeps every cell of generation 1 and adds: a message cell per row flag
+    that has one (MSG_*), the required 自评结论's panel line, and in declared mode the
+    computed subtotals, 计算总分 and the CHK_DECLARED_TOTAL panel line (one more panel name)."""
     for path in shipped():
         lt = load_template(path)
         old, new = build_layout(lt, generation=1), build_layout(lt, generation=2)
-        added = sorted(set(new.by_name) - set(old.by_name))
+        assert set(old.by_name) <= set(new.by_name)
+        added = set(new.by_name) - set(old.by_name)
         sheets = [s for s in new.sheets if s.role == "self_evaluation"]
         wanted = [s for s, spec in zip(sheets, _self_evaluation_specs(lt, len(sheets)), strict=True)
                   if spec.conclusion_required]
-        assert added == sorted(f"{s.id}_panel_conclusion_required" for s in wanted), path.name
-        assert set(old.by_name) <= set(new.by_name)
+        conclusion = {f"{s.id}_panel_conclusion_required" for s in wanted}
+        messages = {n for n in added if str(new.by_name[n].rule).startswith("MSG_")}
+        flags = [c for c in new.by_name.values() if c.rule in ROW_TEXTS and c.value_type == "flag"]
+        assert len(messages) == len(flags) > 0, path.name
+        assert not any(str(c.rule).startswith("MSG_") for c in old.by_name.values())
+        rest = sorted(added - conclusion - messages)
+        assert conclusion <= added, path.name
+        if lt.template.scoring.mode == "declared":
+            totals = [c for c in new.by_name.values() if c.rule == "CHK_DECLARED_TOTAL"]
+            assert len(totals) == len(sheets) and "CHK_DECLARED_TOTAL" not in {c.rule for c in old.by_name.values()}
+            assert all(re.fullmatch(r"\w+_(l1_\d+_computed|total_computed|panel_\d+)", n) for n in rest), rest
+            assert sum("_panel_" in n for n in rest) == len(sheets)
+        else:
+            assert rest == [], path.name
         assert (old.generation, new.generation) == (1, 2)
 
 
@@ -114,3 +132,30 @@ def test_a_form_records_its_generation_and_a_changed_one_is_caught(tmp_path: Pat
     newer = rewrite_part(path, tmp_path / "newer.xlsx", "docProps/custom.xml", lambda t: _generation_in(t, 9))
     assert open_return(newer).layout.generation == GENERATION
     assert {f.code for f in verify_file(newer).findings} & STRUCTURE_CODES == set()
+
+
+@pytest.mark.parametrize("generation", [1, 2])
+def test_a_raised_flag_reads_as_its_generation_wrote_it(tmp_path: Path, generation: int) -> None:
+    """Generation 2 reports the form's message cell word for word; generation 1 has none,
+    so its flag reads as the rule's fixed text with what the cell holds (as e882423 did)."""
+    lt = load_template("guizhou-zhengti")
+    layout = build_layout(lt, generation=generation)
+    values = seed_000_values(layout)
+    key = next(k for k in values if re.fullmatch(r"zt_ind\d+_actual", k)
+               and values[k.replace("_actual", "_direction")] != "定性")
+    values[key] = "280人次"
+    path = write_workbook(layout, tmp_path / "f.xlsx", values=values)
+    assert open_return(path).layout.generation == generation
+    found = [f for f in verify_file(path).findings if f.code == "ROW_ACTUAL_NOT_NUMBER"]
+    assert len(found) == 1 and found[0].name == key
+    tail = ("实际完成值须填数字，单位请填在“单位”栏（现为“280人次”，应填 280）" if generation == 1
+            else "实际完成值“280人次”须填数字，单位请填在“单位”栏（应填 280）")
+    assert found[0].message_zh.endswith(f"」：{tail}"), found[0].message_zh
+
+
+def test_a_generation_1_checklist_item_has_the_fixed_text(tmp_path: Path) -> None:
+    layout = build_layout(load_template("gansu-checklist"), generation=1)
+    path = write_workbook(layout, tmp_path / "c.xlsx", values={"qd_unit": "丁局", "qd_finance_self": 10})  # weight 8
+    found = [f for f in verify_file(path).findings if f.code == "ROW_SCORE_OVER_WEIGHT"]
+    row = layout.cell("qd_finance_chk_over").row + 1
+    assert [f.message_zh for f in found] == [f"第 {row} 行：得分超过分值"]

@@ -102,6 +102,11 @@ ROW_FLAG_UNNAMED = Text("第 {row} 行：{text}", "row {row}: {text_en}", ("row"
 PANEL_CHECK = Text("{label}：{value}", "{label}: {rule} failed", ("label", "value", "rule"))
 #: What a text in a number cell seems to mean (added to the form's own text, which quotes it).
 NUMBER_HINT = Text("（应填 {number}）", " (type {number})", ("number",))
+#: What a text in a number cell holds, and what it seems to mean, added to a flag's fixed
+#: text (forms of layout generation 1, whose flags have no message cell).
+TYPED_NOW = Text("（现为“{typed}”）", " (now {typed!r})", ("typed",))
+TYPED_HINT = Text("（现为“{typed}”，应填 {number}）", " (now {typed!r}: type {number})", ("typed", "number"))
+PERCENT_HINT = Text("（{value} 是否应为 {value}%？）", " ({value}: meant {value}%?)", ("value",))
 TYPED_CELL = Text("{label}（{address}）“{typed}”", "{label} ({address}) {typed!r}", ("label", "address", "typed"))
 #: The English of each row flag (the Chinese is the form's own text).
 ROW_FLAG_EN: dict[str, str] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..template import model
 from .builder import SheetBuilder, text_height
+from .identity import MESSAGES_WITH_VALUES
 from .indicators import message_cell
 from .model import PANEL_HEAD, ConditionalMark, RowCheck, Subtotal
 from .pages import paginate
@@ -18,9 +19,12 @@ def build_checklist(sb: SheetBuilder, spec: model.ChecklistSheet, sheet_totals: 
     """Lay out a checklist; ``sheet_totals`` are the totals of the sheets laid out before it."""
     s = sb.s
     s.print = spec.print
-    # H: each item's check message, beside the printed form; its flag hidden in M.
-    s.col_widths = {0: 24, 1: 7, 2: 50, 3: 10, 4: 10, 5: 12, 6: 2, 7: 18, 8: 2, 9: 20, 10: 36}
-    s.hidden_cols = [FLAG_COL]
+    # H: each item's check message, beside the printed form; its flag hidden in M (generation 1:
+    # the flag itself in H).
+    messages = sb.ctx.layout.generation >= MESSAGES_WITH_VALUES
+    s.col_widths = {0: 24, 1: 7, 2: 50, 3: 10, 4: 10, 5: 12, 6: 2, 7: 18 if messages else 6, 8: 2, 9: 20, 10: 36}
+    if messages:
+        s.hidden_cols = [FLAG_COL]
     sb.put(0, 0, sb.ctx.lt.render_text(spec.title), style="title", to=(0, 5))
     s.row_heights[0] = 30
     sb.row = 1
@@ -85,18 +89,9 @@ def _section(sb: SheetBuilder, spec: model.ChecklistSheet, sec: model.ChecklistS
                  validation={"kind": "score", "max": f"{item.key}_weight"})
         sb.input(r, 5, f"{item.key}_note", value_type="text", style="input_text", label=f"{item.name} 备注",
                  max_length=200)
-        args = {"score": f"{item.key}_self", "weight": f"{item.key}_weight"}
-        flag = sb.computed(r, FLAG_COL, f"{item.key}_chk_over", "ROW_SCORE_OVER_WEIGHT", args, style="flag",
-                           value_type="flag").name or ""
-        over_flags.append(flag)
-        text = message_cell(sb, r, 7, f"{item.key}_msg_over", "ROW_SCORE_OVER_WEIGHT", flag, args, None,
-                            style="check")
-        target = sb.name(f"{item.key}_self")
-        s.marks.append(ConditionalMark(target=target, flag=flag))
-        s.row_checks.append(RowCheck(flag=flag, target=target, row_name=None, label=f"{item.name} 自评分数",
-                                     text=text))
+        over_flags.append(_item_check(sb, r, item))
         s.row_heights[r] = text_height(item.standard, 50)
-        sec_self.append(target)
+        sec_self.append(sb.name(f"{item.key}_self"))
         sec_review.append(sb.name(f"{item.key}_review"))
         r += 1
     own = sb.computed(sec_row, 3, f"sec{number}_self", "SUBTOTAL", {"scores": sec_self}, style="score_total")
@@ -105,6 +100,27 @@ def _section(sb: SheetBuilder, spec: model.ChecklistSheet, sec: model.ChecklistS
     s.keep_together.append((sec_row, r - 1))
     sb.row = r
     return own.name or "", review.name or ""
+
+
+def _item_check(sb: SheetBuilder, r: int, item: model.ChecklistItem) -> CellName:
+    """An item's over-weight flag, and from generation 2 its message cell in H (the flag
+    hidden in M); returns the flag."""
+    args = {"score": f"{item.key}_self", "weight": f"{item.key}_weight"}
+    target = sb.name(f"{item.key}_self")
+    if sb.ctx.layout.generation < MESSAGES_WITH_VALUES:  # the flag in H, the fixed message in verify
+        flag = sb.computed(r, 7, f"{item.key}_chk_over", "ROW_SCORE_OVER_WEIGHT", args, style="check",
+                           value_type="flag").name or ""
+        sb.s.marks.append(ConditionalMark(target=target, flag=flag))
+        sb.s.row_checks.append(RowCheck(flag=flag, target=target, row_name=None, label=""))
+        return flag
+    flag = sb.computed(r, FLAG_COL, f"{item.key}_chk_over", "ROW_SCORE_OVER_WEIGHT", args, style="flag",
+                       value_type="flag").name or ""
+    text = message_cell(sb, r, 7, f"{item.key}_msg_over", "ROW_SCORE_OVER_WEIGHT", flag, args, None,
+                        style="check")
+    sb.s.marks.append(ConditionalMark(target=target, flag=flag))
+    sb.s.row_checks.append(RowCheck(flag=flag, target=target, row_name=None, label=f"{item.name} 自评分数",
+                                    text=text))
+    return flag
 
 
 def factor_fits(factor: float, total_weight: float, weight: float) -> bool:

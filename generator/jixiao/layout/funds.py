@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..template import model
 from .builder import SheetBuilder
 from .columns import FLAG0, Grid
+from .identity import MESSAGES_WITH_VALUES
 from .indicators import message_cell
 from .model import ConditionalMark, Execution, RowCheck
 from .refs import CellName
@@ -87,8 +88,10 @@ def _execution(sb: SheetBuilder, row: int, fund_key: str, g: Grid) -> None:
     flag = sb.computed(row, FLAG0, "exec_chk_declared_differs", "ROW_DECLARED_DIFFERS",
                        {"declared": "exec_score", "computed": score_key, "reason": "exec_reason"},
                        style="flag", value_type="flag", label="执行率自评得分")
-    text = message_cell(sb, row, FLAG0 + 1, "exec_msg_declared_differs", "ROW_DECLARED_DIFFERS", flag.name or "",
-                        {"declared": "exec_score", "computed": score_key}, None)
+    text = None  # generation 1: verify gives the flag's fixed message
+    if sb.ctx.layout.generation >= MESSAGES_WITH_VALUES:
+        text = message_cell(sb, row, FLAG0 + 1, "exec_msg_declared_differs", "ROW_DECLARED_DIFFERS",
+                            flag.name or "", {"declared": "exec_score", "computed": score_key}, None)
     target = sb.name("exec_score")
     sb.s.marks.append(ConditionalMark(target=target, flag=flag.name or ""))
     sb.s.row_checks.append(RowCheck(flag=flag.name or "", target=target, row_name=None, label=flag.label, text=text))

@@ -30,10 +30,17 @@ from typing import Any
 #:
 #: 1. Forms without a recorded generation: built by jixiao up to commit e882423.
 #: 2. A self-evaluation sheet's 自评结论 may be required (``conclusion_required``): one
-#:    more panel line, CHK_REQUIRED.
+#:    more panel line, CHK_REQUIRED. Messages carry their values (issue 14 item 6): a
+#:    hidden message cell per row flag (``<row>_msg_<rule>``, the MSG_* rules) that the
+#:    row's 本行校验 (ROW_MESSAGE) joins; the checklist shows its item's message in H,
+#:    its flag hidden in M; declared scoring adds computed subtotals, a 计算总分
+#:    (``total_computed``) and the panel line CHK_DECLARED_TOTAL.
 GENERATION = 2
 #: The generation from which ``conclusion_required`` lays out its panel line.
 REQUIRED_CONCLUSION = 2
+#: The generation from which row messages carry their values (message cells, the
+#: checklist's message column, declared mode's 计算总分 and CHK_DECLARED_TOTAL).
+MESSAGES_WITH_VALUES = 2
 #: The generation of a form that records none (built before generations were recorded).
 FIRST_GENERATION = 1
 

@@ -10,6 +10,7 @@ from ..rules.library import library
 from ..template import model
 from .builder import SheetBuilder, text_height
 from .columns import FLAG0, Grid
+from .identity import MESSAGES_WITH_VALUES
 from .model import ROW_FLAGS, ROW_TEXTS, ConditionalMark, IndicatorRow, RowCheck, Subtotal
 from .refs import CellName
 
@@ -111,7 +112,7 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
     subtotal = sb.computed(r, score, f"l1_{number}_score", "SUBTOTAL", {"scores": list(scores)},
                            style="score_total", label=f"{l1.name}得分")
     taken = {score}
-    if sb.ctx.t.scoring.mode == "declared":
+    if sb.ctx.t.scoring.mode == "declared" and sb.ctx.layout.generation >= MESSAGES_WITH_VALUES:
         taken.add(g.col["score"])
         table.computed_subtotals.append(sb.computed(r, g.col["score"], f"l1_{number}_computed", "SUBTOTAL",
                                                     {"scores": computed}, style="score_total",
@@ -259,6 +260,8 @@ def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable, g: Gr
     active = [rid for rid, *_ in ROW_FLAGS if (declared or rid != "ROW_DECLARED_DIFFERS")
               and (row.tier is not None or rid != "ROW_QUAL_OUT_OF_BAND")
               and all(cell is not None for cell in flag_args[rid].values())]
+    # Generation 1 has no message cells: every flag's message is fixed text.
+    with_texts = ROW_TEXTS if sb.ctx.layout.generation >= MESSAGES_WITH_VALUES else {}
     fixed_flags: list[CellName] = []  # flags whose message is fixed text
     texts: list[CellName] = []  # message cells of the others
     for fi, rid in enumerate(active):
@@ -266,7 +269,7 @@ def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable, g: Gr
                            flag_params.get(rid), style="flag", value_type="flag").name or ""
         table.flags[rid].append(flag)
         text = None
-        if rid in ROW_TEXTS:
+        if rid in with_texts:
             text = message_cell(sb, r, TEXT0 + len(texts), f"{row.key}_msg_{rid[4:].lower()}", rid, flag,
                                 flag_args[rid], flag_params.get(rid))
             texts.append(text)
@@ -275,8 +278,9 @@ def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable, g: Gr
         target = marked.get(rid, row.declared if declared else row.score)
         sb.s.marks.append(ConditionalMark(target=target, flag=flag))
         sb.s.row_checks.append(RowCheck(flag=flag, target=target, row_name=row.name, label="", text=text))
-    sb.computed(r, g.check, f"{row.key}_check", "ROW_MESSAGE", {"flags": fixed_flags, "texts": texts},
-                {"messages": [m for rid, m, *_ in ROW_FLAGS if rid in active and rid not in ROW_TEXTS]},
+    message_args: dict[str, Any] = {"flags": fixed_flags, "texts": texts} if with_texts else {"flags": fixed_flags}
+    sb.computed(r, g.check, f"{row.key}_check", "ROW_MESSAGE", message_args,
+                {"messages": [m for rid, m, *_ in ROW_FLAGS if rid in active and rid not in with_texts]},
                 style="check", value_type="text")
 
 

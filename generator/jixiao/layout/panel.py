@@ -7,7 +7,7 @@ from typing import Any
 from ..template import model
 from .builder import SheetBuilder
 from .columns import PANEL_LABEL, PANEL_VALUE
-from .identity import REQUIRED_CONCLUSION
+from .identity import MESSAGES_WITH_VALUES, REQUIRED_CONCLUSION
 from .indicators import IndicatorTable
 from .model import PANEL_HEAD, ROW_FLAGS, WARNING_FLAGS, ConditionalMark
 from .refs import CellName
@@ -41,7 +41,7 @@ def _lines(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: IndicatorTa
          {"total": sc.total_weight}, None),
         ("预算执行率分值", "CHK_EXEC_WEIGHT", {"weight": "exec_weight"}, {"expected": sc.execution_weight}, None),
     ]
-    if sc.mode == "declared":
+    if sc.mode == "declared" and sb.ctx.layout.generation >= MESSAGES_WITH_VALUES:
         lines.append(("申报总分与计算总分", "CHK_DECLARED_TOTAL", {"declared": "total_score", "computed": "total_computed"},
                       {}, None))
     if sc.level1_check != "off":

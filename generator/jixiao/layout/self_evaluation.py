@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from ..template import model
 from .builder import SheetBuilder
-from .columns import Grid, grid
+from .columns import FLAG0, Grid, grid
 from .funds import funds_block
+from .identity import MESSAGES_WITH_VALUES
 from .indicators import HIDDEN_COLUMNS, IndicatorTable, indicator_table, score_column
+from .model import ROW_FLAGS
 from .pages import paginate
 from .panel import panel
 from .refs import CellName
@@ -35,8 +37,12 @@ def build_self_evaluation(sb: SheetBuilder, spec: model.SelfEvaluationSheet) -> 
         s.never_split.append((last_group, sb.row - 1))
     paginate(s)
     panel(sb, spec, table, money)
-    # The flags, a fixed direction (a table without 方向) and the message cells (see indicators).
-    s.hidden_cols = list(HIDDEN_COLUMNS)
+    # The flags, a fixed direction (a table without 方向) and the message cells (see indicators);
+    # generation 1: the flags and the fixed direction only.
+    if sb.ctx.layout.generation >= MESSAGES_WITH_VALUES:
+        s.hidden_cols = list(HIDDEN_COLUMNS)
+    else:
+        s.hidden_cols = list(range(FLAG0, FLAG0 + len(ROW_FLAGS) + (0 if g.has("direction") else 1)))
     return s.total or ""
 
 
@@ -90,7 +96,7 @@ def _total_and_grade(sb: SheetBuilder, spec: model.SelfEvaluationSheet, table: I
     total = sb.computed(r, score, "total_score", "TOTAL",
                         {"parts": [sb.name("exec_score"), *table.subtotals]}, style="score_total", label="总分")
     taken = {score}
-    if sc.mode == "declared":  # the 计算总分 beside the declared 总分
+    if sc.mode == "declared" and sb.ctx.layout.generation >= MESSAGES_WITH_VALUES:  # 计算总分 beside 总分
         taken.add(g.col["score"])
         sb.computed(r, g.col["score"], "total_computed", "TOTAL",
                     {"parts": [sb.name("exec_score_computed"), *table.computed_subtotals]}, style="score_total",

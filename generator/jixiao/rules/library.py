@@ -113,7 +113,8 @@ class Rule:
 
         ``refs`` maps each argument to an A1 reference; a list argument maps to a list
         of references (joined with commas; ``<name>_ranges`` and ``<name>_list`` give
-        the template the parts).
+        the template the parts). A list argument left out is an empty list (the ROW_MESSAGE
+        of a layout generation 1 form has no ``texts``).
 
         Rendering the jinja template is most of the cost of a formula (12% of building
         and verifying the bench's forms), yet a template only places references, never
@@ -125,7 +126,7 @@ class Rule:
         flat: list[str] = []
         lengths: list[int] = []
         for name in self.arg_names:
-            ref = refs[name]
+            ref = refs.get(name, []) if name in self.list_args else refs[name]
             if name in self.list_args:
                 flat.extend(ref)
                 lengths.append(len(ref))
@@ -164,7 +165,7 @@ class Rule:
     def _render(self, refs: dict[str, Any], params: dict[str, Any] | None) -> str:
         context = self.params(params)
         for name in self.arg_names:
-            ref = refs[name]
+            ref = refs.get(name, []) if name in self.list_args else refs[name]
             if name in self.list_args:
                 context[name] = ",".join(ref)
                 context[name + "_ranges"] = list(ref)
@@ -174,7 +175,10 @@ class Rule:
         return "=" + self.template.render(context).strip()
 
     def compute(self, values: dict[str, Any], params: dict[str, Any] | None = None) -> Any:
-        """What the formula shows for these cell values (``None`` for an empty cell)."""
+        """What the formula shows for these cell values (``None`` for an empty cell; a list
+        argument left out is an empty list, as in :meth:`excel`)."""
+        if len(values) < len(self.args):
+            values = {**{name: [] for name in self.list_args}, **values}
         return REFERENCES[self.id](values, self.params(params))
 
 

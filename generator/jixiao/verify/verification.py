@@ -223,10 +223,8 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             cell = layout.cell(check.flag)
             rule = cell.rule or ""
             target = layout.cell(check.target)  # the cell the flag marks red in the form
-            text = computed.get(check.text) if check.text else None
-            # The form's own message, with the row's values (a checklist row has the fixed text).
-            row_msg = text.removesuffix("；") if isinstance(text, str) and text else _FLAG_TEXT.get(rule, (rule, ""))[0]
-            row_msg += _row_hint(rule, computed.get(target.name or ""))
+            row_msg = _row_message(rule, computed.get(check.text) if check.text else None,
+                                   computed.get(target.name or ""), check.text is None)
             en = V.ROW_FLAG_EN.get(rule, rule)
             name = (computed.get(check.row_name) if check.row_name else None) or check.label
             zh, en = (V.ROW_FLAG.format(row=cell.row + 1, name=name, text=row_msg, text_en=en) if name
@@ -249,6 +247,29 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             read = {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}
             out.append(Finding(cell.rule or "", severity, zh, en, cell.sheet, cell.address, pname,
                                {**read, "message": value}))
+
+
+def _row_message(rule: str, text: Any, value: Any, fixed: bool) -> str:
+    """A raised flag's message: the form's own, with the row's values (its message cell's
+    ``text``); a flag without a message cell (``fixed``: forms of layout generation 1) has
+    its rule's fixed text, with what the marked cell holds where the text needs it."""
+    if fixed:
+        return _FLAG_TEXT.get(rule, (rule, ""))[0] + _row_detail(rule, value)
+    own = text.removesuffix("；") if isinstance(text, str) and text else _FLAG_TEXT.get(rule, (rule, ""))[0]
+    return own + _row_hint(rule, value)
+
+
+def _row_detail(rule: str, value: Any) -> str:
+    """What the marked cell holds, where a fixed text needs it: the text typed into a number
+    cell (and the number it seems to mean), the percentage typed as a number."""
+    if rule == "ROW_ACTUAL_NOT_NUMBER":
+        number = number_in_text(value)
+        if number is None:
+            return V.TYPED_NOW.format(typed=value)[0]
+        return V.TYPED_HINT.format(typed=value, number=excel_general(number))[0]
+    if rule == "ROW_PERCENT_SCALE" and is_number(value):
+        return V.PERCENT_HINT.format(value=excel_general(value))[0]
+    return ""
 
 
 def _row_hint(rule: str, value: Any) -> str:
