@@ -81,3 +81,30 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
         return f"sqlite:///{tmp_path / 'archive.sqlite'}"
     server: PostgresServer = request.getfixturevalue("pg_server")
     return server.create_database()
+
+
+@pytest.fixture
+def server(db_url):
+    """``jixiao serve`` on a free loopback port over a fresh database of each backend."""
+    from serve_util import LiveServer
+
+    srv = LiveServer(db_url).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def sent(tmp_path):
+    """The two departments' signed forms (forms.TWO_DEPARTMENTS), as `jixiao build --data` sends them."""
+    from typer.testing import CliRunner
+
+    from forms import SIGNING_TEMPLATE, TWO_DEPARTMENTS
+    from jixiao.cli import app
+
+    data = tmp_path / "departments.csv"
+    data.write_text(TWO_DEPARTMENTS, encoding="utf-8")
+    r = CliRunner().invoke(app, ["build", SIGNING_TEMPLATE, "--data", str(data), "--out", str(tmp_path / "sent")])
+    assert r.exit_code == 0, r.output
+    return tmp_path / "sent"

@@ -14,6 +14,11 @@ from jixiao.template.load import load_template
 from jixiao.write import write_workbook
 
 # Seed 000 (黔南州直属机关工委, 2023): funds and the 19 indicator rows as published.
+#: Two departments of the template below as a bureau's 单位 table (the `sent` fixture, signing tests).
+SIGNING_TEMPLATE = "guizhou-zhengti"
+TWO_DEPARTMENTS = ("单位编码,单位名称,年度资金总额 全年预算数,基本支出 全年预算数,项目支出 全年预算数\n"
+                   "440005,甲局,459.61,369.11,90.5\n440008,乙局,120,100,20\n")
+
 SEED_000_FUNDS = {"total": (443.88, 459.61, 427.14), "basic": (353.88, 369.11, 343.2),
                   "project": (90.5, 90.5, 83.94)}
 # (name, direction, target, unit, actual, weight, declared/qualitative score, tier)

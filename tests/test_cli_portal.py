@@ -11,11 +11,10 @@ import re
 import zipfile
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from jixiao.cli import app
-from serve_util import GOOD, Client, LiveServer, bureau_client, fill, roster_xlsx
+from serve_util import GOOD, Client, bureau_client, fill, roster_xlsx
 from test_cli import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,13 +95,6 @@ def cli(*args: str, ok: bool = True) -> str:
     return result.stdout
 
 
-@pytest.fixture
-def server(db_url):
-    srv = LiveServer(db_url).start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 def test_a_task_from_the_command_line_is_the_portals(server, db_url, tmp_path):

@@ -26,19 +26,8 @@ from jixiao.read.record import open_return
 from jixiao.signing import Keyring, user_key_path
 
 TEMPLATE = "guizhou-zhengti"
-DATA = ("单位编码,单位名称,年度资金总额 全年预算数,基本支出 全年预算数,项目支出 全年预算数\n"
-        "440005,甲局,459.61,369.11,90.5\n440008,乙局,120,100,20\n")
 UNSIGNED_ZH = "预填内容没有财政局签名"
 
-
-@pytest.fixture
-def sent(tmp_path: Path) -> Path:
-    """The two departments' signed forms, as `jixiao build --data` sends them."""
-    data = tmp_path / "departments.csv"
-    data.write_text(DATA, encoding="utf-8")
-    r = CliRunner().invoke(app, ["build", TEMPLATE, "--data", str(data), "--out", str(tmp_path / "sent")])
-    assert r.exit_code == 0, r.output
-    return tmp_path / "sent"
 
 
 def stripped(src: Path, dst: Path) -> Path:

@@ -9,7 +9,6 @@ import io
 import re
 import zipfile
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -32,13 +31,6 @@ from serve_util import (
 DEPARTMENTS = [("520101", "甲局"), ("520102", "乙局")]
 
 
-@pytest.fixture
-def server(db_url):
-    srv = LiveServer(db_url).start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 def states(html: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from forms import TWO_DEPARTMENTS
 from jixiao.archive import Archive
 from jixiao.archive.collect import collect_files
 from jixiao.build import build_template
@@ -28,8 +29,6 @@ from jixiao.template.load import load_template
 from jixiao.verify.verification import verify_file
 
 TEMPLATE = "guizhou-zhengti"
-DATA = ("单位编码,单位名称,年度资金总额 全年预算数,基本支出 全年预算数,项目支出 全年预算数\n"
-        "440005,甲局,459.61,369.11,90.5\n440008,乙局,120,100,20\n")
 
 
 def edit_member(src: Path, dst: Path, member: str, old: str, new: str) -> Path:
@@ -53,15 +52,6 @@ FORGERIES = {
                          'name="jixiao.template_version"><vt:i4>1<'),
 }
 
-
-@pytest.fixture
-def sent(tmp_path: Path) -> Path:
-    """The two departments' signed forms, as `jixiao build --data` sends them."""
-    data = tmp_path / "departments.csv"
-    data.write_text(DATA, encoding="utf-8")
-    r = CliRunner().invoke(app, ["build", TEMPLATE, "--data", str(data), "--out", str(tmp_path / "sent")])
-    assert r.exit_code == 0, r.output
-    return tmp_path / "sent"
 
 
 def test_build_data_creates_the_key_once_private_and_signs(sent: Path) -> None:
@@ -173,7 +163,7 @@ def test_the_portal_refuses_a_forged_or_unsigned_upload(db_url: str, tmp_path: P
     p = service.Portal.open(db_url, keys=Keyring.load_or_create(tmp_path / "portal.key"))
     try:
         task = service.create_task(p, "czj", "2023 自评", 2023, TEMPLATE, "2099-12-31")
-        service.upload_roster(p, "czj", task, "单位.csv", DATA.encode())
+        service.upload_roster(p, "czj", task, "单位.csv", TWO_DEPARTMENTS.encode())
         service.build_forms(p, task)
         links = {i.department_code: i.token for i in service.issue_links(p, "czj", task)}
         access = {code: service.resolve_link(p, token) for code, token in links.items()}
