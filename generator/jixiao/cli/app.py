@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from ..clihelp import Command, Group, set_lang
 from ..codes import cli as C
@@ -75,6 +76,17 @@ def acting(s: Session, by: str | None) -> str:
 
 #: Exit code of an error no command expected (0 clean, 1 findings, 2 unreadable or refused).
 INTERNAL_EXIT = 3
+def write_bytes(s: Session, path: Path, data: bytes) -> None:
+    """Write what the portal handed out (a ZIP, a stored return) to ``path``, whole or not at
+    all (:func:`jixiao.atomic.atomic_output`), and say where. The caller refused an
+    existing file before doing the work."""
+    from ..atomic import atomic_output
+
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+    s.out.print(escape(s.t(C.WROTE, path=path)))
+
+
 INTERNAL = R.R098
 
 

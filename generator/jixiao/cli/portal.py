@@ -30,7 +30,7 @@ from rich.table import Table
 
 from ..codes import cli as C
 from ..terminal import open_portal, progress_bar, session
-from .app import AsJson, By, Db, Force, Lang, TemplateDirs, acting, command, group, h
+from .app import AsJson, By, Db, Force, Lang, TemplateDirs, acting, command, group, h, write_bytes
 
 task = group("task")
 TaskId = Annotated[int, typer.Option("--task", help=h("task_id"))]
@@ -157,7 +157,7 @@ def task_forms(
     lang: Lang = None,
 ) -> None:
     """jixiao.serve.service.forms_zip."""
-    from ..atomic import atomic_output, refuse_overwrite
+    from ..atomic import refuse_overwrite
     from ..serve.service import forms_zip
 
     s = session(ctx)
@@ -166,9 +166,7 @@ def task_forms(
         refuse_overwrite(out_file, force=force)
     with open_portal(s, db) as p:
         _name, data = forms_zip(p, who, task_id)
-    with atomic_output(out_file) as tmp:
-        tmp.write_bytes(data)
-    s.out.print(escape(s.t(C.WROTE, path=out_file)))
+    write_bytes(s, out_file, data)
 
 
 @_task_command("board")

@@ -24,7 +24,7 @@ from rich.markup import escape
 
 from ..codes import cli as C
 from ..terminal import Session, open_portal, session
-from .app import AsJson, By, Db, Force, Lang, acting, command, group, h
+from .app import AsJson, By, Db, Force, Lang, acting, command, group, h, write_bytes
 from .portal import TaskId
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def review_confirm(
 
 def _write(ctx: typer.Context, task_id: int, return_id: int | None, department: str | None, out_file: Path,
            force: bool, db: str | None, *, annotated: bool) -> None:
-    from ..atomic import atomic_output, refuse_overwrite
+    from ..atomic import refuse_overwrite
     from ..serve.returns import annotated_copy, find_return
 
     s = session(ctx)
@@ -140,9 +140,7 @@ def _write(ctx: typer.Context, task_id: int, return_id: int | None, department: 
             _name, data = annotated_copy(p, task_id, rid)
         else:  # what the return page's 原文件 link sends
             data = p.archive.blob(find_return(p, task_id, rid).stored.sha256)
-    with atomic_output(out_file) as tmp:
-        tmp.write_bytes(data)
-    s.out.print(escape(s.t(C.WROTE, path=out_file)))
+    write_bytes(s, out_file, data)
 
 
 OutFile = Annotated[Path, typer.Option("--out", help=h("review file.out_file"))]
