@@ -17,7 +17,8 @@ import decimal
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,17 @@ def current_heads(conn: Connection) -> tuple[str, ...]:
     return tuple(MigrationContext.configure(conn).get_current_heads())
 
 
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transactions write: on SQLite its ``begin()`` takes the write lock
+    up front (``BEGIN IMMEDIATE``), so two writers wait for each other instead of one
+    failing on a lock upgrade. The archive, its migrations and the portal's own tables
+    all write through it."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE_OPTION: True})
+        yield conn
+
+
 def migrate(engine: Engine, name: str) -> list[str]:
     """Bring the database to the newest revision; the revisions that ran, oldest first
     (empty when it was already current: then no lock is taken and no DDL runs).
@@ -234,7 +246,7 @@ def migrate(engine: Engine, name: str) -> list[str]:
     if set(current) == set(script.get_heads()):
         return []
 
-    with engine.connect() as conn, conn.execution_options(**{_WRITE_OPTION: True}).begin():
+    with write_connection(engine) as conn, conn.begin():
         if engine.dialect.name == "postgresql":
             conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
         before = current_heads(conn)  # again, now that no one else is migrating

@@ -55,8 +55,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -67,7 +66,6 @@ from sqlalchemy.exc import DBAPIError
 
 from ..codes import Status
 from .database import (
-    _WRITE_OPTION,
     archive_url,
     current_heads,
     for_db,
@@ -75,6 +73,7 @@ from .database import (
     json_dumps,
     make_engine,
     migrate,
+    write_connection,
 )
 from .records import StatusRow, StoredReturn, Submission, stored_return, to_utc
 from .reports import export_row, status_board
@@ -160,17 +159,11 @@ class Archive:
 
     # -- transactions
 
-    @contextmanager
-    def _write_connection(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn:
-            conn.execution_options(**{_WRITE_OPTION: True})
-            yield conn
-
     def _in_write_transaction(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retrying on deadlock / busy database."""
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
-                with self._write_connection() as conn, conn.begin():
+                with write_connection(self._engine) as conn, conn.begin():
                     return work(conn)
             except DBAPIError as exc:
                 if attempt == _MAX_ATTEMPTS or not is_transient(exc):

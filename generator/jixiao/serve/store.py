@@ -36,7 +36,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-from ..archive.store import _WRITE_OPTION
+from ..archive.database import write_connection
 
 T = TypeVar("T")
 
@@ -174,10 +174,8 @@ class PortalStore:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction; on SQLite it takes the write lock at BEGIN (as the archive does)."""
-        with self.serial(), self.engine.connect() as conn:
-            conn.execution_options(**{_WRITE_OPTION: True})
-            with conn.begin():
-                yield conn
+        with self.serial(), write_connection(self.engine) as conn, conn.begin():
+            yield conn
 
     def read(self, work: Callable[[Connection], T]) -> T:
         with self.engine.connect() as conn:
