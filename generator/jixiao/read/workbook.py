@@ -200,6 +200,8 @@ class _App(Walk):
     def unit(self, name: str, el: Element) -> None:
         if self.application is None:
             self.application = "".join(el.itertext())
+            # The rest of app.xml lists every defined name again (180 KB for a form): unread.
+            self.done = True
 
 
 def application(archive: Archive, name: str) -> str | None:

@@ -53,6 +53,8 @@ class Walk:
 
     units: frozenset[str] = frozenset()
     containers: frozenset[str] = frozenset()
+    #: Set by a walk that has all it wants: the rest of the part is not read.
+    done: bool = False
 
     def unit(self, name: str, el: Element) -> None:
         raise NotImplementedError
@@ -134,6 +136,8 @@ def parse(stream: object, part: str, walk: Walk, budget: Budget) -> str:
             xp.feed(chunk)
             if roots:
                 _drain(walk, roots[0], budget, part)
+                if walk.done:
+                    return local(roots[0].tag)
         root = xp.close()
     except DefusedXmlException:
         raise Refuse("R010", **detail(f"位于 {part}", f"in {part}")) from None
