@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..rules.library import Rule, library
@@ -20,6 +20,17 @@ class BuildContext:
     lt: LoadedTemplate
     prefill: dict[str, Any]
     layout: Layout
+    #: Merged rule parameters by (rule, the cell's own): thousands of cells share a few
+    #: dozen, merged and checked once; cells only read them.
+    merged_params: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def rule_params(self, rule: Rule, params: dict[str, Any] | None) -> dict[str, Any]:
+        """``rule.params(params)``, merged once per distinct value (see ``merged_params``)."""
+        key = (rule.id, repr(params))
+        merged = self.merged_params.get(key)
+        if merged is None:
+            merged = self.merged_params[key] = rule.params(params)
+        return merged
 
     @property
     def t(self) -> model.Template:
@@ -86,7 +97,7 @@ class SheetBuilder:
                      for k, v in args.items()}
         rule_obj: Rule = library()[rule]
         return self.put(row, col, None, style=style, to=to, role="computed", key=key, rule=rule,
-                        params=rule_obj.params(params), args=full_args, value_type=value_type, label=label)
+                        params=self.ctx.rule_params(rule_obj, params), args=full_args, value_type=value_type, label=label)
 
     def full(self, name: str) -> CellName:
         """A cell name as given when it exists already (or names another sheet), else local."""

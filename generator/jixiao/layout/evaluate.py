@@ -35,7 +35,7 @@ def evaluate(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
             arg: [lookup(n) for n in target] if isinstance(target, list) else lookup(target)
             for arg, target in c.args.items()
         }
-        env[name] = rules[c.rule].compute(args, c.params)  # type: ignore[index]
+        env[name] = rules[c.rule].compute_merged(args, c.params)  # type: ignore[index]
     return env
 
 

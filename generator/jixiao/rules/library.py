@@ -177,9 +177,14 @@ class Rule:
     def compute(self, values: dict[str, Any], params: dict[str, Any] | None = None) -> Any:
         """What the formula shows for these cell values (``None`` for an empty cell; a list
         argument left out is an empty list, as in :meth:`excel`)."""
+        return self.compute_merged(values, self.params(params))
+
+    def compute_merged(self, values: dict[str, Any], params: dict[str, Any]) -> Any:
+        """:meth:`compute` with parameters :meth:`params` has merged already (a layout
+        cell's own): a form recomputes thousands of cells, each would merge them again."""
         if len(values) < len(self.args):
             values = {**{name: [] for name in self.list_args}, **values}
-        return REFERENCES[self.id](values, self.params(params))
+        return REFERENCES[self.id](values, params)
 
 
 def _fill(shape: _Shape, flat: list[str]) -> str:
