@@ -7,6 +7,7 @@ taking cell names apart: a name is an identifier, never a record of what a cell 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -87,8 +88,9 @@ class Cell:
     num_format: str | None = None  # overrides the style's (a declared percentage target: 0.00%)
     key: str | None = None
 
-    @property
+    @functools.cached_property
     def address(self) -> str:
+        """``B3``: read for every cell of every return verified, so worked out once."""
         return a1(self.row, self.col)
 
     @property
@@ -237,6 +239,9 @@ class Layout:
     by_name: dict[CellName, Cell] = field(default_factory=dict)
     computed_order: list[CellName] = field(default_factory=list)
     _formulas: dict[CellName, str] = field(default_factory=dict, repr=False)
+    #: Fingerprints worked out, by ``with_params`` (shared, like ``_formulas``, by the
+    #: layouts :func:`.prefilled.with_values` makes: values are not part of it).
+    _fingerprints: dict[bool, str] = field(default_factory=dict, repr=False)
 
     def cell(self, name: CellName) -> Cell:
         return self.by_name[name]
@@ -307,6 +312,9 @@ class Layout:
         year does. ``with_params=False``: as forms built before parameters were part of
         the identity carry it (their metadata has no ``params``).
         """
-        return fingerprint_of(
-            ((s.id, s.name, [(c.name, c.address, c.role, c.rule, c.params, c.args) for c in s.cells if c.name])
-             for s in self.sheets), self.params if with_params else None)
+        known = self._fingerprints.get(with_params)
+        if known is None:
+            known = self._fingerprints[with_params] = fingerprint_of(
+                ((s.id, s.name, [(c.name, c.address, c.role, c.rule, c.params, c.args) for c in s.cells if c.name])
+                 for s in self.sheets), self.params if with_params else None)
+        return known

@@ -24,6 +24,7 @@ from ..codes import data as D
 from ..codes import verify as V
 from ..layout import Cell, Layout, build_layout
 from ..layout.identity import FIRST_GENERATION, GENERATION
+from ..layout.prefilled import structure_of, with_values
 from ..layout.refs import a1
 from ..paths import TemplateSearchPath
 from ..signing import KEY_ID_META, SIGNATURE_META, Signature
@@ -273,16 +274,24 @@ def _with_params(path: Path, mtime_ns: int, search: TemplateSearchPath, params: 
 
 
 @functools.lru_cache(maxsize=8)
-def _layout(path: Path, mtime_ns: int, search: TemplateSearchPath, prefill_json: str,
-            params: str | None, generation: int) -> Layout:
-    """One layout per template file, parameters and pre-fill: a batch of returns shares it
-    (read only).
+def _structure(path: Path, mtime_ns: int, search: TemplateSearchPath, structure_json: str,
+               params: str | None, generation: int) -> Layout:
+    """One layout per template file, parameters and pre-fill structure (declared indicators,
+    project copies): a batch of returns shares it (read only).
 
-    Few are kept (a layout with its formulas is about 3 MB): returns of one blank form
-    share one; a province's pre-filled forms each have their own, kept or not.
+    Few are kept (a layout with its formulas is about 3 MB): the departments of a roster
+    without declared indicators share one; forms with declared indicators each have their
+    own, kept or not.
     """
-    return build_layout(_with_params(path, mtime_ns, search, params), json.loads(prefill_json),
+    return build_layout(_with_params(path, mtime_ns, search, params), json.loads(structure_json),
                         generation=generation)
+
+
+def _layout(path: Path, mtime_ns: int, search: TemplateSearchPath, prefill: dict[str, Any],
+            params: str | None, generation: int) -> Layout:
+    """The layout of a return's pre-fill: its structure's (shared), with its values."""
+    structure = json.dumps(structure_of(prefill), sort_keys=True, ensure_ascii=False)
+    return with_values(_structure(path, mtime_ns, search, structure, params, generation), prefill)
 
 
 def _params(meta: dict[str, Any]) -> dict[str, Any] | None:
@@ -343,8 +352,7 @@ def _open_return(source: Source, search: TemplateSearchPath | None) -> Return:
         own = None
     try:
         prefill = parse_prefill(meta.get("prefill"))
-        layout = _layout(lt.path, mtime, search, json.dumps(prefill, sort_keys=True, ensure_ascii=False), own,
-                         _generation(meta.get(GENERATION_META)))
+        layout = _layout(lt.path, mtime, search, prefill, own, _generation(meta.get(GENERATION_META)))
     except PrefillError as exc:
         raise refuse(exc, path) from None
     except (ValueError, TypeError) as exc:  # a declared indicator the form has no place for
