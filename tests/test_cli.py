@@ -40,7 +40,7 @@ def test_the_commands_are_the_documented_ones():
         "audit", "build", "collect", "confirm", "export", "init-data", "links issue", "links list", "links revoke",
         "lint", "read", "review annotated", "review confirm", "review file", "review send-back", "review show",
         "review void", "serve", "status",
-        "summary", "task board", "task build", "task forms", "task list", "task new", "task receive", "task roster",
+        "summary", "task board", "task build", "task form", "task forms", "task list", "task new", "task receive", "task roster",
         "verify", "void"]
     assert sorted(GROUPS) == ["links", "review", "task"]
 

@@ -153,6 +153,10 @@ HELP: dict[str, Text] = {
                     "build every department's pre-filled, signed form and wait; exit 1 when one failed."),
     "task forms": T("把任务的全部预填表写入一个 ZIP 文件。", "write every pre-filled form of the task into one ZIP."),
     "task forms.out_file": T("输出的 .zip 文件", "the .zip to write"),
+    "task form": T("写出一个单位的预填表（与单位通过链接下载的相同），如需当面交给单位。",
+                   "write one department's pre-filled form (what its link's page hands out)."),
+    "task form.department": T("单位编码（须在任务的单位名单中）", "department code (on the task's roster)"),
+    "task form.out_file": T("输出的 .xlsx 文件", "the .xlsx to write"),
     "task board": T("收表情况：每个单位 未交 / 格式错误 / 待修改 / 已通过，当前版本和报表编号。",
                     "the status board: each department's state, current version and return number."),
     "task receive": T("代单位提交一份报表（如通过邮件收到）：与单位通过链接上传相同的检查和归档；被拒收时退出码 1。",
@@ -389,8 +393,6 @@ ROSTER_SAVED = T("任务 {task} 的单位表已保存：{count} 个单位，其�
                  ("task", "count", "buildable", "problems"))
 TASK_BUILT = T("任务 {task}：已生成 {count} 份预填表", "task {task}: built {count} form(s)", ("task", "count"))
 TASK_BUILD_FAILED = T("任务 {task}：预填表生成失败：{reason}", "task {task}: building failed: {reason}", ("task", "reason"))
-NOT_ON_ROSTER = T("任务 {task} 的单位名单中没有单位 {department}", "department {department} is not on task {task}'s roster",
-                  ("task", "department"))
 RECEIVED = T("已收到单位 {department} 的报表：第 {version} 版，{state}，{errors} 个错误，{warnings} 个警告{again}",
              "received {department}'s return: version {version}, {state}, {errors} error(s), {warnings} warning(s){again}",
              ("department", "version", "state", "errors", "warnings", "again"))
