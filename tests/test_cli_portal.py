@@ -191,3 +191,32 @@ def test_what_the_portal_refuses_is_one_line(tmp_path):
     assert not (tmp_path / "nowhere.sqlite").exists()
     assert len(io.StringIO(again.output).read().strip().splitlines()) == 2  # 归档库：… then the refusal
 
+
+def test_the_bureau_account_from_the_command_line(tmp_path):
+    """`jixiao account create` makes the one account as the setup link's page does; the
+    password is asked twice and never shown; the setup link printed before is spent."""
+    from jixiao.serve.accounts import issue_setup_token, login, setup_token_valid
+    from jixiao.serve.security import LoginThrottle
+    from jixiao.serve.service import Portal
+    from serve_util import PASSWORD
+
+    url = f"sqlite:///{tmp_path / 'portal.sqlite'}"
+    portal = Portal.open(url)
+    token = issue_setup_token(portal.store)
+
+    def create(first: str, second: str):  # noqa: ANN202
+        return CliRunner().invoke(app, ["account", "create", "--db", url, "--username", "czj"],
+                                  input=f"{first}\n{second}\n")
+
+    try:
+        assert create(PASSWORD, PASSWORD + "x").exit_code == 2
+        assert "两次输入的密码不一致" in create(PASSWORD, PASSWORD + "x").output
+        assert "密码至少 10 个字符" in create("short", "short").output
+        made = create(PASSWORD, PASSWORD)
+        assert made.exit_code == 0 and "已建立财政局账户 czj" in made.output and PASSWORD not in made.output
+        assert login(portal.store, LoginThrottle(), "czj", PASSWORD, "test")
+        assert not setup_token_valid(portal.store, token)
+        again = create(PASSWORD, PASSWORD)
+        assert again.exit_code == 2 and again.output.strip().endswith("账户已经建立")
+    finally:
+        portal.close()
