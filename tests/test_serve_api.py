@@ -204,6 +204,8 @@ def test_a_year_through_the_api_alone(year, db_url):
     r = c.api("POST", f"/api/tasks/{task}/links/{link}/revoke")
     assert r.status_code == 200 and r.json()["state"] == "revoked"
     assert dept.get(f"/api/d/{tokens[A]}").json()["code"] == "P403"
+    (again,) = c.api("POST", f"/api/tasks/{task}/links", json={"department_codes": [A]}).json()
+    assert again["department_code"] == A and dept.get(f"/api/d/{again['token']}").json()["department_code"] == A
     actions = [e["action"] for e in c.get("/api/audit", params={"limit": 100}).json()]
     for action in ("建立账户", "新建任务", "上传单位表", "生成预填表", "下载全部预填表", "发放填报链接", "下载预填表", "收到报表",
                    "标记已核实", "退回修改", "作废版本", "下载汇总表", "下载导出数据", "撤销链接"):
