@@ -37,12 +37,12 @@ GROUPS = [name for name, cmd in GROUP.commands.items() if isinstance(cmd, TyperG
 
 def test_the_commands_are_the_documented_ones():
     assert sorted(COMMANDS) == [
-        "audit", "build", "collect", "confirm", "export", "init-data", "links issue", "links list", "links revoke",
+        "account create", "audit", "build", "collect", "confirm", "export", "init-data", "links issue", "links list", "links revoke",
         "lint", "read", "review annotated", "review confirm", "review file", "review send-back", "review show",
         "review void", "serve", "status",
-        "summary", "task board", "task build", "task forms", "task list", "task new", "task receive", "task roster",
+        "summary", "task board", "task build", "task form", "task forms", "task list", "task new", "task receive", "task roster",
         "verify", "void"]
-    assert sorted(GROUPS) == ["links", "review", "task"]
+    assert sorted(GROUPS) == ["account", "links", "review", "task"]
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -21,21 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPARTMENTS = [("520101", "甲局"), ("520102", "乙局")]
 #: Routes that only log a person in or out: the command line runs on the server, with the
 #: database, and names who acts with --by.
-AUTH = {"POST /login", "POST /logout", "POST /api/login"}
+AUTH = {"POST /login", "POST /logout", "POST /api/login", "POST /api/logout"}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 ROUTE = re.compile(r"`?(GET|POST|PUT|PATCH|DELETE) (/[^\s`,]*)`?")
 
 
 def _table() -> list[tuple[set[str], list[str]]]:
-    """(routes, commands) of each row of docs/cli.md's console table."""
+    """(routes, commands) of each row of docs/cli.md's console table (page and API routes)."""
     text = ROOT.joinpath("docs", "cli.md").read_text(encoding="utf-8")
     section = text.split("## Console action", 1)[1].split("\n## ", 1)[0]
     rows = []
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 3 or not ROUTE.search(cells[2]):
+        if len(cells) < 4 or not ROUTE.search(cells[2]):
             continue
-        routes = {f"{m} {p}" for m, p in ROUTE.findall(cells[2])}
+        routes = {f"{m} {p}" for m, p in ROUTE.findall(cells[2] + " " + cells[3])}
         commands = []
         for span in re.findall(r"`jixiao ([^`]+)`", cells[1]):
             words = span.split()
@@ -181,7 +181,42 @@ def test_what_the_portal_refuses_is_one_line(tmp_path):
     assert bad_date.exit_code == 2 and "截止日期格式" in bad_date.output
     no_roster = CliRunner().invoke(app, ["task", "build", *db, "--task", "1"])
     assert no_roster.exit_code == 2 and "请先上传单位表" in no_roster.output
+    (tmp_path / "x.xlsx").write_bytes(b"PK\x03\x04")
+    for args in (["receive", str(tmp_path / "x.xlsx")], ["form", "--out", str(tmp_path / "f.xlsx")]):
+        stranger = CliRunner().invoke(app, ["task", *args, *db, "--task", "1", "--department", "999"])
+        assert stranger.exit_code == 2 and "任务 1 的单位名单中没有单位 999" in stranger.output, args
+    assert not (tmp_path / "f.xlsx").exists()
     missing = CliRunner().invoke(app, ["task", "list", "--db", str(tmp_path / "nowhere.sqlite")])
     assert missing.exit_code == 2 and "没有归档库" in missing.output
     assert not (tmp_path / "nowhere.sqlite").exists()
     assert len(io.StringIO(again.output).read().strip().splitlines()) == 2  # 归档库：… then the refusal
+
+
+def test_the_bureau_account_from_the_command_line(tmp_path):
+    """`jixiao account create` makes the one account as the setup link's page does; the
+    password is asked twice and never shown; the setup link printed before is spent."""
+    from jixiao.serve.accounts import issue_setup_token, login, setup_token_valid
+    from jixiao.serve.security import LoginThrottle
+    from jixiao.serve.service import Portal
+    from serve_util import PASSWORD
+
+    url = f"sqlite:///{tmp_path / 'portal.sqlite'}"
+    portal = Portal.open(url)
+    token = issue_setup_token(portal.store)
+
+    def create(first: str, second: str):  # noqa: ANN202
+        return CliRunner().invoke(app, ["account", "create", "--db", url, "--username", "czj"],
+                                  input=f"{first}\n{second}\n")
+
+    try:
+        assert create(PASSWORD, PASSWORD + "x").exit_code == 2
+        assert "两次输入的密码不一致" in create(PASSWORD, PASSWORD + "x").output
+        assert "密码至少 10 个字符" in create("short", "short").output
+        made = create(PASSWORD, PASSWORD)
+        assert made.exit_code == 0 and "已建立财政局账户 czj" in made.output and PASSWORD not in made.output
+        assert login(portal.store, LoginThrottle(), "czj", PASSWORD, "test")
+        assert not setup_token_valid(portal.store, token)
+        again = create(PASSWORD, PASSWORD)
+        assert again.exit_code == 2 and again.output.strip().endswith("账户已经建立")
+    finally:
+        portal.close()

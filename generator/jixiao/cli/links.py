@@ -72,27 +72,22 @@ def links_issue(
 def links_list(ctx: typer.Context, task_id: TaskId, as_json: AsJson = False, db: Db = None,
                lang: Lang = None) -> None:
     """jixiao.serve.service.task_links: every link of the task, live, revoked or expired."""
-    from ..serve.service import beijing, task_links
+    from ..serve.service import beijing, link_record, task_links
     from ..serve.store import now
 
     s = session(ctx)
     with open_portal(s, db) as p:
         rows = task_links(p, task_id)
     at = now()
-
-    def state(r) -> str:  # noqa: ANN001
-        return s.t(C.LINK_REVOKED if r.revoked_at else C.LINK_EXPIRED if r.expires_at <= at else C.LINK_LIVE)
-
+    states = {"live": C.LINK_LIVE, "revoked": C.LINK_REVOKED, "expired": C.LINK_EXPIRED}
+    records = [link_record(r, at) for r in rows]
     if as_json:
-        print(json.dumps([{"id": r.id, "department_code": r.department_code, "department_name": r.department_name,
-                           "created": beijing(r.created_at), "expires": beijing(r.expires_at),
-                           "revoked": beijing(r.revoked_at), "state": state(r)} for r in rows],
-                         ensure_ascii=False, indent=2))
+        print(json.dumps([{**r, "state": s.t(states[r["state"]])} for r in records], ensure_ascii=False, indent=2))
         return
     table = Table(*(s.t(x) for x in (C.H_LINK, C.H_DEPT_CODE, C.H_DEPT_NAME, C.H_ISSUED, C.H_EXPIRES, C.H_STATUS)))
-    for r in rows:
+    for r, record in zip(rows, records, strict=True):
         table.add_row(str(r.id), escape(r.department_code), escape(r.department_name), beijing(r.created_at),
-                      beijing(r.expires_at), state(r))
+                      beijing(r.expires_at), s.t(states[record["state"]]))
     s.out.print(table)
 
 

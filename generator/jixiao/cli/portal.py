@@ -9,8 +9,12 @@ same database (``--db``), so a task made here is the one the portal shows.
     jixiao task roster --task N FILE          service.upload_roster
     jixiao task build --task N                service.start_build (waits for it)
     jixiao task forms --task N --out F.zip    service.forms_zip
+    jixiao task form --task N --department D --out F.xlsx   service.form_file
     jixiao task board --task N                returns.board
     jixiao task receive --task N --department D FILE   returns.receive_upload
+
+A department's own actions (its form, a return) are taken for it through
+:func:`jixiao.serve.service.bureau_access`: the access its link would give.
 
 Links (``jixiao links``) and review actions (``jixiao review``) are in
 :mod:`jixiao.cli.links` and :mod:`jixiao.cli.review`; docs/cli.md maps every console
@@ -81,15 +85,13 @@ def task_new(
 @_task_command("list")
 def task_list(ctx: typer.Context, as_json: AsJson = False, db: Db = None, lang: Lang = None) -> None:
     """jixiao.serve.service.all_tasks."""
-    from ..serve.service import all_tasks
+    from ..serve.service import all_tasks, task_record
 
     s = session(ctx)
     with open_portal(s, db) as p:
         rows = all_tasks(p)
     if as_json:
-        print(json.dumps([{"id": t.id, "name": t.name, "year": t.year, "template_id": t.template_id,
-                           "deadline": t.deadline, "build_state": t.build_state, "build_done": t.build_done,
-                           "build_total": t.build_total} for t in rows], ensure_ascii=False, indent=2))
+        print(json.dumps([task_record(t) for t in rows], ensure_ascii=False, indent=2))
         return
     table = Table(*(s.t(x) for x in (C.H_TASK, C.H_NAME, C.H_YEAR, C.H_TEMPLATE, C.H_DEADLINE, C.H_FORMS)))
     for t in rows:
@@ -169,6 +171,33 @@ def task_forms(
     write_bytes(s, out_file, data)
 
 
+Department = Annotated[str, typer.Option("--department", help=h("task receive.department"))]
+
+
+@_task_command("form")
+def task_form(
+    ctx: typer.Context,
+    task_id: TaskId,
+    department: Department,
+    out_file: Annotated[Path, typer.Option("--out", help=h("task form.out_file"))],
+    force: Force = False,
+    by: By = None,
+    db: Db = None,
+    lang: Lang = None,
+) -> None:
+    """jixiao.serve.service.form_file: one department's pre-filled form, as its link's page hands it out."""
+    from ..atomic import refuse_overwrite
+    from ..serve.service import bureau_access, form_file
+
+    s = session(ctx)
+    who = acting(s, by)
+    with s.refusals():
+        refuse_overwrite(out_file, force=force)
+    with open_portal(s, db) as p:
+        _name, data = form_file(p, bureau_access(p, task_id, department), who)
+    write_bytes(s, out_file, data)
+
+
 @_task_command("board")
 def task_board(ctx: typer.Context, task_id: TaskId, as_json: AsJson = False, db: Db = None,
                lang: Lang = None) -> None:
@@ -194,7 +223,7 @@ def task_board(ctx: typer.Context, task_id: TaskId, as_json: AsJson = False, db:
 def task_receive(
     ctx: typer.Context,
     task_id: TaskId,
-    department: Annotated[str, typer.Option("--department", help=h("task receive.department"))],
+    department: Department,
     workbook: Annotated[Path, typer.Argument(help=h("task receive.workbook"))],
     db: Db = None,
     templates: TemplateDirs = None,
@@ -203,19 +232,13 @@ def task_receive(
     """jixiao.serve.returns.receive_upload, as if the department uploaded through its link
     (a return that came by e-mail or on a USB stick); exit 1 when it was refused."""
     from ..serve.returns import receive_upload
-    from ..serve.service import LinkAccess, roster_rows
-    from ..serve.store import now
+    from ..serve.service import bureau_access
 
     s = session(ctx)
     with s.refusals():
         data = workbook.read_bytes()
     with open_portal(s, db, s.search(templates, reading=True)) as p:
-        member = next((r for r in roster_rows(p, task_id) if r.department_code == department), None)
-        if member is None:
-            s.fail(s.t(C.NOT_ON_ROSTER, task=task_id, department=department))
-        # The bureau files it itself: no link is used, so none can have expired (expires_at is not read).
-        access = LinkAccess(task_id, department, member.department_name, now())
-        received = receive_upload(p, access, workbook.name, data)
+        received = receive_upload(p, bureau_access(p, task_id, department), workbook.name, data)
     stored = received.stored
     for f in received.findings if stored is None else []:
         s.err.print(escape(f"{f.get('code', '')} {f.get('message_zh', '')}"))

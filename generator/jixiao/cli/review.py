@@ -6,7 +6,7 @@ same database as ``jixiao serve``; and ``jixiao audit``, the portal's audit log.
     jixiao review send-back --task N (--return ID | --department D) --comment C   returns.review
     jixiao review void --task N --return ID --comment C               returns.review
     jixiao review confirm --task N (--return ID | --department D) --finding I      returns.review
-    jixiao review file --task N (--return ID | --department D) --out F   the archived original
+    jixiao review file --task N (--return ID | --department D) --out F   returns.original_file
     jixiao review annotated --task N (--return ID | --department D) --out F   returns.annotated_copy
     jixiao audit [--limit N]                                          returns.audit_entries
 
@@ -74,16 +74,14 @@ def _act(ctx: typer.Context, task_id: int, return_id: int | None, department: st
 def review_show(ctx: typer.Context, task_id: TaskId, return_id: ReturnId = None, department: Department = None,
                 as_json: AsJson = False, db: Db = None, lang: Lang = None) -> None:
     """jixiao.serve.returns.find_return: one version with its findings (numbered for ``review confirm``)."""
-    from ..serve.returns import find_return
+    from ..serve.returns import find_return, version_record
 
     s = session(ctx)
     with open_portal(s, db) as p:
         view = find_return(p, task_id, _which(s, p, task_id, return_id, department))
     st = view.stored
     if as_json:
-        print(json.dumps({"id": st.id, "department_code": st.department_code, "version": st.version,
-                          "status": st.status, "received": view.received, "voided": view.voided,
-                          "sent_back": view.sent_back, "findings": view.findings}, ensure_ascii=False, indent=2))
+        print(json.dumps(version_record(view), ensure_ascii=False, indent=2))
         return
     s.out.print(escape(s.t(C.RETURN_SHOWN, department=st.department_code, name=st.department_name,
                            version=st.version, status=s.status(st.status), received=view.received, id=st.id)))
@@ -129,17 +127,14 @@ def review_confirm(
 def _write(ctx: typer.Context, task_id: int, return_id: int | None, department: str | None, out_file: Path,
            force: bool, db: str | None, *, annotated: bool) -> None:
     from ..atomic import refuse_overwrite
-    from ..serve.returns import annotated_copy, find_return
+    from ..serve.returns import annotated_copy, original_file
 
     s = session(ctx)
     with s.refusals():
         refuse_overwrite(out_file, force=force)
     with open_portal(s, db) as p:
         rid = _which(s, p, task_id, return_id, department)
-        if annotated:
-            _name, data = annotated_copy(p, task_id, rid)
-        else:  # what the return page's 原文件 link sends
-            data = p.archive.blob(find_return(p, task_id, rid).stored.sha256)
+        _name, data = (annotated_copy if annotated else original_file)(p, task_id, rid)
     write_bytes(s, out_file, data)
 
 
@@ -149,7 +144,7 @@ OutFile = Annotated[Path, typer.Option("--out", help=h("review file.out_file"))]
 @_review_command("file")
 def review_file(ctx: typer.Context, task_id: TaskId, out_file: OutFile, return_id: ReturnId = None,
                 department: Department = None, force: Force = False, db: Db = None, lang: Lang = None) -> None:
-    """The archived original of one version (the return page's 原文件), byte for byte."""
+    """jixiao.serve.returns.original_file: one version as the department sent it (the return page's 原文件)."""
     _write(ctx, task_id, return_id, department, out_file, force, db, annotated=False)
 
 
@@ -164,15 +159,14 @@ def review_annotated(ctx: typer.Context, task_id: TaskId, out_file: OutFile, ret
 def audit(ctx: typer.Context, limit: Annotated[int, typer.Option("--limit", min=1, help=h("audit.limit"))] = 50,
           as_json: AsJson = False, db: Db = None, lang: Lang = None) -> None:
     """jixiao.serve.returns.audit_entries: the newest entries of the portal's audit log."""
-    from ..serve.returns import audit_entries
+    from ..serve.returns import audit_entries, audit_record
     from ..serve.service import beijing
 
     s = session(ctx)
     with open_portal(s, db) as p:
         entries = audit_entries(p, limit)
     if as_json:
-        print(json.dumps([{"at": beijing(e.at), "actor": e.actor, "action": e.action, "task_id": e.task_id,
-                           "department_code": e.department_code, "detail": e.detail} for e in entries], ensure_ascii=False, indent=2, default=str))
+        print(json.dumps([audit_record(e) for e in entries], ensure_ascii=False, indent=2, default=str))
         return
     for e in entries:
         s.out.print(escape(f"{beijing(e.at)}  {e.actor}  {e.action}  {json.dumps(e.detail, ensure_ascii=False, default=str)}"))

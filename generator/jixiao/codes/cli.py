@@ -153,6 +153,10 @@ HELP: dict[str, Text] = {
                     "build every department's pre-filled, signed form and wait; exit 1 when one failed."),
     "task forms": T("把任务的全部预填表写入一个 ZIP 文件。", "write every pre-filled form of the task into one ZIP."),
     "task forms.out_file": T("输出的 .zip 文件", "the .zip to write"),
+    "task form": T("写出一个单位的预填表（与单位通过链接下载的相同），如需当面交给单位。",
+                   "write one department's pre-filled form (what its link's page hands out)."),
+    "task form.department": T("单位编码（须在任务的单位名单中）", "department code (on the task's roster)"),
+    "task form.out_file": T("输出的 .xlsx 文件", "the .xlsx to write"),
     "task board": T("收表情况：每个单位 未交 / 格式错误 / 待修改 / 已通过，当前版本和报表编号。",
                     "the status board: each department's state, current version and return number."),
     "task receive": T("代单位提交一份报表（如通过邮件收到）：与单位通过链接上传相同的检查和归档；被拒收时退出码 1。",
@@ -193,6 +197,11 @@ HELP: dict[str, Text] = {
     "review annotated": T("写出一份报表的批注副本：首页“退回意见”列出全部问题，问题单元格标色。",
                           "write the annotated copy of a return (a 退回意见 sheet, marked cells)."),
     "review annotated.out_file": T("输出的 .xlsx 文件", "the .xlsx to write"),
+    "account": T("收表系统的财政局账户。", "the portal's bureau account."),
+    "account create": T("在服务器上直接建立财政局账户（代替首次启动时打印的一次性设置链接）；密码输入两次，不显示。",
+                        "create the bureau's account on the server (instead of the one-time setup link); "
+                        "the password is asked twice, not shown."),
+    "account create.username": T("登录用户名", "the user name to log in with"),
     "audit": T("收表系统的操作日志，最新的在前。", "the portal's audit log, newest first."),
     "audit.limit": T("显示条数", "how many entries"),
     "review show.department": T("单位编码：该单位当前的报表（代替 --return）", "department code: its current return"),
@@ -212,6 +221,7 @@ METAVAR: dict[str, Text] = {
     "report": T("文件", "FILE"), "annotate": T("文件夹", "DIR"), "departments": T("名册", "ROSTER"),
     "fmt": T("格式", "FORMAT"), "out_path": T("文件", "FILE"), "reason": T("原因", "REASON"),
     "by": T("姓名", "NAME"), "department": T("单位编码", "CODE"), "version": T("版本", "N"),
+    "username": T("用户名", "NAME"),
     "template": T("模板", "TEMPLATE"), "code": T("代码", "CODE"), "cell": T("单元格", "CELL"),
     "note": T("说明", "NOTE"), "host": T("地址", "HOST"), "port": T("端口", "PORT"),
     "paths": T("模板", "TEMPLATE"), "names": T("模板", "TEMPLATE"), "workbook": T("报表", "WORKBOOK"),
@@ -389,8 +399,6 @@ ROSTER_SAVED = T("任务 {task} 的单位表已保存：{count} 个单位，其�
                  ("task", "count", "buildable", "problems"))
 TASK_BUILT = T("任务 {task}：已生成 {count} 份预填表", "task {task}: built {count} form(s)", ("task", "count"))
 TASK_BUILD_FAILED = T("任务 {task}：预填表生成失败：{reason}", "task {task}: building failed: {reason}", ("task", "reason"))
-NOT_ON_ROSTER = T("任务 {task} 的单位名单中没有单位 {department}", "department {department} is not on task {task}'s roster",
-                  ("task", "department"))
 RECEIVED = T("已收到单位 {department} 的报表：第 {version} 版，{state}，{errors} 个错误，{warnings} 个警告{again}",
              "received {department}'s return: version {version}, {state}, {errors} error(s), {warnings} warning(s){again}",
              ("department", "version", "state", "errors", "warnings", "again"))
@@ -419,5 +427,9 @@ REVIEWED: dict[str, Text] = {
 RETURN_SHOWN = T("单位 {department} {name} 第 {version} 版（报表编号 {id}）：{status}，收到于 {received}",
                  "{department} {name} version {version} (return {id}): {status}, received {received}",
                  ("department", "name", "version", "id", "status", "received"))
+PASSWORD_PROMPT = T("密码（至少 {count} 个字符）", "password (at least {count} characters)", ("count",))
+PASSWORD_AGAIN = T("再输入一次密码", "the password again")
+ACCOUNT_CREATED = T("已建立财政局账户 {user}；用 jixiao serve 启动后以此账户登录", "created the bureau account {user}; "
+                    "log in with it once jixiao serve runs", ("user",))
 RETURN_VOIDED = T("此版本已作废", "this version is voided")
 RETURN_SENT_BACK = T("已退回修改：{comment}", "sent back: {comment}", ("comment",))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from .errors import PortalError
 from .security import LoginThrottle, check_password, hash_password, new_token, token_hash
@@ -40,8 +40,8 @@ def setup_token_valid(store: PortalStore, token: str) -> bool:
     return row is not None and row.used_at is None and row.expires_at > now()
 
 
-def complete_setup(store: PortalStore, token: str, username: str, password: str, confirm: str) -> None:
-    """Create the bureau's account through a valid setup token (which is then spent)."""
+def _checked(username: str, password: str, confirm: str) -> tuple[str, str]:
+    """(the user name, the password's hash) of an acceptable new account; PortalError otherwise."""
     username = username.strip()
     if not username or len(username) > 64:
         raise PortalError(400, "请填写用户名（不超过 64 个字符）")
@@ -49,16 +49,35 @@ def complete_setup(store: PortalStore, token: str, username: str, password: str,
         raise PortalError(400, f"密码至少 {MIN_PASSWORD} 个字符")
     if password != confirm:
         raise PortalError(400, "两次输入的密码不一致")
-    hashed = hash_password(password)
+    return username, hash_password(password)
+
+
+def _create(store: PortalStore, conn: Connection, username: str, hashed: str) -> None:
+    """Insert the one account (409 when there is one already) and log it."""
+    if conn.execute(select(func.count()).select_from(accounts)).scalar_one():
+        raise PortalError(409, "账户已经建立")
+    conn.execute(accounts.insert().values(username=username, password_hash=hashed, created_at=now()))
+    store.log(conn, username, "建立账户")
+
+
+def complete_setup(store: PortalStore, token: str, username: str, password: str, confirm: str) -> None:
+    """Create the bureau's account through a valid setup token (which is then spent)."""
+    username, hashed = _checked(username, password, confirm)
     with store.write() as conn:
         row = conn.execute(select(setup_tokens).where(setup_tokens.c.token_hash == token_hash(token))).first()
         if row is None or row.used_at is not None or row.expires_at <= now():
             raise PortalError(404, "设置链接无效或已使用、已过期")
-        if conn.execute(select(func.count()).select_from(accounts)).scalar_one():
-            raise PortalError(409, "账户已经建立")
+        _create(store, conn, username, hashed)
         conn.execute(update(setup_tokens).where(setup_tokens.c.token_hash == row.token_hash).values(used_at=now()))
-        conn.execute(accounts.insert().values(username=username, password_hash=hashed, created_at=now()))
-        store.log(conn, username, "建立账户")
+
+
+def create_account(store: PortalStore, username: str, password: str, confirm: str) -> None:
+    """Create the bureau's account on the server itself (``jixiao account create``), as the
+    setup link's page does; any setup link not yet used stops working."""
+    username, hashed = _checked(username, password, confirm)
+    with store.write() as conn:
+        _create(store, conn, username, hashed)
+        conn.execute(delete(setup_tokens))
 
 
 def login(store: PortalStore, throttle: LoginThrottle, username: str, password: str, client: str) -> str:

@@ -18,11 +18,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from . import api, department, pages
+from . import api, api_console, api_department, department, pages
 from .errors import PortalError
 from .security import GuardMiddleware, LoginThrottle
 from .service import Portal
 from .web import CSRF_COOKIE, NeedLogin, csrf_guard, page, set_cookie
+
+#: Every router of the app: the bureau's pages, the departments' pages, the JSON API.
+ROUTERS = (pages.router, department.router, api.router, api_console.router, api_department.router)
 
 
 def _wants_json(request: Request) -> bool:
@@ -36,9 +39,8 @@ def create_app(portal: Portal) -> FastAPI:
     app.state.portal = portal
     app.state.throttle = LoginThrottle()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static")
-    app.include_router(pages.router)
-    app.include_router(department.router)
-    app.include_router(api.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.middleware("http")
     async def keep_csrf_cookie(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette's signature

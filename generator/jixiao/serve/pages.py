@@ -5,8 +5,6 @@ Every route is thin: it reads the request, calls one service function, renders a
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -93,16 +91,7 @@ def task_page(request: Request, user: User, task_id: int) -> Response:
 
 @router.get("/tasks/{task_id}/init-data")
 def init_data(request: Request, user: User, task_id: int) -> Response:
-    from ..prefill.init_data import write_input_workbook
-    from ..prefill.tables import DataSchema
-    from ..template.load import load_template
-
-    task = service.get_task(portal(request), task_id)
-    with tempfile.TemporaryDirectory(prefix="jixiao-init-") as folder:
-        path = Path(folder) / "单位数据.xlsx"
-        write_input_workbook(DataSchema.for_template(load_template(task.template_id, search=portal(request).search)),
-                             path)
-        return download(f"{task.template_id}-单位数据.xlsx", path.read_bytes(), XLSX)
+    return download(*service.init_data_workbook(portal(request), task_id), XLSX)
 
 
 @router.post("/tasks/{task_id}/roster")
@@ -162,9 +151,7 @@ def annotated(request: Request, user: User, task_id: int, return_id: int) -> Res
 
 @router.get("/tasks/{task_id}/returns/{return_id}/file")
 def original(request: Request, user: User, task_id: int, return_id: int) -> Response:
-    p = portal(request)
-    s = returns.find_return(p, task_id, return_id).stored
-    return download(s.filename, p.archive.blob(s.sha256), XLSX)
+    return download(*returns.original_file(portal(request), task_id, return_id), XLSX)
 
 
 @router.post("/tasks/{task_id}/returns/{return_id}/review")
@@ -181,7 +168,7 @@ def summary(request: Request, user: User, task_id: int) -> Response:
 
 @router.get("/tasks/{task_id}/export.csv")
 def export(request: Request, user: User, task_id: int) -> Response:
-    return download(*returns.export_csv(portal(request), user, task_id), "text/csv; charset=utf-8")
+    return download(*returns.export_data(portal(request), user, task_id, "csv"), returns.EXPORT_FORMATS["csv"][0])
 
 
 @router.get("/audit")

@@ -8,8 +8,6 @@ same file twice is one version (the archive's own rule).
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from .. import signing
 from ..archive import StoredReturn, Submission
 from ..codes import verify as V
 from ..layout import DEPARTMENT_KEY
+from ..outputs.export import render_rows
 from ..outputs.return_package import write_return_packages
 from ..outputs.summary import write_summary
 from ..prefill.batch import safe_filename
@@ -218,6 +217,21 @@ def find_return(p: Portal, task_id: int, return_id: int, department_code: str | 
     return VersionView(s, beijing(s.received_at), s.voided_at is not None, _sent_back(s), finding_views(s.findings))
 
 
+def original_file(p: Portal, task_id: int, return_id: int) -> tuple[str, bytes]:
+    """(file name, bytes) of one version exactly as the department sent it (the archive's blob)."""
+    s = find_return(p, task_id, return_id).stored
+    return s.filename, p.archive.blob(s.sha256)
+
+
+def version_record(v: VersionView) -> dict[str, Any]:
+    """One version as the API and ``jixiao review show --json`` give it."""
+    s = v.stored
+    return {"id": s.id, "department_code": s.department_code, "department_name": s.department_name,
+            "version": s.version, "status": s.status, "received": v.received, "filename": s.filename,
+            "sha256": s.sha256, "errors": s.error_count, "warnings": s.warning_count, "voided": v.voided,
+            "sent_back": v.sent_back, "findings": v.findings}
+
+
 def annotated_copy(p: Portal, task_id: int, return_id: int, department_code: str | None = None) -> tuple[str, bytes]:
     """The return package of this version: a 退回意见 sheet listing every problem and the marked
     cells highlighted (:func:`jixiao.outputs.return_package.write_return_packages`)."""
@@ -284,20 +298,29 @@ def summary_workbook(p: Portal, actor: str, task_id: int) -> tuple[str, bytes]:
     return f"{task.year}_汇总表.xlsx", data
 
 
-def export_csv(p: Portal, actor: str, task_id: int) -> tuple[str, bytes]:
-    """The latest returns of the task's template as CSV (UTF-8 with BOM, as ``jixiao export``)."""
+#: What the portal's export is downloaded as: media type and the text's encoding (a BOM for Excel and WPS).
+EXPORT_FORMATS = {"csv": ("text/csv; charset=utf-8", "utf-8-sig"), "json": ("application/json", "utf-8")}
+
+
+def export_data(p: Portal, actor: str, task_id: int, fmt: str = "csv") -> tuple[str, bytes]:
+    """The latest returns of the task's template as rows, rendered as ``jixiao export`` renders
+    them (:func:`jixiao.outputs.export.render_rows`: CSV with formula-like text neutralised,
+    or JSON)."""
+    if fmt not in EXPORT_FORMATS:
+        raise PortalError(400, "导出格式只能是 csv 或 json")
     task = get_task(p, task_id)
     rows = [r for r in p.archive.export_rows(task.year) if r["template_id"] == task.template_id]
-    fixed = [k for k in (rows[0] if rows else {"department_code": ""}) if not k.startswith("record.")]
-    columns = fixed + sorted({k for r in rows for k in r if k.startswith("record.")})
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    data = render_rows(rows, fmt).encode(EXPORT_FORMATS[fmt][1])
     with p.store.write() as conn:
-        p.store.log(conn, actor, "下载导出数据", task_id=task_id, rows=len(rows))
-    return f"{task.year}_{task.template_id}_导出.csv", buffer.getvalue().encode("utf-8-sig")
+        p.store.log(conn, actor, "下载导出数据", task_id=task_id, rows=len(rows), format=fmt)
+    return f"{task.year}_{task.template_id}_导出.{fmt}", data
 
 
 def audit_entries(p: Portal, limit: int = 500) -> list[Any]:
     return p.store.read(lambda c: list(c.execute(select(audit).order_by(audit.c.id.desc()).limit(limit))))
+
+
+def audit_record(e: Any) -> dict[str, Any]:
+    """An audit entry as the API and ``jixiao audit --json`` give it."""
+    return {"at": beijing(e.at), "actor": e.actor, "action": e.action, "task_id": e.task_id,
+            "department_code": e.department_code, "detail": e.detail}

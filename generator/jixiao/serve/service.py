@@ -23,6 +23,7 @@ from ..archive import Archive
 from ..build import template_paths
 from ..paths import TemplateSearchPath
 from ..prefill.batch import build_departments, safe_filename
+from ..prefill.init_data import write_input_workbook
 from ..prefill.tables import DataFileError, DataSchema, read_dataset
 from ..signing import Keyring
 from ..template.load import LoadedTemplate, TemplateError, load_template
@@ -132,6 +133,13 @@ def all_tasks(p: Portal) -> list[Any]:
     return p.store.read(lambda c: list(c.execute(select(tasks).order_by(tasks.c.id.desc()))))
 
 
+def task_record(t: Any) -> dict[str, Any]:
+    """A task row as the API and ``jixiao task list --json`` give it (with the build's progress)."""
+    return {"id": t.id, "name": t.name, "year": t.year, "template_id": t.template_id, "deadline": t.deadline,
+            "build_state": t.build_state, "build_done": t.build_done, "build_total": t.build_total,
+            "build_message": t.build_message}
+
+
 def get_task(p: Portal, task_id: int) -> Any:
     row = p.store.read(lambda c: c.execute(select(tasks).where(tasks.c.id == task_id)).first())
     if row is None:
@@ -142,6 +150,16 @@ def get_task(p: Portal, task_id: int) -> Any:
 def roster_rows(p: Portal, task_id: int) -> list[Any]:
     return p.store.read(lambda c: list(c.execute(
         select(roster).where(roster.c.task_id == task_id).order_by(roster.c.position))))
+
+
+def init_data_workbook(p: Portal, task_id: int) -> tuple[str, bytes]:
+    """(file name, bytes) of the empty department table of the task's template, as
+    ``jixiao init-data`` writes it: the bureau fills it in and uploads it as the roster."""
+    task = get_task(p, task_id)
+    with tempfile.TemporaryDirectory(prefix="jixiao-init-") as folder:
+        path = Path(folder) / "单位数据.xlsx"
+        write_input_workbook(DataSchema.for_template(_template(p, task.template_id)), path)
+        return f"{task.template_id}-单位数据.xlsx", path.read_bytes()
 
 
 def upload_roster(p: Portal, actor: str, task_id: int, filename: str, data: bytes) -> list[dict[str, Any]]:
@@ -229,14 +247,15 @@ def _progress(p: Portal, task_id: int, **values: Any) -> None:
         conn.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
 
 
-def form_file(p: Portal, access: LinkAccess) -> tuple[str, bytes]:
-    """(file name, bytes) of the pre-filled form of the department a link opens (logged)."""
+def form_file(p: Portal, access: LinkAccess, actor: str | None = None) -> tuple[str, bytes]:
+    """(file name, bytes) of the pre-filled form of the department a link opens, logged as
+    the department's download (or ``actor``'s, the bureau fetching it for the department)."""
     row = p.store.read(lambda c: c.execute(select(forms.c.filename, forms.c.data).where(
         forms.c.task_id == access.task_id, forms.c.department_code == access.department_code)).first())
     if row is None:
         raise PortalError(404, "预填表尚未生成，请稍后再试或联系财政局")
     with p.store.write() as conn:
-        p.store.log(conn, f"单位 {access.department_code}", "下载预填表", task_id=access.task_id,
+        p.store.log(conn, actor or f"单位 {access.department_code}", "下载预填表", task_id=access.task_id,
                     department_code=access.department_code)
     return row.filename, bytes(row.data)
 
@@ -290,6 +309,18 @@ def task_links(p: Portal, task_id: int) -> list[Any]:
         .where(links.c.task_id == task_id).order_by(roster.c.position, links.c.id.desc()))))
 
 
+def link_state(row: Any, at: dt.datetime) -> str:
+    """``live``, ``revoked`` or ``expired`` at ``at``."""
+    return "revoked" if row.revoked_at else "expired" if row.expires_at <= at else "live"
+
+
+def link_record(row: Any, at: dt.datetime) -> dict[str, Any]:
+    """A link as the API and ``jixiao links list --json`` list it (never its token)."""
+    return {"id": row.id, "department_code": row.department_code, "department_name": row.department_name,
+            "created": beijing(row.created_at), "expires": beijing(row.expires_at),
+            "revoked": beijing(row.revoked_at), "state": link_state(row, at)}
+
+
 def revoke_link(p: Portal, actor: str, task_id: int, link_id: int) -> None:
     with p.store.write() as conn:
         row = conn.execute(select(links).where(links.c.id == link_id, links.c.task_id == task_id)).first()
@@ -323,3 +354,14 @@ def resolve_link(p: Portal, token: str) -> LinkAccess:
     if row.expires_at <= now():
         raise PortalError(403, "此链接已过截止日期，如需补交请联系财政局", "P410")
     return LinkAccess(row.task_id, row.department_code, row.department_name, row.expires_at)
+
+
+def bureau_access(p: Portal, task_id: int, department_code: str) -> LinkAccess:
+    """What a department's link would open, for the bureau acting for it without a link (a
+    return that came by e-mail, its form handed over in person): the department must be on
+    the task's roster. No link is used, so none can have expired."""
+    task = get_task(p, task_id)
+    member = next((r for r in roster_rows(p, task_id) if r.department_code == department_code), None)
+    if member is None:
+        raise PortalError(404, f"任务 {task_id} 的单位名单中没有单位 {department_code}")
+    return LinkAccess(task_id, department_code, member.department_name, _deadline_end(task.deadline))
