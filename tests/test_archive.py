@@ -188,6 +188,25 @@ def test_resubmission_is_a_new_version(archive: Archive) -> None:
     assert [r.year for r in archive.latest(YEAR + 1)] == [YEAR + 1]
 
 
+def test_work_given_to_store_shares_its_transaction(archive: Archive, db_url: str) -> None:
+    """``then`` (the portal's audit line) commits with the return, or neither is kept."""
+    seen: list[tuple[int, int]] = []
+
+    def count_returns(conn, stored) -> None:  # noqa: ANN001
+        seen.append((stored.version, conn.execute(text("SELECT count(*) FROM returns")).scalar()))
+
+    archive.store(make_sub("101", "first"), then=count_returns)
+    assert seen == [(1, 1)]  # the return is there, inside the same transaction
+
+    def fail(conn, stored) -> None:  # noqa: ANN001
+        raise RuntimeError("the audit line could not be written")
+
+    with pytest.raises(RuntimeError):
+        archive.store(make_sub("101", "second"), then=fail)
+    assert [r.version for r in archive.versions("101", YEAR)] == [1]
+    assert scalar(db_url, "SELECT count(*) FROM blobs") == 1
+
+
 def test_status_table(archive: Archive) -> None:
     roster = [("101", "财政局"), ("102", "教育局"), ("103", "卫健委")]
     # 101 sends nothing. 102 was clean, then resubmitted with errors. 103 fixed its errors.

@@ -177,8 +177,11 @@ class Archive:
 
     # -- writing
 
-    def store(self, submission: Submission, *, skip_duplicates: bool = True) -> StoredReturn:
-        """Keep one return, in one transaction, as the next version of its series.
+    def store(self, submission: Submission, *, skip_duplicates: bool = True,
+              then: Callable[[Connection, StoredReturn], None] | None = None) -> StoredReturn:
+        """Keep one return, in one transaction, as the next version of its series;
+        ``then(conn, stored)`` runs inside that transaction after it (the portal's audit
+        line: kept together with the return, one commit to wait for, not two).
 
         The series is (department_code, year, template_id); its first return is version 1.
         The file bytes go to ``blobs`` once per distinct content.
@@ -201,8 +204,13 @@ class Archive:
         # and the values handed back are exactly what later reads return.
         record = json.loads(json_dumps(dict(submission.record)))
         findings = json.loads(json_dumps([dict(f) for f in submission.findings]))
-        return self._in_write_transaction(
-            lambda conn: self._store_in(conn, submission, record, findings, skip_duplicates))
+        def work(conn: Connection) -> StoredReturn:
+            stored = self._store_in(conn, submission, record, findings, skip_duplicates)
+            if then is not None:
+                then(conn, stored)
+            return stored
+
+        return self._in_write_transaction(work)
 
     def store_many(
         self, submissions: Iterable[Submission], *, skip_duplicates: bool = True

@@ -10,8 +10,9 @@ what its cells are.
 Modules: :mod:`.model` (the types), :mod:`.refs` (cell names and A1 references),
 :mod:`.build` (a whole template), one builder per sheet kind (:mod:`.self_evaluation`
 with its blocks :mod:`.funds`, :mod:`.indicators` and :mod:`.panel`;
-:mod:`.basic_data`; :mod:`.checklist`), :mod:`.cross_checks`, :mod:`.evaluate` and
-:mod:`.identity` (the structure fingerprint).
+:mod:`.basic_data`; :mod:`.checklist`), :mod:`.cross_checks`, :mod:`.evaluate`,
+:mod:`.identity` (the structure fingerprint) and :mod:`.prefilled` (a pre-fill's layout as
+its structure's plus its values: what lets returns of one structure share a layout).
 """
 
 from .build import build_layout, sheet_copy_id

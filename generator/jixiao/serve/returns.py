@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from .. import signing
 from ..archive import StoredReturn, Submission
@@ -73,15 +73,16 @@ def receive_upload(p: Portal, access: LinkAccess, filename: str, data: bytes) ->
                         department_code=access.department_code, codes=[f["code"] for f in refusal])
         return Received(FORMAT_ERROR, refusal)
     findings = [f.to_dict() for f in v.findings]
-    with p.store.serial():  # the archive's write and the audit line, back to back
+    def audit_line(conn: Connection, stored: StoredReturn) -> None:
+        p.store.log(conn, f"单位 {access.department_code}", "收到报表" if stored.created else "重复上传同一文件",
+                    task_id=task.id, department_code=access.department_code, version=stored.version,
+                    sha256=stored.sha256, errors=stored.error_count, warnings=stored.warning_count)
+
+    with p.store.serial():  # the return and its audit line: one transaction
         stored = p.archive.store(Submission(
             file_bytes=data, filename=name, department_code=access.department_code,
             department_name=access.department_name, year=task.year, template_id=v.template_id,
-            template_version=str(v.template_version), record=v.record, findings=findings))
-        with p.store.write() as conn:
-            p.store.log(conn, f"单位 {access.department_code}", "收到报表" if stored.created else "重复上传同一文件",
-                        task_id=task.id, department_code=access.department_code, version=stored.version,
-                        sha256=stored.sha256, errors=stored.error_count, warnings=stored.warning_count)
+            template_version=str(v.template_version), record=v.record, findings=findings), then=audit_line)
     return Received(stored.status, stored.findings, stored)
 
 
