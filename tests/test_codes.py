@@ -132,7 +132,7 @@ def test_declared_fields_must_match_the_templates() -> None:
 
 def test_rule_texts_format() -> None:
     texts = [v for v in vars(verify).values() if isinstance(v, Text)]
-    assert len(texts) == 8  # TYPED_NOW, TYPED_HINT, PERCENT_HINT: for generation 1 forms
+    assert len(texts) == 9  # TYPED_NOW, TYPED_HINT, PERCENT_HINT: for generation 1 forms
     for t in texts:
         zh, en = t.format(**{f: f"<{f}>" for f in t.fields})
         assert all(f"<{f}>" in zh + en for f in t.fields)

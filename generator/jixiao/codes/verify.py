@@ -108,6 +108,9 @@ TYPED_NOW = Text("（现为“{typed}”）", " (now {typed!r})", ("typed",))
 TYPED_HINT = Text("（现为“{typed}”，应填 {number}）", " (now {typed!r}: type {number})", ("typed", "number"))
 PERCENT_HINT = Text("（{value} 是否应为 {value}%？）", " ({value}: meant {value}%?)", ("value",))
 TYPED_CELL = Text("{label}（{address}）“{typed}”", "{label} ({address}) {typed!r}", ("label", "address", "typed"))
+#: The same, when the text holds a number it seems to mean (``280人次``).
+TYPED_CELL_NUMBER = Text("{label}（{address}）“{typed}”，应填 {number}", "{label} ({address}) {typed!r}: type {number}",
+                         ("label", "address", "typed", "number"))
 #: The English of each row flag (the Chinese is the form's own text).
 ROW_FLAG_EN: dict[str, str] = {
     "ROW_WEIGHT_MISSING": "third-level indicator without a weight (or weight 0)",

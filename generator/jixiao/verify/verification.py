@@ -289,9 +289,10 @@ def _text_cells(layout: Layout, panel_cell: Cell, computed: dict[str, Any]) -> s
         value = computed.get(name)
         if isinstance(value, str) and value.strip(" "):
             c = layout.cell(name)
-            part = V.TYPED_CELL.format(label=c.label, address=c.address, typed=value)[0]
             number = number_in_text(value)
-            parts.append(part + (f"，应填 {excel_general(number)}" if number is not None else ""))
+            parts.append(V.TYPED_CELL.format(label=c.label, address=c.address, typed=value)[0] if number is None
+                         else V.TYPED_CELL_NUMBER.format(label=c.label, address=c.address, typed=value,
+                                                         number=excel_general(number))[0])
     return "；".join(parts)
 
 
