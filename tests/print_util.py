@@ -1,4 +1,4 @@
-"""Checks on printed output shared by the tests: charts inside the print area, PDF pages."""
+"""Checks on printed output shared by the tests: charts inside the print area and on one page, PDF pages."""
 
 from __future__ import annotations
 
@@ -59,6 +59,30 @@ def assert_charts_in_print_area(path: Path) -> None:
         c0, r0, c1, r1 = areas[sheet]
         for fc, fr, tc, tr in boxes:
             assert c0 <= fc and tc <= c1 and r0 <= fr and tr <= r1, (sheet, (fc, fr, tc, tr), areas[sheet])
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    book = z.read("xl/workbook.xml").decode()
+    book_rels = _rels(z, "xl/workbook.xml")
+    return {m.group(1): book_rels[m.group(2)]
+            for m in re.finditer(r'<sheet name="([^"]+)" sheetId="\d+"(?: state="\w+")? r:id="([^"]+)"', book)}
+
+
+def assert_charts_on_one_page(path: Path) -> None:
+    """No chart is cut by a manual page break: each starts and ends on the same printed page.
+    (A chart's ``to`` anchor at offset 0 of a row ends above that row.)"""
+    with zipfile.ZipFile(path) as z:
+        for sheet, part in _sheet_parts(z).items():
+            breaks = [int(b) for b in re.findall(r'<brk id="(\d+)"', z.read(part).decode())]
+            for target in _rels(z, part).values():
+                if "/drawings/" not in target:
+                    continue
+                for first, last, offset in re.findall(
+                        r"<xdr:from>.*?<xdr:row>(\d+)</xdr:row>.*?</xdr:from><xdr:to>.*?<xdr:row>(\d+)</xdr:row>"
+                        r"<xdr:rowOff>(\d+)</xdr:rowOff>", z.read(target).decode(), re.S):
+                    end = int(last) - (offset == "0")
+                    cut = [b for b in breaks if int(first) < b <= end]
+                    assert not cut, (sheet, "chart on rows", int(first), end, "cut by the page break before row", cut)
 
 
 def pdf_pages(pdf: Path) -> list[str]:

@@ -35,7 +35,7 @@ from jixiao.outputs.summary import (
 from jixiao.rules.excel import functions_in
 from jixiao.rules.library import library
 from jixiao.verify.verification import Verification, verify_file
-from print_util import assert_charts_in_print_area
+from print_util import assert_charts_in_print_area, assert_charts_on_one_page
 
 YEAR = 2023
 GZ = "贵州 部门整体支出绩效目标自评表"
@@ -285,6 +285,7 @@ def test_summary_rows_totals_findings_charts_and_bytes(db_url, tmp_path, returns
     refs = {f for c in charts for f in re.findall(r"<c:f>([^<]*)</c:f>", c)}
     assert all(r.startswith(f"{CHARTS_SHEET}!") for r in refs if "$" in r), refs
     assert_charts_in_print_area(out)
+    assert_charts_on_one_page(out)
 
     # Deterministic: the same archive gives the same bytes.
     again = summarise(db_url, tmp_path / "again.xlsx")

@@ -32,7 +32,7 @@ _ROW_PX = 20
 _COL_WIDTHS = [12, 26, 10, 10, 2, 14, 14, 14, 14, 14]  # A..J
 _CHART_COL = 5  # F: charts to the right of the small tables
 _CHART_W = sum(int(w * 7 + 0.5) + 5 for w in _COL_WIDTHS[_CHART_COL:]) - 10
-_CHART_H = 14 * _ROW_PX
+_CHART_H = 13 * _ROW_PX  # two charts and a row between them on one printed page (PAGE_ROWS)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def write_charts(wb: xlsxwriter.Workbook, st: Styles, variants: list[Variant]) -
         passed = [r for r in v.rows if r.passed]
         ws.write_string(top, 0, f"{v.sheet}（已通过 {len(passed)} 个单位，共 {len(v.rows)} 个）", bold)
         _grade_block(wb, ws, st, v, top + 2)
-        _rate_block(wb, ws, st, v, top + 17)
+        _rate_block(wb, ws, st, v, top + 16)
         breaks.append(top + PAGE_ROWS)
         _top_bottom(ws, st, passed, top + PAGE_ROWS)
     for r in range(2 * PAGE_ROWS * max(len(variants), 1)):
