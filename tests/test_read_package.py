@@ -357,6 +357,15 @@ def test_form_workbook_level(form: Path) -> None:
         pkg.sheet("nope")
 
 
+def test_defined_names_can_be_left_unread(form: Path) -> None:
+    """verify finds cells by the layout: it reads a package without its defined names, the
+    rest the same."""
+    full, lean = read_package(form), read_package(form, defined_names=False)
+    assert full.defined_names and lean.defined_names == () and lean.defined_name("总分") is None
+    assert lean.sheets == full.sheets and lean.custom_properties == full.custom_properties
+    assert (lean.full_calc_on_load, lean.date1904) == (full.full_calc_on_load, full.date1904)
+
+
 def test_form_sheet_level(form: Path) -> None:
     sheet = read_package(form).sheet("自评表")
     assert sheet.protection.enabled and sheet.protection.has_password

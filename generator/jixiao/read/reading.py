@@ -88,7 +88,7 @@ def _links(archive: Archive) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(external), embedded
 
 
-def _read_zip(archive: Archive, path: Path | None) -> Package:
+def _read_zip(archive: Archive, path: Path | None, names: bool) -> Package:
     archive.check_entries()
     _refuse_ods(archive)
     root_rels = wbk.rels(archive, "")
@@ -96,7 +96,7 @@ def _read_zip(archive: Archive, path: Path | None) -> Package:
     wb_part = archive.find(office.part if office is not None else "xl/workbook.xml")
     if wb_part is None or not wb_part.lower().endswith(".xml"):
         raise _not_a_workbook(archive)
-    info = wbk.workbook(archive, wb_part)
+    info = wbk.workbook(archive, wb_part, names=names)
     if info.root != "workbook":
         raise _not_a_workbook(archive)
     main_type = wbk.content_type(archive, wb_part)
@@ -151,7 +151,7 @@ def _damaged(exc: BaseException) -> Refuse:
     return Refuse("R004", detail_en=f" ({type(exc).__name__}: {str(exc)[:100]})")
 
 
-def _read(source: Source, budget: Budget) -> Package:
+def _read(source: Source, budget: Budget, names: bool) -> Package:
     with open_source(source, budget.max_bytes) as (fh, path):
         classify(fh, budget.max_bytes)
         try:
@@ -162,7 +162,7 @@ def _read(source: Source, budget: Budget) -> Package:
             raise _damaged(exc) from exc
         with zf:
             try:
-                return _read_zip(Archive(zf, budget), path)
+                return _read_zip(Archive(zf, budget), path, names)
             except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
                 raise _damaged(exc) from exc
             except NotImplementedError as exc:  # e.g. an unsupported compression method
@@ -176,14 +176,17 @@ def read_package(
     max_ratio: float = DEFAULT_MAX_RATIO,
     max_cells: int = DEFAULT_MAX_CELLS,
     max_ranges: int = DEFAULT_MAX_RANGES,
+    defined_names: bool = True,
 ) -> Package:
     """Read an .xlsx package from a path, bytes or a binary file object.
 
     ``max_uncompressed`` caps the bytes decompressed (declared and actual),
     ``max_ratio`` the compression ratio of any entry over 1 MiB, ``max_cells`` the cells
     of the whole workbook (shared strings and cell formats are capped by it too),
-    ``max_ranges`` the validation and merge ranges. Raises :class:`UnreadableWorkbook`
-    (and nothing else) for anything it cannot read.
+    ``max_ranges`` the validation and merge ranges. ``defined_names=False`` leaves
+    :attr:`Package.defined_names` empty (still counted against the budget): a reader that
+    finds cells by the layout, as verify does, has no use for a form's thousand names.
+    Raises :class:`UnreadableWorkbook` (and nothing else) for anything it cannot read.
 
     >>> pkg = read_package(Path("returns/101002_乙局.xlsx"))
     >>> [s.name for s in pkg.sheets]
@@ -195,7 +198,7 @@ def read_package(
     where = None if in_memory else Path(source)  # type: ignore[arg-type]
     budget = Budget(max_uncompressed, max_ratio, max_cells, max_ranges)
     try:
-        return _read(source, budget)
+        return _read(source, budget, defined_names)
     except Refuse as r:
         raise UnreadableWorkbook.from_code(r.code, where, **r.context) from r.__cause__
     except RecursionError as exc:  # pragma: no cover - defensive

@@ -328,7 +328,7 @@ def open_return(source: Source, *, search: TemplateSearchPath | None = None) -> 
 
 
 def _open_return(source: Source, search: TemplateSearchPath | None) -> Return:
-    pkg = read_package(source)
+    pkg = read_package(source, defined_names=False)  # cells are found by the layout, not by name
     path = pkg.path
     search = search or TemplateSearchPath.for_reading()
     meta = _meta(pkg)

@@ -107,8 +107,10 @@ class _Workbook(Walk):
     units = frozenset({"sheet", "definedName", "calcPr", "workbookPr"})
     containers = frozenset({"sheets", "definedNames"})
 
-    def __init__(self) -> None:
+    def __init__(self, names: bool = True) -> None:
         self.info = WorkbookInfo()
+        if not names:  # counted against the budget as a whole, never looked into
+            self.containers = frozenset({"sheets"})
 
     def unit(self, name: str, el: Element) -> None:
         a = el.attrib
@@ -133,8 +135,10 @@ class _Workbook(Walk):
             info.date1904 = as_bool(a.get("date1904"))
 
 
-def workbook(archive: Archive, name: str) -> WorkbookInfo:
-    walk = _Workbook()
+def workbook(archive: Archive, name: str, *, names: bool = True) -> WorkbookInfo:
+    """Sheets, calculation and date settings of ``xl/workbook.xml``; its defined names
+    too unless ``names`` is false (a form has one per named cell: a thousand or more)."""
+    walk = _Workbook(names)
     walk.info.root = parse(archive.open(name), name, walk, archive.budget)
     return walk.info
 
