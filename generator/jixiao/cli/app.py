@@ -11,7 +11,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -20,6 +20,9 @@ from ..clihelp import Command, Group, set_lang
 from ..codes import cli as C
 from ..codes import read as R
 from ..terminal import Session, session
+
+if TYPE_CHECKING:
+    from ..serve.service import Portal
 
 
 def h(key: str) -> str:
@@ -76,12 +79,18 @@ def acting(s: Session, by: str | None) -> str:
 
 #: Exit code of an error no command expected (0 clean, 1 findings, 2 unreadable or refused).
 INTERNAL_EXIT = 3
-def write_bytes(s: Session, path: Path, data: bytes) -> None:
-    """Write what the portal handed out (a ZIP, a stored return) to ``path``, whole or not at
-    all (:func:`jixiao.atomic.atomic_output`), and say where. The caller refused an
-    existing file before doing the work."""
-    from ..atomic import atomic_output
+def download(s: Session, db: str | None, path: Path, force: bool, fetch: Callable[[Portal], tuple[str, bytes]]) -> None:
+    """Write a file the portal hands out (a ZIP of forms, a department's form, a stored
+    return) to ``path``: an existing file is refused first (unless ``force``), then
+    ``fetch(portal)`` gives (name, bytes), written whole or not at all
+    (:func:`jixiao.atomic.atomic_output`), and where is said."""
+    from ..atomic import atomic_output, refuse_overwrite
+    from ..terminal import open_portal
 
+    with s.refusals():
+        refuse_overwrite(path, force=force)
+    with open_portal(s, db) as p:
+        _name, data = fetch(p)
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)
     s.out.print(escape(s.t(C.WROTE, path=path)))

@@ -34,7 +34,7 @@ from rich.table import Table
 
 from ..codes import cli as C
 from ..terminal import open_portal, progress_bar, session
-from .app import AsJson, By, Db, Force, Lang, TemplateDirs, acting, command, group, h, write_bytes
+from .app import AsJson, By, Db, Force, Lang, TemplateDirs, acting, command, download, group, h
 
 task = group("task")
 TaskId = Annotated[int, typer.Option("--task", help=h("task_id"))]
@@ -159,16 +159,11 @@ def task_forms(
     lang: Lang = None,
 ) -> None:
     """jixiao.serve.service.forms_zip."""
-    from ..atomic import refuse_overwrite
     from ..serve.service import forms_zip
 
     s = session(ctx)
     who = acting(s, by)
-    with s.refusals():
-        refuse_overwrite(out_file, force=force)
-    with open_portal(s, db) as p:
-        _name, data = forms_zip(p, who, task_id)
-    write_bytes(s, out_file, data)
+    download(s, db, out_file, force, lambda p: forms_zip(p, who, task_id))
 
 
 Department = Annotated[str, typer.Option("--department", help=h("task receive.department"))]
@@ -186,16 +181,11 @@ def task_form(
     lang: Lang = None,
 ) -> None:
     """jixiao.serve.service.form_file: one department's pre-filled form, as its link's page hands it out."""
-    from ..atomic import refuse_overwrite
     from ..serve.service import bureau_access, form_file
 
     s = session(ctx)
     who = acting(s, by)
-    with s.refusals():
-        refuse_overwrite(out_file, force=force)
-    with open_portal(s, db) as p:
-        _name, data = form_file(p, bureau_access(p, task_id, department), who)
-    write_bytes(s, out_file, data)
+    download(s, db, out_file, force, lambda p: form_file(p, bureau_access(p, task_id, department), who))
 
 
 @_task_command("board")

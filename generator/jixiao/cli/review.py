@@ -24,7 +24,7 @@ from rich.markup import escape
 
 from ..codes import cli as C
 from ..terminal import Session, open_portal, session
-from .app import AsJson, By, Db, Force, Lang, acting, command, group, h, write_bytes
+from .app import AsJson, By, Db, Force, Lang, acting, command, download, group, h
 from .portal import TaskId
 
 if TYPE_CHECKING:
@@ -126,16 +126,11 @@ def review_confirm(
 
 def _write(ctx: typer.Context, task_id: int, return_id: int | None, department: str | None, out_file: Path,
            force: bool, db: str | None, *, annotated: bool) -> None:
-    from ..atomic import refuse_overwrite
     from ..serve.returns import annotated_copy, original_file
 
     s = session(ctx)
-    with s.refusals():
-        refuse_overwrite(out_file, force=force)
-    with open_portal(s, db) as p:
-        rid = _which(s, p, task_id, return_id, department)
-        _name, data = (annotated_copy if annotated else original_file)(p, task_id, rid)
-    write_bytes(s, out_file, data)
+    get = annotated_copy if annotated else original_file
+    download(s, db, out_file, force, lambda p: get(p, task_id, _which(s, p, task_id, return_id, department)))
 
 
 OutFile = Annotated[Path, typer.Option("--out", help=h("review file.out_file"))]
