@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,6 +33,37 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+class CsrfCookieMiddleware:
+    """Sets the CSRF cookie on an answer when the request made a token (``request.state.csrf``,
+    see :func:`.web.csrf_token`) that its cookie does not hold.
+
+    Plain ASGI, not ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware runs each
+    request in a task of its own with memory streams, which cost more than the rest of a
+    small request (measured: 5.0 ms against 2.3 ms a request through the test client).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: dict[str, Any]) -> None:
+            token = scope.get("state", {}).get("csrf") if message["type"] == "http.response.start" else None
+            if token:
+                request = Request(scope)
+                if request.cookies.get(CSRF_COOKIE) != token:
+                    carrier = Response()
+                    set_cookie(request, carrier, CSRF_COOKIE, token)
+                    cookies = [(k, v) for k, v in carrier.raw_headers if k == b"set-cookie"]
+                    message = {**message, "headers": [*message.get("headers", []), *cookies]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
 def create_app(portal: Portal) -> FastAPI:
     """The ASGI app on ``portal`` (the archive plus the portal tables)."""
     app = FastAPI(title="jixiao 绩效自评收表", version="1", docs_url=None, redoc_url=None,
@@ -41,14 +73,6 @@ def create_app(portal: Portal) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static")
     for router in ROUTERS:
         app.include_router(router)
-
-    @app.middleware("http")
-    async def keep_csrf_cookie(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette's signature
-        response = await call_next(request)
-        token = getattr(request.state, "csrf", None)
-        if token and request.cookies.get(CSRF_COOKIE) != token:
-            set_cookie(request, response, CSRF_COOKIE, token)
-        return response
 
     @app.exception_handler(PortalError)
     async def refused(request: Request, exc: PortalError) -> Response:
@@ -70,5 +94,6 @@ def create_app(portal: Portal) -> FastAPI:
                                 status_code=422)
         return page(request, "error.html", status_code=422, message="提交的内容不完整或格式不对，请返回重填", code="INPUT")
 
+    app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(GuardMiddleware)  # added last: the outermost, so it caps every body and heads every answer
     return app
