@@ -112,6 +112,8 @@ def _both(form: Form, code: str, cell: str, text: str) -> None:
 def test_score_over_weight_names_the_score_and_the_weight(forms) -> None:
     f = forms["mistakes"]
     _both(f, "ROW_SCORE_OVER_WEIGHT", f.row("活动费效果") + "_check", "得分 5 超过分值 3")
+    english = [x.message_en for x in f.verified.findings if x.code == "ROW_SCORE_OVER_WEIGHT"]
+    assert any("score exceeds its weight (score 5, weight 3)" in m for m in english), english
 
 
 def test_a_score_outside_its_band_names_the_band_and_the_score(forms) -> None:

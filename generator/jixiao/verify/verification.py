@@ -225,13 +225,13 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             target = layout.cell(check.target)  # the cell the flag marks red in the form
             row_msg = _row_message(rule, computed.get(check.text) if check.text else None,
                                    computed.get(target.name or ""), check.text is None)
-            en = V.ROW_FLAG_EN.get(rule, rule)
+            values = {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}
+            en = V.ROW_FLAG_EN.get(rule, rule) + _values_en(values)
             name = (computed.get(check.row_name) if check.row_name else None) or check.label
             zh, en = (V.ROW_FLAG.format(row=cell.row + 1, name=name, text=row_msg, text_en=en) if name
                       else V.ROW_FLAG_UNNAMED.format(row=cell.row + 1, text=row_msg, text_en=en))
             severity = "warning" if rule in WARNING_FLAGS else "error"
-            out.append(Finding(rule, severity, zh, en, cell.sheet, target.address, target.name or "",
-                               {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}))
+            out.append(Finding(rule, severity, zh, en, cell.sheet, target.address, target.name or "", values))
         for pname in s.panel:
             cell = layout.cell(pname)
             value = computed.get(pname)
@@ -247,6 +247,18 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             read = {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}
             out.append(Finding(cell.rule or "", severity, zh, en, cell.sheet, cell.address, pname,
                                {**read, "message": value}))
+
+
+#: How much of a text value an English row finding quotes.
+_TEXT_SHOWN = 20
+
+
+def _values_en(values: dict[str, Any]) -> str:
+    """The values a row flag read, for its English text (the Chinese is the form's own
+    message, which names them): `` (score 5, weight 3)``; blanks and long text left out."""
+    shown = [f"{k} {excel_general(v)}" if is_number(v) else f"{k} {v!r}"
+             for k, v in values.items() if not is_blank(v) and (is_number(v) or len(str(v)) <= _TEXT_SHOWN)]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 def _row_message(rule: str, text: Any, value: Any, fixed: bool) -> str:
