@@ -26,7 +26,7 @@ def department(request: Request, token: str) -> dict[str, Any]:
             "expires": service.beijing(access.expires_at),
             "history": [returns.version_record(v) for v in returns.history(p, access.task_id, access.department_code)],
             "refused": [{"filename": r.filename, "received": service.beijing(r.received_at),
-                         "findings": returns.finding_views(r.findings, {})}
+                         "findings": returns.finding_views(r.findings)}
                         for r in returns.refused_uploads(p, access.task_id, access.department_code)]}
 
 
@@ -48,7 +48,7 @@ def upload(request: Request, token: str, file: Annotated[UploadFile, File()]) ->
     body = {"state": received.state, "code": refused_code, "version": s.version if s else None,
             "duplicate": received.duplicate, "return_id": s.id if s else None,
             "errors": s.error_count if s else None, "warnings": s.warning_count if s else None,
-            "findings": returns.finding_views(received.findings, {})}
+            "findings": returns.finding_views(received.findings)}
     return JSONResponse(body, status_code=422 if s is None else 200 if received.duplicate else 201)
 
 

@@ -27,7 +27,7 @@ def _department_page(request: Request, token: str, *, received: returns.Received
                 history=returns.history(p, access.task_id, access.department_code),
                 refused=returns.refused_uploads(p, access.task_id, access.department_code),
                 received=received, refusal=refusal, beijing=service.beijing,
-                findings=returns.finding_views(received.findings, {}) if received else [])
+                findings=returns.finding_views(received.findings) if received else [])
 
 
 @router.get("")

@@ -173,14 +173,18 @@ class VersionView:
     sent_back: str | None = None  # the comment, when sent back
     findings: list[dict[str, Any]] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, s: StoredReturn) -> VersionView:
+        """The view of a stored version, with the bureau's marks the archive keeps on it."""
+        return cls(s, beijing(s.received_at), s.voided_at is not None, _sent_back(s), finding_views(s.findings))
+
 
 def history(p: Portal, task_id: int, department_code: str) -> list[VersionView]:
     """Every version the department sent for the task, newest first, with the bureau's
     actions as the archive keeps them (voided, sent back, warnings checked)."""
     task = get_task(p, task_id)
     stored = p.archive.versions(department_code, task.year, task.template_id)
-    return [VersionView(s, beijing(s.received_at), s.voided_at is not None, _sent_back(s), finding_views(s.findings))
-            for s in reversed(stored)]
+    return [VersionView.of(s) for s in reversed(stored)]
 
 
 def refused_uploads(p: Portal, task_id: int, department_code: str) -> list[Any]:
@@ -188,18 +192,15 @@ def refused_uploads(p: Portal, task_id: int, department_code: str) -> list[Any]:
         rejects.c.task_id == task_id, rejects.c.department_code == department_code).order_by(rejects.c.id.desc()))))
 
 
-def finding_views(findings: list[dict[str, Any]], verified: dict[int | None, Any] | None = None
-                  ) -> list[dict[str, Any]]:
+def finding_views(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The findings as the pages list them. A warning the bureau checked carries the
-    archive's mark (``"checked": {"by", "at"}``); ``verified`` may add marks by finding
-    index (objects with ``actor`` and ``at``)."""
+    archive's mark (``"checked": {"by", "at"}``)."""
     views = []
     for i, f in enumerate(findings):
         where = f"{f.get('sheet')}!{f.get('cell')}" if f.get("sheet") and f.get("cell") else f.get("sheet") or ""
         figures = "；".join(f"{k} = {v}" for k, v in (f.get("values") or {}).items())
-        check, extra = f.get("checked"), (verified or {}).get(i)
-        mark = (f"已核实（{check.get('by', '')}，{str(check.get('at', ''))[:16]}）" if isinstance(check, dict)
-                else f"已核实（{extra.actor}，{beijing(extra.at)}）" if extra else "")
+        check = f.get("checked")
+        mark = f"已核实（{check.get('by', '')}，{str(check.get('at', ''))[:16]}）" if isinstance(check, dict) else ""
         views.append({"index": i, "code": f.get("code", ""), "severity": f.get("severity", ""),
                       "severity_zh": SEVERITY_ZH.get(f.get("severity", ""), ""), "where": where, "figures": figures,
                       "message": f.get("message_zh", ""), "verified": mark})
@@ -215,7 +216,7 @@ def find_return(p: Portal, task_id: int, return_id: int, department_code: str | 
         raise PortalError(404, "没有这份报表") from None
     if (s.year, s.template_id) != (task.year, task.template_id) or department_code not in (None, s.department_code):
         raise PortalError(404, "没有这份报表")
-    return VersionView(s, beijing(s.received_at), s.voided_at is not None, _sent_back(s), finding_views(s.findings))
+    return VersionView.of(s)
 
 
 def original_file(p: Portal, task_id: int, return_id: int) -> tuple[str, bytes]:
