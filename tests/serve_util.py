@@ -7,6 +7,7 @@ import io
 import socket
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,9 @@ class Client:
         import httpx
 
         self.http = httpx.Client(base_url=base, follow_redirects=True, timeout=60)
+        # Tests drop their clients without closing them: close the connections then, not when
+        # the garbage collector finds an open socket (a ResourceWarning in some other test).
+        weakref.finalize(self, self.http.close)
 
     @property
     def csrf(self) -> str:
