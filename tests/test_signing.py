@@ -144,6 +144,8 @@ def test_where_the_keys_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     assert user_key_path() == tmp_path / "config" / "jixiao" / "bureau.key"
     assert archive_key_path(f"sqlite:///{tmp_path}/a.sqlite") == tmp_path / "a.sqlite.key"
+    monkeypatch.chdir(tmp_path)  # --db as a plain path (jixiao serve and the portal commands alike)
+    assert archive_key_path("a.sqlite") == tmp_path / "a.sqlite.key"
     assert archive_key_path("postgresql://u@h/db") == user_key_path()
     monkeypatch.setenv("JIXIAO_KEY", str(tmp_path / "k"))
     assert archive_key_path(f"sqlite:///{tmp_path}/a.sqlite") == tmp_path / "k"

@@ -128,11 +128,16 @@ def user_key_path() -> Path:
     return Path(config) / "jixiao" / "bureau.key"
 
 
-def archive_key_path(url: str | None) -> Path:
+def archive_key_path(db: str | None) -> Path:
     """Where the portal keeps its key: ``$JIXIAO_KEY``, else beside a SQLite archive
-    (``jixiao.sqlite`` -> ``jixiao.sqlite.key``), else the user's key."""
+    (``jixiao.sqlite`` -> ``jixiao.sqlite.key``), else the user's key. ``db`` is a URL or,
+    as ``--db`` takes it, a plain path of an SQLite file: ``jixiao serve`` and the portal
+    commands given the same ``--db`` find the same key."""
+    from .archive.database import archive_url  # the archive imports this module
+
     if os.environ.get(KEY_ENV):
         return Path(os.environ[KEY_ENV])
+    url = archive_url(db) if db else None
     if url and url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         return Path(url.removeprefix("sqlite:///") + ".key")
     return user_key_path()

@@ -40,10 +40,9 @@ def run(db: str | None, host: str, port: int, search: TemplateSearchPath | None 
     the first start."""
     import uvicorn
 
-    from ..archive import DEFAULT_URL, archive_url
+    from ..archive import DEFAULT_URL
 
-    # A plain path (--db 绩效档案.sqlite) is an SQLite archive: its key goes beside it too.
-    key_path = archive_key_path(archive_url(db) if db else DEFAULT_URL)
+    key_path = archive_key_path(db or DEFAULT_URL)
     portal = Portal.open(db, search, Keyring.load_or_create(key_path))
     err.print(f"财政局密钥 bureau key: {escape(str(key_path))}")
     shown = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
