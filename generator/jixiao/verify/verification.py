@@ -29,7 +29,7 @@ from ..pool import worker_pool
 from ..read import SheetData, UnreadableWorkbook
 from ..read.record import NotAForm, Return, open_return
 from ..read.refs import covered
-from ..rules.numbers import excel_general, is_blank, is_number, same_at_digits
+from ..rules.numbers import excel_general, is_blank, is_number, same_at_digits, shown
 from ..signing import Keyring
 from .findings import Finding, count
 
@@ -225,7 +225,7 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             target = layout.cell(check.target)  # the cell the flag marks red in the form
             row_msg = _row_message(rule, computed.get(check.text) if check.text else None,
                                    computed.get(target.name or ""), check.text is None)
-            values = {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}
+            values = _values_read(cell, computed)
             en = V.ROW_FLAG_EN.get(rule, rule) + _values_en(values)
             name = (computed.get(check.row_name) if check.row_name else None) or check.label
             zh, en = (V.ROW_FLAG.format(row=cell.row + 1, name=name, text=row_msg, text_en=en) if name
@@ -243,10 +243,14 @@ def _rules(ret: Return, computed: dict[str, Any], out: list[Finding]) -> None:
             if cell.rule == "CHK_TEXT_IN_NUMBERS":
                 value = f"{value}：{_text_cells(layout, cell, computed)}"
             zh, en = V.PANEL_CHECK.format(label=cell.label, value=value, rule=cell.rule)
-            # The values the line reads (申报总分 and 计算总分 ...) beside its text.
-            read = {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}
             out.append(Finding(cell.rule or "", severity, zh, en, cell.sheet, cell.address, pname,
-                               {**read, "message": value}))
+                               {**_values_read(cell, computed), "message": value}))
+
+
+def _values_read(cell: Cell, computed: dict[str, Any]) -> dict[str, Any]:
+    """What a check cell reads, by argument (a row flag's score and weight, a panel line's
+    申报总分 and 计算总分 ...): the values a finding carries beside its text."""
+    return {k: computed.get(v) for k, v in cell.args.items() if isinstance(v, str)}
 
 
 #: How much of a text value an English row finding quotes.
@@ -256,9 +260,9 @@ _TEXT_SHOWN = 20
 def _values_en(values: dict[str, Any]) -> str:
     """The values a row flag read, for its English text (the Chinese is the form's own
     message, which names them): `` (score 5, weight 3)``; blanks and long text left out."""
-    shown = [f"{k} {excel_general(v)}" if is_number(v) else f"{k} {v!r}"
+    parts = [f"{k} {shown(v)}" if is_number(v) else f"{k} {v!r}"
              for k, v in values.items() if not is_blank(v) and (is_number(v) or len(str(v)) <= _TEXT_SHOWN)]
-    return f" ({', '.join(shown)})" if shown else ""
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _row_message(rule: str, text: Any, value: Any, fixed: bool) -> str:
