@@ -596,3 +596,35 @@ def test_libreoffice_round_trip(form: Path, tmp_path: Path) -> None:
     assert cells["B3"].locked is False and cells["A3"].locked is True
     assert pkg.sheet("自评表").protection.enabled
     assert_matches_openpyxl(result)
+
+
+class _Rows:
+    """A walk that wants ``row`` elements inside ``data``, nothing of ``other``."""
+
+    units = frozenset({"row"})
+    containers = frozenset({"data"})
+    done = False
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def unit(self, name: str, el: object) -> None:
+        self.seen.append(el.get("r"))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("chunk", [7, 100, 1 << 16])
+def test_an_unwanted_element_is_skipped_across_chunks(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """An element that is neither unit nor container is skipped whole wherever a chunk
+    ends: its children were once walked while it was still open at a chunk's end (the
+    defined names of a form read without them, a hostile ``<row>`` outside ``sheetData``)."""
+    import io
+
+    import jixiao.read.xml as xml
+    from jixiao.read.zipparts import Budget
+
+    rows = "".join(f'<row r="{i}"/>' for i in range(40))
+    text = f"<root><data>{rows}</data><other>{rows}<row r='x'/></other></root>".encode()
+    monkeypatch.setattr(xml, "CHUNK", chunk)
+    walk = _Rows()
+    assert xml.parse(io.BytesIO(text), "part.xml", walk, Budget(1 << 20, 100, 1000, 1000)) == "root"  # type: ignore[arg-type]
+    assert walk.seen == [str(i) for i in range(40)]

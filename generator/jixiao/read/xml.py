@@ -96,6 +96,9 @@ def _drain(walk: Walk, root: Element, budget: Budget, part: str) -> None:
             return
         name = local(el.tag)
         in_unit = in_unit or name in walk.units
+        # Below the root, an element that is neither unit nor container is skipped whole,
+        # open or complete alike (what is read must not depend on where a chunk ends).
+        ignored = ignored or (depth > 0 and not in_unit and name not in walk.containers)
         if in_unit:
             held += n
             if budget.elements + held > budget.max_elements:
@@ -107,7 +110,6 @@ def _drain(walk: Walk, root: Element, budget: Budget, part: str) -> None:
                 for child in el[: n - 1]:
                     _visit(walk, child, budget)
             del el[: n - 1]
-        ignored = ignored or (depth > 0 and name not in walk.containers)
         el = el[-1]
     raise malformed(f"{part} 的 XML 嵌套过深", f"{part} nests deeper than {MAX_DEPTH}")
 
