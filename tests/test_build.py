@@ -99,3 +99,45 @@ def test_cli_lint_and_build(tmp_path):
     assert built.exit_code == 0 and (tmp_path / "guizhou-zhengti.xlsx").exists()
     again = runner.invoke(app, ["build", str(ROOT / "templates" / "guizhou-zhengti.yaml"), "--out", str(tmp_path)])
     assert again.exit_code == 1
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # shown, not raised: what the test counts
+def test_writing_leaves_other_threads_warnings_alone(tmp_path: Path) -> None:
+    """A form written in one thread (as ``jixiao serve`` does) must not turn another
+    thread's warning into an error: catch_warnings() around the write once swapped the
+    filters of the whole process, and a request building its FastAPI route meanwhile
+    failed with a 500. xlsxwriter's own warnings are still errors."""
+    import threading
+    import warnings
+
+    import xlsxwriter
+
+    from jixiao.write import write_workbook
+    from jixiao.write.workbook import xlsxwriter_warnings_are_errors
+
+    layout = build_layout(load_template("hunan-zhengti"))
+    done = threading.Event()
+
+    def write() -> None:
+        try:
+            for n in range(3):
+                write_workbook(layout, tmp_path / f"form{n}.xlsx")
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    raised = warned = 0
+    while not done.is_set():
+        try:
+            warnings.warn("harmless", RuntimeWarning, stacklevel=1)
+            warned += 1
+        except RuntimeWarning:
+            raised += 1
+    writer.join()
+    assert raised == 0 and warned > 0
+    xlsxwriter_warnings_are_errors()
+    wb = xlsxwriter.Workbook(str(tmp_path / "bad.xlsx"))
+    with pytest.raises(UserWarning):
+        wb.add_worksheet().data_validation(0, 0, 0, 0, {"validate": "bogus"})  # xlsxwriter warns, skips it
+    wb.close()

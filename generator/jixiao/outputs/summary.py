@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +77,7 @@ from ..read.record import NotAForm, open_return
 from ..rules.library import library
 from ..rules.numbers import is_number
 from ..verify.verification import verify_return
+from ..write.workbook import xlsxwriter_warnings_are_errors
 from .summary_charts import (
     CHARTS_SHEET,
     COVER_SHEET,
@@ -292,8 +292,8 @@ def write_summary(archive: Archive, year: int, out: str | Path, *, force: bool =
     if compiled_on is None and received:
         compiled_on = max(received).date()
     variants: list[VariantSummary] = []
-    with atomic_output(out) as tmp, warnings.catch_warnings():
-        warnings.simplefilter("error")  # xlsxwriter only warns on many mistakes
+    xlsxwriter_warnings_are_errors()
+    with atomic_output(out) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False})
         wb.set_properties({"title": f"{year}年度预算绩效自评汇总表", "created": _FIXED_DATE, "author": "jixiao",

@@ -194,6 +194,18 @@ def _write_meta(wb: xlsxwriter.Workbook, layout: Layout, fingerprint: str, keys:
     ws.very_hidden()
 
 
+def xlsxwriter_warnings_are_errors() -> None:
+    """Make xlsxwriter's warnings errors, for good (idempotent): it only warns on many
+    mistakes (a string too long, a range off the grid) and leaves the call undone, so a
+    form would be written with a part missing.
+
+    A filter for xlsxwriter's modules alone, never ``catch_warnings()`` around a write: that
+    swaps the warning filters of the whole process, so in ``jixiao serve`` a form written
+    in one thread turned another request's harmless warning into an error (a 500).
+    """
+    warnings.filterwarnings("error", category=UserWarning, module="xlsxwriter")
+
+
 def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict[str, Any] | None = None,
                    keys: Keyring | None = None) -> Path:
     """Write the workbook atomically (a temp file renamed into place); return its path.
@@ -205,8 +217,8 @@ def write_workbook(layout: Layout, path: str | os.PathLike[str], *, values: dict
     inputs = {**{c.name: c.value for c in layout.inputs() if c.value is not None}, **(values or {})}
     computed = evaluate(layout, inputs)
     fingerprint = layout.fingerprint()
-    with atomic_output(path) as tmp, warnings.catch_warnings():
-        warnings.simplefilter("error")  # xlsxwriter only warns on many mistakes
+    xlsxwriter_warnings_are_errors()
+    with atomic_output(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False})
         wb.set_properties({"title": layout.title, "created": _FIXED_DATE, "author": "jixiao",
