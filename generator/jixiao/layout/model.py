@@ -7,7 +7,6 @@ taking cell names apart: a name is an identifier, never a record of what a cell 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -64,7 +63,7 @@ DEPARTMENT_KEY = "_department"  # {"code": ..., "name": ...}
 MAX_COPIES = 50
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One cell of the form. ``name`` is its defined name (inputs and computed cells),
     ``key`` the same name without the sheet's id (``ind3_actual``)."""
@@ -88,17 +87,21 @@ class Cell:
     num_format: str | None = None  # overrides the style's (a declared percentage target: 0.00%)
     key: str | None = None
 
-    @functools.cached_property
-    def address(self) -> str:
-        """``B3``: read for every cell of every return verified, so worked out once."""
-        return a1(self.row, self.col)
+    #: ``B3``: read for every cell of every return verified, so worked out with the cell (a
+    #: cell is never moved: layouts are read, never edited). A cached_property cost a verify
+    #: 5 % more: Python 3.11 takes a lock on its first read, and it needs an instance dict
+    #: (a Cell has slots: a form has 5,000 cells and the collector scans every one).
+    address: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.address = a1(self.row, self.col)
 
     @property
     def abs_address(self) -> str:
         return a1(self.row, self.col, absolute=True)
 
 
-@dataclass
+@dataclass(slots=True)
 class ConditionalMark:
     """Mark ``target`` (a cell name) red while ``flag`` (a cell name) is 1 / not ✓."""
 
@@ -107,7 +110,7 @@ class ConditionalMark:
     when: Literal["flag", "not_ok"] = "flag"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldCell:
     """A header or signature input (单位, 填报日期, 联系人 ...) and whether it must be filled."""
 
@@ -144,7 +147,7 @@ class IndicatorRow:
         return list(dict.fromkeys(c for c in cells if c is not None))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowCheck:
     """A per-row flag (1 when the row breaks its rule) and what a finding about it names."""
 
@@ -262,7 +265,7 @@ class Layout:
         """An A1 reference to the named cell, sheet-qualified when on another sheet."""
         c = self.by_name[name]
         if c.sheet == from_sheet:
-            return a1(c.row, c.col)
+            return c.address
         return qualified(c.sheet, c.row, c.col)
 
     def formula(self, cell: Cell) -> str:
@@ -297,7 +300,7 @@ class Layout:
             if start is prev:
                 out.append(first)
             elif start.sheet == from_sheet:
-                out.append(f"{first}:{a1(prev.row, prev.col)}")
+                out.append(f"{first}:{prev.address}")
             else:
                 out.append(f"{first}:{a1(prev.row, prev.col, absolute=True)}")
             if c is not None:
