@@ -23,6 +23,8 @@ class BuildContext:
     #: Merged rule parameters by (rule, the cell's own): thousands of cells share a few
     #: dozen, merged and checked once; cells only read them.
     merged_params: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: The row flag plans of the indicator rows, by kind of row (see :mod:`.row_flags`).
+    row_plans: dict[Any, Any] = field(default_factory=dict)
 
     def rule_params(self, rule: Rule, params: dict[str, Any] | None) -> dict[str, Any]:
         """``rule.params(params)``, merged once per distinct value (see ``merged_params``)."""
@@ -98,6 +100,13 @@ class SheetBuilder:
         rule_obj: Rule = library()[rule]
         return self.put(row, col, None, style=style, to=to, role="computed", key=key, rule=rule,
                         params=self.ctx.rule_params(rule_obj, params), args=full_args, value_type=value_type, label=label)
+
+    def rule_cell(self, row: int, col: int, key: str, rule: str, args: dict[str, Any], params: dict[str, Any], *,
+                  style: str, value_type: ValueType = "number", label: str = "") -> Cell:
+        """:meth:`computed` for a caller that has the full names of the arguments and the
+        merged parameters (:meth:`BuildContext.rule_params`) already: the rows of a table."""
+        return self.put(row, col, None, style=style, role="computed", key=key, rule=rule, params=params, args=args,
+                        value_type=value_type, label=label)
 
     def full(self, name: str) -> CellName:
         """A cell name as given when it exists already (or names another sheet), else local."""

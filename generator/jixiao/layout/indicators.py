@@ -11,11 +11,10 @@ from ..template import model
 from .builder import SheetBuilder, text_height
 from .columns import FLAG0, Grid
 from .identity import MESSAGES_WITH_VALUES
-from .model import ROW_FLAGS, ROW_TEXTS, ConditionalMark, IndicatorRow, RowCheck, Subtotal
+from .model import ROW_FLAGS, ROW_TEXTS, IndicatorRow, Subtotal
 from .refs import CellName
+from .row_flags import TEXT0, row_flags
 
-#: The hidden message cells (ROW_TEXTS) of a row, right of its flags and fixed direction.
-TEXT0 = FLAG0 + len(ROW_FLAGS) + 1
 #: Every hidden column of an indicator row: flags, fixed direction, message cells.
 HIDDEN_COLUMNS = range(FLAG0, TEXT0 + len(ROW_TEXTS))
 
@@ -97,7 +96,7 @@ def _level1(sb: SheetBuilder, ind: model.Indicators, l1: model.Level1, number: i
             table.rows += 1
             direction = decl.direction if decl else (l2.direction or ind.direction)
             row = _indicator_row(sb, ind, f"ind{table.rows}", decl, l1.name, l2.name, g, direction)
-            _row_flags(sb, row, table, g)
+            row_flags(sb, row, table.flags, g)
             weights.append(row.weight)
             scores.append(row.final)
             computed.append(row.score)
@@ -223,65 +222,6 @@ def _fixed_rule(sc: model.Scoring, direction: str) -> tuple[str, dict[str, Any]]
     """The variant's rule for a quantitative row of a fixed direction, and its parameters."""
     rounding = {"digits": sc.digits, "mode": sc.rounding}
     return {"≥": (sc.positive, rounding), "≤": (sc.negative, rounding), "=": (sc.equal, {})}[direction]
-
-
-def _row_flags(sb: SheetBuilder, row: IndicatorRow, table: IndicatorTable, g: Grid) -> None:
-    """The row's hidden flags (each marks its cell red) and its 本行校验 message."""
-    sc = sb.ctx.t.scoring
-    declared = sc.mode == "declared"
-    r = sb.row
-    flag_args: dict[str, dict[str, Any]] = {
-        "ROW_WEIGHT_MISSING": {"name": row.name, "weight": row.weight},
-        "ROW_TARGET_NOT_NUMBER": {"direction": row.direction, "target": row.target},
-        "ROW_SCORE_OVER_WEIGHT": {"score": row.final, "weight": row.weight},
-        "ROW_QUAL_OUT_OF_BAND": {"direction": row.direction, "tier": row.tier, "score": row.final,
-                                 "weight": row.weight},
-        "ROW_REASON_MISSING": {"score": row.final, "weight": row.weight, "reason": row.reason,
-                               "direction": row.direction, "target": row.target, "actual": row.actual},
-        "ROW_DECLARED_DIFFERS": {"declared": row.declared, "computed": row.score, "reason": row.reason},
-        "ROW_RESULT_MISSING": {"name": row.name, "direction": row.direction, "actual": row.actual,
-                               "declared": row.declared},
-        "ROW_ACTUAL_NOT_NUMBER": {"direction": row.direction, "actual": row.actual},
-        "ROW_PERCENT_SCALE": {"unit": row.unit, "target": row.target, "actual": row.actual},
-        "ROW_ACTUAL_FAR_OVER": {"direction": row.direction, "target": row.target, "actual": row.actual,
-                                "reason": row.reason},
-    }
-    flag_params = {
-        "ROW_QUAL_OUT_OF_BAND": {"bands": [[x.label, x.low, x.high] for x in sc.tiers]},
-        "ROW_REASON_MISSING": {"over_ratio": sc.reason_over_ratio},
-        "ROW_RESULT_MISSING": {"declared_mode": declared},
-    }
-    marked = {"ROW_WEIGHT_MISSING": row.weight, "ROW_TARGET_NOT_NUMBER": row.target, "ROW_REASON_MISSING": row.reason,
-              "ROW_QUAL_OUT_OF_BAND": row.declared, "ROW_ACTUAL_NOT_NUMBER": row.actual,
-              "ROW_PERCENT_SCALE": row.actual, "ROW_ACTUAL_FAR_OVER": row.actual,
-              "ROW_RESULT_MISSING": row.declared if declared else row.actual}
-    # A check needs every cell it reads: a table that leaves out a column (单位, 定性档次,
-    # 定性得分 on the national forms) has no such check, and no band without a tier column.
-    active = [rid for rid, *_ in ROW_FLAGS if (declared or rid != "ROW_DECLARED_DIFFERS")
-              and (row.tier is not None or rid != "ROW_QUAL_OUT_OF_BAND")
-              and all(cell is not None for cell in flag_args[rid].values())]
-    # Generation 1 has no message cells: every flag's message is fixed text.
-    with_texts = ROW_TEXTS if sb.ctx.layout.generation >= MESSAGES_WITH_VALUES else {}
-    fixed_flags: list[CellName] = []  # flags whose message is fixed text
-    texts: list[CellName] = []  # message cells of the others
-    for fi, rid in enumerate(active):
-        flag = sb.computed(r, FLAG0 + fi, f"{row.key}_chk_{rid[4:].lower()}", rid, flag_args[rid],
-                           flag_params.get(rid), style="flag", value_type="flag").name or ""
-        table.flags[rid].append(flag)
-        text = None
-        if rid in with_texts:
-            text = message_cell(sb, r, TEXT0 + len(texts), f"{row.key}_msg_{rid[4:].lower()}", rid, flag,
-                                flag_args[rid], flag_params.get(rid))
-            texts.append(text)
-        else:
-            fixed_flags.append(flag)
-        target = marked.get(rid, row.declared if declared else row.score)
-        sb.s.marks.append(ConditionalMark(target=target, flag=flag))
-        sb.s.row_checks.append(RowCheck(flag=flag, target=target, row_name=row.name, label="", text=text))
-    message_args: dict[str, Any] = {"flags": fixed_flags, "texts": texts} if with_texts else {"flags": fixed_flags}
-    sb.computed(r, g.check, f"{row.key}_check", "ROW_MESSAGE", message_args,
-                {"messages": [m for rid, m, *_ in ROW_FLAGS if rid in active and rid not in with_texts]},
-                style="check", value_type="text")
 
 
 def message_cell(sb: SheetBuilder, row: int, col: int, key: str, flag_rule: str, flag: CellName,
