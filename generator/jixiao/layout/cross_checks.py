@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable
 
 from ..template import model
@@ -16,7 +17,8 @@ def resolve(name: str, known: Iterable[CellName]) -> list[CellName]:
     department with five projects is checked against all five)."""
     if "*" not in name:
         return [name]
-    return [c for c in known if fnmatch.fnmatchcase(c, name)]
+    matches = re.compile(fnmatch.translate(name)).match  # as fnmatchcase, compiled once for all names
+    return [c for c in known if matches(c)]
 
 
 def build_cross_checks(ctx: BuildContext) -> None:

@@ -59,7 +59,7 @@ def fingerprint_of(sheets: Iterable[tuple[str, str, Iterable[CellIdentity]]],
     lines: list[str] = []
     for sheet_id, name, cells in sheets:
         lines.append(f"sheet:{sheet_id}:{name}")
-        lines.extend(_JSON.encode(list(cell)) for cell in cells)
+        lines.extend(_JSON.encode(cell) for cell in cells)  # a tuple is written as a list
     if params is not None:
         lines.append("params:" + _JSON.encode(params))
     lines.append("")

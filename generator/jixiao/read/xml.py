@@ -105,7 +105,7 @@ def _drain(walk: Walk, root: Element, budget: Budget, part: str) -> None:
                 raise budget.too_big()
         elif n > 1:
             if ignored:
-                budget.add_elements(sum(count(child) for child in el[: n - 1]))
+                budget.add_elements(count(el) - 1 - count(el[-1]))  # the complete children's subtrees
             else:
                 for child in el[: n - 1]:
                     _visit(walk, child, budget)
