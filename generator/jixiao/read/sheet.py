@@ -8,7 +8,6 @@ cells, and counted against the range budget (R013); a range that is no range
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -264,8 +263,8 @@ class SheetWalk(Walk):
                     f"单元格 {ref} 的共享公式缺少主公式", f"shared formula of {ref} has no master"
                 )
             m_row, m_col, text = master
-            self.cells[ref] = replace(
-                cell, formula=translate_formula(text, cell.row - m_row, cell.col - m_col)
+            self.cells[ref] = cell._replace(
+                formula=translate_formula(text, cell.row - m_row, cell.col - m_col)
             )
 
     def pieces(self) -> dict[str, Any]:
