@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ..rules.library import library
 from ..template import model
@@ -147,9 +147,9 @@ class IndicatorRow:
         return list(dict.fromkeys(c for c in cells if c is not None))
 
 
-@dataclass(frozen=True, slots=True)
-class RowCheck:
-    """A per-row flag (1 when the row breaks its rule) and what a finding about it names."""
+class RowCheck(NamedTuple):
+    """A per-row flag (1 when the row breaks its rule) and what a finding about it names
+    (a named tuple: a form has one per flag, over a thousand)."""
 
     flag: CellName
     target: CellName  # the cell marked red while the flag is up
