@@ -320,3 +320,32 @@ def test_send_back_makes_a_passed_return_needs_fix_and_keeps_who_and_why(archive
         archive.send_back(r.id, reason="", by="张三")
     with Archive(db_url) as reopened:
         assert reopened.get(r.id).sent_back_by == "张三"
+
+
+# --------------------------------------------------------------------------- one transaction
+
+
+@pytest.mark.parametrize("action", ["void", "send_back", "mark_checked"])
+def test_work_given_to_an_action_shares_its_transaction(archive, action):
+    """``then`` (the portal's audit line) sees the action done, inside its transaction, and
+    commits with it: when ``then`` fails, the action is not kept either."""
+    r = archive.store(sub("101", b"x", findings=[V311]))
+
+    def act(then):
+        if action == "mark_checked":
+            return archive.mark_checked(r.id, "V311", by="张三", then=then)
+        return getattr(archive, action)(r.id, reason="原因", by="张三", then=then)
+
+    def done(stored) -> bool:
+        return bool(stored.voided_at or stored.sent_back_at or stored.findings[0].get("checked"))
+
+    def fail(conn, stored) -> None:
+        assert done(stored)  # the action is done in the transaction `then` runs in
+        raise RuntimeError("the audit line could not be written")
+
+    with pytest.raises(RuntimeError):
+        act(fail)
+    assert not done(archive.versions("101", YEAR)[0])  # rolled back with `then`
+    seen = []
+    act(lambda conn, stored: seen.append(done(stored)))
+    assert seen == [True] and done(archive.versions("101", YEAR)[0])

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlalchemy import Connection, insert, select, update
@@ -54,8 +54,20 @@ def _one(archive: Store, conn: Connection, return_id: int) -> StoredReturn:
     return archive._stored(conn, rows)[0]
 
 
+#: Work done in an action's own transaction, with the return as read back (the portal's
+#: audit line): it commits with the action, or neither is kept.
+Then = Callable[[Connection, StoredReturn], None]
+
+
+def _read_back(archive: Store, conn: Connection, return_id: int, then: Then | None) -> StoredReturn:
+    stored = _one(archive, conn, return_id)
+    if then is not None:
+        then(conn, stored)
+    return stored
+
+
 def void(archive: Store, return_id: int, *, reason: str, by: str,
-         at: dt.datetime | None = None) -> StoredReturn:
+         at: dt.datetime | None = None, then: Then | None = None) -> StoredReturn:
     """Void one version: it is kept, marked (``voided_at``, ``voided_by``, ``void_reason``)
     and no longer counts as the latest. Voiding a voided version again keeps the first
     mark. ``LookupError`` for an unknown id, ``ValueError`` without a reason or a who."""
@@ -68,13 +80,13 @@ def void(archive: Store, return_id: int, *, reason: str, by: str,
         if _one(archive, conn, return_id).voided_at is None:
             conn.execute(update(RETURNS).where(RETURNS.c.id == return_id).values(
                 voided_at=for_db(when, archive._dialect), voided_by=by, void_reason=reason))
-        return _one(archive, conn, return_id)
+        return _read_back(archive, conn, return_id, then)
 
     return archive._in_write_transaction(work)
 
 
 def send_back(archive: Store, return_id: int, *, reason: str, by: str,
-              at: dt.datetime | None = None) -> StoredReturn:
+              at: dt.datetime | None = None, then: Then | None = None) -> StoredReturn:
     """Send one version back to its department (退回): its status becomes 待修改, with who,
     when and why, even when verification found no error (the bureau's own judgement).
     Sending it back again keeps the first mark. ``ValueError`` for a voided version, a file
@@ -92,13 +104,14 @@ def send_back(archive: Store, return_id: int, *, reason: str, by: str,
             conn.execute(update(RETURNS).where(RETURNS.c.id == return_id).values(
                 status=str(Status.NEEDS_FIX), sent_back_at=for_db(when, archive._dialect), sent_back_by=by,
                 send_back_reason=reason))
-        return _one(archive, conn, return_id)
+        return _read_back(archive, conn, return_id, then)
 
     return archive._in_write_transaction(work)
 
 
 def mark_checked(archive: Store, return_id: int, code: str, *, by: str, sheet: str | None = None,
-                 cell: str | None = None, note: str = "", at: dt.datetime | None = None) -> StoredReturn:
+                 cell: str | None = None, note: str = "", at: dt.datetime | None = None,
+                 then: Then | None = None) -> StoredReturn:
     """Mark the warnings ``code`` of one return 已核实 (only those at ``sheet``/``cell`` when
     given); returns the return as read back, those warnings carrying ``checked``.
 
@@ -120,7 +133,7 @@ def mark_checked(archive: Store, return_id: int, code: str, *, by: str, sheet: s
         for k_code, k_sheet, k_cell in sorted(keys - done):
             conn.execute(insert(CHECKS).values(return_id=return_id, code=k_code, sheet=k_sheet, cell=k_cell,
                                                 checked_by=by, checked_at=when, note=str(note or "")))
-        return _one(archive, conn, return_id)
+        return _read_back(archive, conn, return_id, then)
 
     return archive._in_write_transaction(work)
 
@@ -187,20 +200,23 @@ class Archive(Store):
     """The archive of returns (:class:`jixiao.archive.store.Archive`) with the bureau's
     housekeeping actions as methods; each takes ``by``, who acts, and keeps it."""
 
-    def void(self, return_id: int, *, reason: str, by: str, at: dt.datetime | None = None) -> StoredReturn:
+    def void(self, return_id: int, *, reason: str, by: str, at: dt.datetime | None = None,
+             then: Then | None = None) -> StoredReturn:
         """Void one version (kept, marked with who, when and ``reason``; no longer the latest):
         :func:`void`."""
-        return void(self, return_id, reason=reason, by=by, at=at)
+        return void(self, return_id, reason=reason, by=by, at=at, then=then)
 
-    def send_back(self, return_id: int, *, reason: str, by: str, at: dt.datetime | None = None) -> StoredReturn:
+    def send_back(self, return_id: int, *, reason: str, by: str, at: dt.datetime | None = None,
+                  then: Then | None = None) -> StoredReturn:
         """Send a version back to its department (退回, status 待修改): :func:`send_back`."""
-        return send_back(self, return_id, reason=reason, by=by, at=at)
+        return send_back(self, return_id, reason=reason, by=by, at=at, then=then)
 
     def mark_checked(self, return_id: int, code: str, *, by: str, sheet: str | None = None,
-                     cell: str | None = None, note: str = "", at: dt.datetime | None = None) -> StoredReturn:
+                     cell: str | None = None, note: str = "", at: dt.datetime | None = None,
+                     then: Then | None = None) -> StoredReturn:
         """Mark a return's warnings ``code`` (at ``sheet``/``cell`` when given) 已核实, kept with
         who and when and no longer open: :func:`mark_checked`."""
-        return mark_checked(self, return_id, code, by=by, sheet=sheet, cell=cell, note=note, at=at)
+        return mark_checked(self, return_id, code, by=by, sheet=sheet, cell=cell, note=note, at=at, then=then)
 
     def returns_of_file(self, data: bytes, year: int | None = None) -> list[StoredReturn]:
         """Every version stored from these very bytes (of ``year`` when given): :func:`returns_of_file`."""

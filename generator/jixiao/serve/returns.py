@@ -271,21 +271,22 @@ def review(p: Portal, actor: str, task_id: int, return_id: int, kind: str, *, co
     if kind == "verified" and (finding is None or not 0 <= finding < len(findings)
                                or findings[finding].get("severity") != "warning"):
         raise PortalError(400, "只能核实警告")
+    def audit_line(conn: Connection, _stored: StoredReturn) -> None:  # in the action's own transaction
+        p.store.log(conn, actor, labels[kind], task_id=task_id, department_code=view.stored.department_code,
+                    version=view.stored.version, comment=comment, finding=finding)
+
     with p.store.serial():
         try:
             if kind == "send_back":
-                p.archive.send_back(return_id, reason=comment, by=actor)
+                p.archive.send_back(return_id, reason=comment, by=actor, then=audit_line)
             elif kind == "void":
-                p.archive.void(return_id, reason=comment, by=actor)
+                p.archive.void(return_id, reason=comment, by=actor, then=audit_line)
             else:
                 f = findings[finding]  # type: ignore[index]
                 p.archive.mark_checked(return_id, str(f.get("code")), by=actor, sheet=f.get("sheet") or "",
-                                       cell=f.get("cell") or "", note=comment)
+                                       cell=f.get("cell") or "", note=comment, then=audit_line)
         except ValueError:  # sending back a voided version
             raise PortalError(409, "这一版已作废，不能退回") from None
-        with p.store.write() as conn:
-            p.store.log(conn, actor, labels[kind], task_id=task_id, department_code=view.stored.department_code,
-                        version=view.stored.version, comment=comment, finding=finding)
 
 
 def summary_workbook(p: Portal, actor: str, task_id: int) -> tuple[str, bytes]:
