@@ -20,6 +20,7 @@ from jixiao.prefill.tables.weights import locked_weight_gaps
 from jixiao.rules.library import library
 from jixiao.rules.params import RuleParamError
 from jixiao.template.load import load_template
+from jixiao.verify.verification import verify_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -169,3 +170,21 @@ def test_chunk_boundaries_read_the_same(tmp_path: Path, monkeypatch: pytest.Monk
         split = read(path)
         monkeypatch.undo()
         assert whole == split
+
+
+def test_generations_bench_verifies_both_generations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/generations.py builds the same departments in layout generations 1 and 2; each
+    return is read as its own generation, with no tamper finding, and a ratio is printed."""
+    from bench import generations
+    from jixiao.read import read_package
+    from jixiao.read.record import open_return
+
+    for generation in (1, 2):
+        path = generations.returns_of(generation, 1, tmp_path / str(generation))[0]
+        assert open_return(path).layout.generation == generation
+        assert read_package(path).custom_properties["jixiao.layout_generation"].value == generation
+        assert not [f.code for f in verify_file(path).findings if f.code.startswith("V1")]
+    assert generations.main(["--n", "2", "--reps", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["layout generation 1", "layout generation 2"]
+    assert all(line.endswith("x") for line in lines)
