@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Connection, insert, select, update
@@ -34,6 +34,7 @@ from ..paths import expand_paths
 from .database import for_db
 from .records import StoredReturn, finding_key, to_utc
 from .store import Archive as Store
+from .store import Then
 from .tables import CHECKS, RETURNS, select_returns
 
 __all__ = ["AmbiguousTemplate", "Archive", "current_return", "mark_checked", "returns_of_file", "send_back", "version_of", "void",
@@ -54,18 +55,6 @@ def _one(archive: Store, conn: Connection, return_id: int) -> StoredReturn:
     return archive._stored(conn, rows)[0]
 
 
-#: Work done in an action's own transaction, with the return as read back (the portal's
-#: audit line): it commits with the action, or neither is kept.
-Then = Callable[[Connection, StoredReturn], None]
-
-
-def _read_back(archive: Store, conn: Connection, return_id: int, then: Then | None) -> StoredReturn:
-    stored = _one(archive, conn, return_id)
-    if then is not None:
-        then(conn, stored)
-    return stored
-
-
 def void(archive: Store, return_id: int, *, reason: str, by: str,
          at: dt.datetime | None = None, then: Then | None = None) -> StoredReturn:
     """Void one version: it is kept, marked (``voided_at``, ``voided_by``, ``void_reason``)
@@ -80,9 +69,9 @@ def void(archive: Store, return_id: int, *, reason: str, by: str,
         if _one(archive, conn, return_id).voided_at is None:
             conn.execute(update(RETURNS).where(RETURNS.c.id == return_id).values(
                 voided_at=for_db(when, archive._dialect), voided_by=by, void_reason=reason))
-        return _read_back(archive, conn, return_id, then)
+        return _one(archive, conn, return_id)
 
-    return archive._in_write_transaction(work)
+    return archive._in_write_transaction(work, then)
 
 
 def send_back(archive: Store, return_id: int, *, reason: str, by: str,
@@ -104,9 +93,9 @@ def send_back(archive: Store, return_id: int, *, reason: str, by: str,
             conn.execute(update(RETURNS).where(RETURNS.c.id == return_id).values(
                 status=str(Status.NEEDS_FIX), sent_back_at=for_db(when, archive._dialect), sent_back_by=by,
                 send_back_reason=reason))
-        return _read_back(archive, conn, return_id, then)
+        return _one(archive, conn, return_id)
 
-    return archive._in_write_transaction(work)
+    return archive._in_write_transaction(work, then)
 
 
 def mark_checked(archive: Store, return_id: int, code: str, *, by: str, sheet: str | None = None,
@@ -133,9 +122,9 @@ def mark_checked(archive: Store, return_id: int, code: str, *, by: str, sheet: s
         for k_code, k_sheet, k_cell in sorted(keys - done):
             conn.execute(insert(CHECKS).values(return_id=return_id, code=k_code, sheet=k_sheet, cell=k_cell,
                                                 checked_by=by, checked_at=when, note=str(note or "")))
-        return _read_back(archive, conn, return_id, then)
+        return _one(archive, conn, return_id)
 
-    return archive._in_write_transaction(work)
+    return archive._in_write_transaction(work, then)
 
 
 def returns_of_file(archive: Store, data: bytes, year: int | None = None) -> list[StoredReturn]:

@@ -100,6 +100,9 @@ DEFAULT_TZ = "Asia/Shanghai"
 _MAX_ATTEMPTS = 6
 
 T = TypeVar("T")
+#: Work done in a write's own transaction with the return as written (the portal's audit
+#: line): it commits with the write, or neither is kept.
+Then = Callable[[Connection, StoredReturn], None]
 
 
 class Archive:
@@ -159,12 +162,18 @@ class Archive:
 
     # -- transactions
 
-    def _in_write_transaction(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in one write transaction, retrying on deadlock / busy database."""
+    def _in_write_transaction(self, work: Callable[[Connection], T],
+                              then: Callable[[Connection, T], None] | None = None) -> T:
+        """Run ``work`` in one write transaction, retrying on deadlock / busy database;
+        ``then(conn, result)`` in the same transaction after it (a caller's own line, such
+        as the portal's audit line: kept together with the work, or neither is)."""
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
                 with write_connection(self._engine) as conn, conn.begin():
-                    return work(conn)
+                    result = work(conn)
+                    if then is not None:
+                        then(conn, result)
+                    return result
             except DBAPIError as exc:
                 if attempt == _MAX_ATTEMPTS or not is_transient(exc):
                     raise
@@ -178,7 +187,7 @@ class Archive:
     # -- writing
 
     def store(self, submission: Submission, *, skip_duplicates: bool = True,
-              then: Callable[[Connection, StoredReturn], None] | None = None) -> StoredReturn:
+              then: Then | None = None) -> StoredReturn:
         """Keep one return, in one transaction, as the next version of its series;
         ``then(conn, stored)`` runs inside that transaction after it (the portal's audit
         line: kept together with the return, one commit to wait for, not two).
@@ -204,13 +213,8 @@ class Archive:
         # and the values handed back are exactly what later reads return.
         record = json.loads(json_dumps(dict(submission.record)))
         findings = json.loads(json_dumps([dict(f) for f in submission.findings]))
-        def work(conn: Connection) -> StoredReturn:
-            stored = self._store_in(conn, submission, record, findings, skip_duplicates)
-            if then is not None:
-                then(conn, stored)
-            return stored
-
-        return self._in_write_transaction(work)
+        return self._in_write_transaction(
+            lambda conn: self._store_in(conn, submission, record, findings, skip_duplicates), then)
 
     def store_many(
         self, submissions: Iterable[Submission], *, skip_duplicates: bool = True
