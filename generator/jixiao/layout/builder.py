@@ -98,15 +98,16 @@ class SheetBuilder:
         full_args = {k: [self.full(x) for x in v] if isinstance(v, list) else self.full(v)
                      for k, v in args.items()}
         rule_obj: Rule = library()[rule]
-        return self.put(row, col, None, style=style, to=to, role="computed", key=key, rule=rule,
-                        params=self.ctx.rule_params(rule_obj, params), args=full_args, value_type=value_type, label=label)
+        return self.rule_cell(row, col, key, rule, full_args, self.ctx.rule_params(rule_obj, params), style=style,
+                              value_type=value_type, to=to, label=label)
 
     def rule_cell(self, row: int, col: int, key: str, rule: str, args: dict[str, Any], params: dict[str, Any], *,
-                  style: str, value_type: ValueType = "number", label: str = "") -> Cell:
+                  style: str, value_type: ValueType = "number", to: tuple[int, int] | None = None,
+                  label: str = "") -> Cell:
         """:meth:`computed` for a caller that has the full names of the arguments and the
         merged parameters (:meth:`BuildContext.rule_params`) already: the rows of a table."""
-        return self.put(row, col, None, style=style, role="computed", key=key, rule=rule, params=params, args=args,
-                        value_type=value_type, label=label)
+        return self.put(row, col, None, style=style, to=to, role="computed", key=key, rule=rule, params=params,
+                        args=args, value_type=value_type, label=label)
 
     def full(self, name: str) -> CellName:
         """A cell name as given when it exists already (or names another sheet), else local."""

@@ -10,7 +10,7 @@ form (measured on the bench's forms).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..rules.library import library
@@ -37,6 +37,10 @@ FLAG_ARGS: dict[str, dict[str, str]] = {
     "ROW_PERCENT_SCALE": {"unit": "unit", "target": "target", "actual": "actual"},
     "ROW_ACTUAL_FAR_OVER": {"direction": "direction", "target": "target", "actual": "actual", "reason": "reason"},
 }
+
+#: Every IndicatorRow attribute a flag reads: a row lacking one of them (None) has no flag
+#: that reads it, so which of them a row lacks is all that tells its plan from another's.
+READ = tuple(sorted({attr for args in FLAG_ARGS.values() for attr in args.values()}))
 
 #: The cell a raised flag marks red (IndicatorRow attribute); a flag not listed marks the
 #: score that counts (``declared`` in declared mode, else ``score``).
@@ -73,15 +77,14 @@ class FlagPlan:
 
 def plan_of(sb: SheetBuilder, row: IndicatorRow) -> FlagPlan:
     """The plan of rows like ``row`` (which of its cells exist), made once per layout."""
-    declared = sb.ctx.t.scoring.mode == "declared"
     cells = vars(row)
-    # A check needs every cell it reads: a table that leaves out a column (单位, 定性档次,
-    # 定性得分 on the national forms) has no such check, and no band without a tier column.
-    kind = tuple(cells[a] is None for a in ("declared", "tier", "unit", "final"))
+    kind = tuple(cells[a] is None for a in READ)
     plan = sb.ctx.row_plans.get(kind)
     if plan is None:
+        declared = sb.ctx.t.scoring.mode == "declared"
+        # A check needs every cell it reads: a table that leaves out a column (单位, 定性档次,
+        # 定性得分 on the national forms) has no such check, and no band without a tier column.
         active = [rid for rid, *_ in ROW_FLAGS if (declared or rid != "ROW_DECLARED_DIFFERS")
-                  and (row.tier is not None or rid != "ROW_QUAL_OUT_OF_BAND")
                   and all(cells[a] is not None for a in FLAG_ARGS[rid].values())]
         plan = sb.ctx.row_plans[kind] = _plan(sb, active, declared)
     return plan
@@ -108,9 +111,9 @@ def _plan(sb: SheetBuilder, active: list[str], declared: bool) -> FlagPlan:
         if with_texts and rid in ROW_TEXTS:
             text = rules[ROW_TEXTS[rid]]
             text_params = {k: v for k, v in (own_params.get(rid) or {}).items() if k in text.defaults}
-            step = FlagStep(step.rule, step.key, args, step.params, marked, text.id, f"msg_{rid[4:].lower()}",
-                            tuple((a, f) for a, f in args if a in text.arg_names),
-                            sb.ctx.rule_params(text, text_params))
+            step = replace(step, text_rule=text.id, text_key=f"msg_{rid[4:].lower()}",
+                           text_args=tuple((a, f) for a, f in args if a in text.arg_names),
+                           text_params=sb.ctx.rule_params(text, text_params))
         steps.append(step)
     messages = [m for rid, m, *_ in ROW_FLAGS if rid in active and not (with_texts and rid in ROW_TEXTS)]
     return FlagPlan(tuple(steps), with_texts, sb.ctx.rule_params(rules["ROW_MESSAGE"], {"messages": messages}))
